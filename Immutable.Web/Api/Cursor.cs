@@ -1,0 +1,54 @@
+using System.Buffers.Text;
+using System.Text.Json;
+
+namespace Immutable.Web.Api;
+
+/// <summary>
+/// Opaque page cursor: base64url JSON of the last row's sort key and id. Clients must not build them;
+/// a tampered cursor is a 422, never a crash.
+/// </summary>
+public sealed record CursorKey(long S, string Id)
+{
+    public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, CursorJson.Options));
+
+    public static bool TryDecode(string? text, out CursorKey? key)
+    {
+        key = null;
+        if (string.IsNullOrEmpty(text)) return true;
+        try
+        {
+            var bytes = Base64Url.DecodeFromChars(text);
+            key = JsonSerializer.Deserialize<CursorKey>(bytes, CursorJson.Options);
+            return key is not null && key.Id is not null;
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return false;
+        }
+    }
+}
+
+internal static class CursorJson
+{
+    public static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}
+
+public static class Paging
+{
+    public const int DefaultLimit = 25;
+    public const int MaxLimit = 100;
+
+    /// <summary>limit: default 25; above 100 is clamped to 100 (documented); below 1 or not a number is invalid.</summary>
+    public static bool TryReadLimit(string? text, List<Violation> violations, out int limit)
+    {
+        limit = DefaultLimit;
+        if (string.IsNullOrEmpty(text)) return true;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 1)
+        {
+            violations.Add(new Violation("limit", "must be an integer from 1 to 100"));
+            return false;
+        }
+        limit = Math.Min(value, MaxLimit);
+        return true;
+    }
+}

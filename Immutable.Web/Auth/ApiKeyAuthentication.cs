@@ -1,0 +1,75 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Immutable.Web.Api;
+using Immutable.Web.Workspaces;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Auth;
+
+/// <summary>
+/// Bearer API keys. Invariant: a request is authenticated only by a key whose hash is stored and not
+/// revoked; the workspace claim comes from that row alone, and every query filters on it.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    WorkspaceDirectory directory)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string WorkspaceClaim = "workspace_id";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (header.Length == 0) return AuthenticateResult.NoResult();
+        const string bearer = "Bearer ";
+        if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.Fail("Not a Bearer token.");
+
+        var key = header[bearer.Length..].Trim();
+        var workspaceId = await directory.ResolveWorkspaceAsync(key, Context.RequestAborted);
+        if (workspaceId is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+
+        var identity = new ClaimsIdentity([new Claim(WorkspaceClaim, workspaceId)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return ErrorHandling.WriteAsync(Context, StatusCodes.Status401Unauthorized, ApiError.Unauthenticated);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        ErrorHandling.WriteAsync(Context, StatusCodes.Status403Forbidden);
+}
+
+public static class WorkspaceClaims
+{
+    /// <summary>The authenticated caller's workspace. Endpoints behind the API key policy always have one.</summary>
+    public static string WorkspaceId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim)
+        ?? throw new InvalidOperationException("No workspace on an authenticated request.");
+
+    public static string? WorkspaceIdOrNull(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim);
+}
+
+public static class AuthExtensions
+{
+    public const string ApiKeyPolicy = "ApiKey";
+
+    public static IHostApplicationBuilder AddApiKeyAuth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<WorkspaceDirectory>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ApiKeyPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireClaim(ApiKeyAuthenticationHandler.WorkspaceClaim));
+        return builder;
+    }
+}

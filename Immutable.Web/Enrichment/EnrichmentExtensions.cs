@@ -1,0 +1,40 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+
+namespace Immutable.Web.Enrichment;
+
+public static class EnrichmentExtensions
+{
+    public static IHostApplicationBuilder AddEnrichment(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(GeoOptions.Section);
+        builder.Services.AddOptions<GeoOptions>().Bind(section)
+            .Validate(o => o.TrustedProxies.All(p => TryParseNetwork(p, out _)), "Geo:TrustedProxies holds an entry that is not an IP or CIDR.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IGeoLocator, MaxMindGeoLocator>();
+
+        // X-Forwarded-For is believed only from the configured proxies (none by default).
+        var proxies = section.GetSection(nameof(GeoOptions.TrustedProxies)).Get<List<string>>() ?? [];
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            o.KnownIPNetworks.Clear();
+            o.KnownProxies.Clear();
+            o.ForwardLimit = 1;
+            foreach (var entry in proxies)
+                if (TryParseNetwork(entry, out var network)) o.KnownIPNetworks.Add(network);
+        });
+        return builder;
+    }
+
+    public static bool TryParseNetwork(string text, out System.Net.IPNetwork network)
+    {
+        if (System.Net.IPNetwork.TryParse(text, out network)) return true;
+        if (IPAddress.TryParse(text, out var address))
+        {
+            network = new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using Immutable.Domain.Chain;
+using Immutable.Web.Api;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Events;
+
+/// <summary>The event filters of the API (and of the dashboard's explorer), already validated.</summary>
+public sealed record EventQuery
+{
+    public string? ActorId { get; init; }
+    /// <summary>Exact action, or a prefix ending in '*' (invoice.*).</summary>
+    public string? Action { get; init; }
+    public string? Resource { get; init; }
+    public string? ResourceId { get; init; }
+    public string? TenantId { get; init; }
+    public string? SessionId { get; init; }
+    public string? TargetType { get; init; }
+    public string? TargetId { get; init; }
+    public string? Search { get; init; }
+    public DateTime? From { get; init; }
+    public DateTime? To { get; init; }
+    public bool Ascending { get; init; }
+    public CursorKey? Cursor { get; init; }
+    public int Limit { get; init; } = Paging.DefaultLimit;
+
+    public static EventQuery? FromRequest(IQueryCollection q, List<Violation> violations)
+    {
+        var from = ReadTime(q, "from", violations);
+        var to = ReadTime(q, "to", violations);
+        if (!CursorKey.TryDecode(q["cursor"], out var cursor))
+            violations.Add(new Violation("cursor", "is not a cursor this API returned"));
+        Paging.TryReadLimit(q["limit"], violations, out var limit);
+        var order = q["order"].ToString();
+        if (order.Length > 0 && order is not ("asc" or "desc"))
+            violations.Add(new Violation("order", "must be asc or desc"));
+        if (violations.Count > 0) return null;
+
+        return new EventQuery
+        {
+            ActorId = NullIfEmpty(q["actor_id"]),
+            Action = NullIfEmpty(q["action"]),
+            Resource = NullIfEmpty(q["resource"]),
+            ResourceId = NullIfEmpty(q["resource_id"]),
+            TenantId = NullIfEmpty(q["tenant_id"]),
+            SessionId = NullIfEmpty(q["session_id"]),
+            TargetType = NullIfEmpty(q["target_type"]),
+            TargetId = NullIfEmpty(q["target_id"]),
+            Search = NullIfEmpty(q["search"]),
+            From = from,
+            To = to,
+            Ascending = order == "asc",
+            Cursor = cursor,
+            Limit = limit,
+        };
+    }
+
+    /// <summary>Applies every filter except the cursor (so the same query also gives the total).</summary>
+    public IQueryable<EventRecord> Filter(ImmutableDbContext db, string workspaceId)
+    {
+        var q = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId);
+        if (ActorId is not null) q = q.Where(e => e.ActorId == ActorId);
+        if (Action is not null)
+        {
+            if (Action.EndsWith('*'))
+            {
+                // A prefix as a range, so the (workspace, action, sequence) index serves it.
+                var prefix = Action[..^1];
+                if (prefix.Length > 0)
+                {
+                    var upper = prefix[..^1] + (char)(prefix[^1] + 1);
+                    // EF translates this overload to SQL >= / <, which compare with SQLite's BINARY (ordinal) collation.
+#pragma warning disable CA1309
+                    q = q.Where(e => string.Compare(e.Action, prefix) >= 0 && string.Compare(e.Action, upper) < 0);
+#pragma warning restore CA1309
+                }
+            }
+            else
+            {
+                q = q.Where(e => e.Action == Action);
+            }
+        }
+        if (Resource is not null) q = q.Where(e => e.Resource == Resource);
+        if (ResourceId is not null) q = q.Where(e => e.ResourceId == ResourceId);
+        if (TenantId is not null) q = q.Where(e => e.TenantId == TenantId);
+        if (SessionId is not null) q = q.Where(e => e.SessionId == SessionId);
+        if (TargetType is not null || TargetId is not null)
+        {
+            var targets = db.EventTargets.Where(t => t.WorkspaceId == workspaceId);
+            if (TargetType is not null) targets = targets.Where(t => t.Type == TargetType);
+            if (TargetId is not null) targets = targets.Where(t => t.TargetId == TargetId);
+            q = q.Where(e => targets.Any(t => t.EventRowId == e.RowId));
+        }
+        if (Search is not null)
+        {
+            // SQLite LIKE is case-insensitive for ASCII; escape the user's wildcards.
+            var pattern = "%" + Search.Replace("\\", "\\\\", StringComparison.Ordinal)
+                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            q = q.Where(e => EF.Functions.Like(e.ActorName!, pattern, "\\")
+                || EF.Functions.Like(e.Action, pattern, "\\")
+                || EF.Functions.Like(e.ResourceName!, pattern, "\\")
+                || EF.Functions.Like(e.Metadata!, pattern, "\\"));
+        }
+        if (From is { } from) q = q.Where(e => e.CreatedAt >= from);
+        if (To is { } to) q = q.Where(e => e.CreatedAt <= to);
+        return q;
+    }
+
+    /// <summary>One page in sequence order after the cursor. Stable under inserts: new events only ever get larger sequences.</summary>
+    public IQueryable<EventRecord> Page(IQueryable<EventRecord> filtered)
+    {
+        if (Cursor is { } c)
+            filtered = Ascending ? filtered.Where(e => e.Sequence > c.S) : filtered.Where(e => e.Sequence < c.S);
+        filtered = Ascending ? filtered.OrderBy(e => e.Sequence) : filtered.OrderByDescending(e => e.Sequence);
+        return filtered.Take(Limit + 1);
+    }
+
+    private static DateTime? ReadTime(IQueryCollection q, string name, List<Violation> violations)
+    {
+        var text = q[name].ToString();
+        if (text.Length == 0) return null;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+            return Timestamps.ToMicroseconds(value);
+        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
+        return null;
+    }
+
+    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.Count == 0 || string.IsNullOrEmpty(value[0]) ? null : value[0];
+}

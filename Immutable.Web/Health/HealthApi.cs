@@ -1,0 +1,39 @@
+using Immutable.Web.Enrichment;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Health;
+
+public sealed record Liveness(string Status);
+
+public sealed record Readiness(string Status, string Database, string Migrations, string GeoDatabase);
+
+/// <summary>/healthz: the process answers. /readyz: the store is usable (geo is reported, never blocking).</summary>
+public static class HealthApi
+{
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new Liveness("ok"))).WithTags("Health").AllowAnonymous();
+        app.MapGet("/readyz", ReadyAsync).WithTags("Health").AllowAnonymous();
+        return app;
+    }
+
+    public static async Task<IResult> ReadyAsync(IDbContextFactory<ImmutableDbContext> dbFactory, IGeoLocator geo, CancellationToken ct)
+    {
+        string database, migrations;
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            database = await db.Database.CanConnectAsync(ct) ? "ok" : "unreachable";
+            migrations = database == "ok" && !(await db.Database.GetPendingMigrationsAsync(ct)).Any() ? "ok" : "pending";
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            database = "unreachable";
+            migrations = "unknown";
+        }
+        var ready = database == "ok" && migrations == "ok";
+        var body = new Readiness(ready ? "ready" : "not_ready", database, migrations, geo.DatabaseLoaded ? "loaded" : "missing");
+        return TypedResults.Json(body, statusCode: ready ? 200 : 503);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Immutable.Domain.Chain;
+using Immutable.Domain.Events;
+using Immutable.Web.Api;
+
+namespace Immutable.Web.Ingest;
+
+/// <summary>An event as parsed from the wire, before enrichment: content plus the raw IP the client named.</summary>
+public sealed record ParsedEvent(EventContent Content, IPAddress? IpAddress);
+
+/// <summary>
+/// Validates an ingest body field by field (docs/api.md "Ingest limits"). Unknown fields are ignored so
+/// newer SDKs keep working; an explicit null is the same as an absent optional field.
+/// </summary>
+public static partial class EventInputParser
+{
+    public const int MaxIdLength = 256;
+    public const int MaxTextLength = 1024;
+    public const int MaxUserAgentLength = 2048;
+    public const int MaxMetadataKeys = 50;
+    public const int MaxMetadataBytes = 64 * 1024;
+    public const int MaxTargets = 100;
+    public const int MaxBatch = 100;
+
+    public static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = 32,
+        AllowDuplicateProperties = false,
+    };
+
+    [GeneratedRegex(@"^[A-Za-z0-9_\-:]+(\.[A-Za-z0-9_\-:]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ActionShape();
+
+    /// <summary>Parses one event object; violations are named with <paramref name="path"/> as prefix.</summary>
+    public static ParsedEvent? Parse(JsonElement element, string path, List<Violation> violations)
+    {
+        var before = violations.Count;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            violations.Add(new Violation(path.Length == 0 ? "body" : path, "must be a JSON object"));
+            return null;
+        }
+        var reader = new FieldReader(element, path, violations);
+
+        var actorId = reader.RequiredString("actor_id", MaxIdLength);
+        var action = reader.RequiredString("action", MaxIdLength);
+        if (action is not null && !ActionShape().IsMatch(action))
+            violations.Add(new Violation(reader.Path("action"), "must be dotted segments of letters, digits, '_', '-' or ':' (e.g. auth.login)"));
+
+        var content = new EventContent
+        {
+            Id = Guid.NewGuid(),
+            ActorId = actorId ?? "",
+            ActorName = reader.OptionalString("actor_name", MaxTextLength),
+            ActorType = reader.OptionalString("actor_type", MaxIdLength),
+            Action = action ?? "",
+            ActionCategory = reader.OptionalString("action_category", MaxIdLength),
+            Resource = reader.OptionalString("resource", MaxIdLength),
+            ResourceId = reader.OptionalString("resource_id", MaxIdLength),
+            ResourceName = reader.OptionalString("resource_name", MaxTextLength),
+            Targets = ParseTargets(reader),
+            MetadataJson = ParseMetadata(reader, "metadata"),
+            TenantId = reader.OptionalString("tenant_id", MaxIdLength),
+            SessionId = reader.OptionalString("session_id", MaxIdLength),
+            UserAgent = reader.OptionalString("user_agent", MaxUserAgentLength),
+            IdempotencyKey = reader.OptionalString("idempotency_key", MaxIdLength),
+            Version = reader.OptionalInt("version"),
+            OccurredAt = reader.OptionalTimestamp("occurred_at"),
+        };
+        var ip = reader.OptionalIp("ip_address");
+        return violations.Count == before ? new ParsedEvent(content, ip) : null;
+    }
+
+    private static List<EventTarget> ParseTargets(FieldReader reader)
+    {
+        if (!reader.TryGet("targets", out var targets)) return [];
+        if (targets.ValueKind != JsonValueKind.Array)
+        {
+            reader.Fail("targets", "must be an array");
+            return [];
+        }
+        if (targets.GetArrayLength() > MaxTargets)
+        {
+            reader.Fail("targets", $"must have at most {MaxTargets} items");
+            return [];
+        }
+        var list = new List<EventTarget>();
+        var i = 0;
+        foreach (var item in targets.EnumerateArray())
+        {
+            var itemPath = $"{reader.Path("targets")}[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                reader.Violations.Add(new Violation(itemPath, "must be an object"));
+                continue;
+            }
+            var t = new FieldReader(item, itemPath, reader.Violations);
+            var type = t.RequiredString("type", MaxIdLength);
+            var id = t.OptionalString("id", MaxIdLength);
+            var name = t.OptionalString("name", MaxTextLength);
+            var metadata = ParseMetadata(t, "metadata");
+            if (type is not null) list.Add(new EventTarget(type, id, name, metadata));
+        }
+        return list;
+    }
+
+    private static string? ParseMetadata(FieldReader reader, string name)
+    {
+        if (!reader.TryGet(name, out var value)) return null;
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            reader.Fail(name, "must be an object");
+            return null;
+        }
+        var keys = 0;
+        foreach (var _ in value.EnumerateObject()) keys++;
+        if (keys > MaxMetadataKeys)
+        {
+            reader.Fail(name, $"must have at most {MaxMetadataKeys} top-level keys (has {keys})");
+            return null;
+        }
+        var canonical = CanonicalJson.Canonicalize(value);
+        var size = Encoding.UTF8.GetByteCount(canonical);
+        if (size > MaxMetadataBytes)
+        {
+            reader.Fail(name, $"must be at most {MaxMetadataBytes} bytes serialized (is {size})");
+            return null;
+        }
+        return canonical;
+    }
+
+    /// <summary>Reads typed fields of one JSON object and records a violation per bad field.</summary>
+    private readonly struct FieldReader(JsonElement obj, string prefix, List<Violation> violations)
+    {
+        public List<Violation> Violations => violations;
+
+        public string Path(string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";
+
+        public void Fail(string field, string message) => violations.Add(new Violation(Path(field), message));
+
+        /// <summary>True when the field is present and not null.</summary>
+        public bool TryGet(string field, out JsonElement value) =>
+            obj.TryGetProperty(field, out value) && value.ValueKind != JsonValueKind.Null;
+
+        public string? RequiredString(string field, int maxLength)
+        {
+            if (!TryGet(field, out _))
+            {
+                Fail(field, "is required");
+                return null;
+            }
+            var value = OptionalString(field, maxLength);
+            if (value is not null && value.Trim().Length == 0)
+            {
+                Fail(field, "must not be empty");
+                return null;
+            }
+            return value;
+        }
+
+        public string? OptionalString(string field, int maxLength)
+        {
+            if (!TryGet(field, out var value)) return null;
+            if (value.ValueKind != JsonValueKind.String)
+            {
+                Fail(field, "must be a string");
+                return null;
+            }
+            var text = value.GetString()!;
+            if (text.Length > maxLength)
+            {
+                Fail(field, $"must be at most {maxLength} characters");
+                return null;
+            }
+            return text;
+        }
+
+        public int? OptionalInt(string field)
+        {
+            if (!TryGet(field, out var value)) return null;
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
+            {
+                Fail(field, "must be an integer");
+                return null;
+            }
+            return number;
+        }
+
+        public DateTime? OptionalTimestamp(string field)
+        {
+            var text = OptionalString(field, 64);
+            if (text is null) return null;
+            // ISO 8601 with any offset, normalised to UTC; a timestamp without offset is taken as UTC.
+            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+                || !text.Contains('T', StringComparison.OrdinalIgnoreCase) && !text.Contains(' ', StringComparison.Ordinal))
+            {
+                Fail(field, "must be an ISO 8601 timestamp, e.g. 2026-03-27T14:32:18.291034Z");
+                return null;
+            }
+            return Timestamps.ToMicroseconds(parsed);
+        }
+
+        public IPAddress? OptionalIp(string field)
+        {
+            var text = OptionalString(field, 64);
+            if (text is null) return null;
+            if (!TryParseStrictIp(text, out var address))
+            {
+                Fail(field, "must be an IPv4 or IPv6 address");
+                return null;
+            }
+            return address;
+        }
+    }
+
+    /// <summary>IPAddress.TryParse accepts "1" as 0.0.0.1; an audit log wants what people mean by an IP.</summary>
+    public static bool TryParseStrictIp(string text, out IPAddress? address)
+    {
+        address = null;
+        if (!IPAddress.TryParse(text, out var parsed)) return false;
+        if (parsed.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3) return false;
+        if (parsed.AddressFamily == AddressFamily.InterNetworkV6 && !text.Contains(':', StringComparison.Ordinal)) return false;
+        address = parsed.IsIPv4MappedToIPv6 ? parsed.MapToIPv4() : parsed;
+        return true;
+    }
+}

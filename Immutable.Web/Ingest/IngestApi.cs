@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.Json;
+using Immutable.Domain.Events;
+using Immutable.Web.Api;
+using Immutable.Web.Auth;
+using Immutable.Web.Enrichment;
+using Immutable.Web.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Immutable.Web.Ingest;
+
+public sealed record IngestResult(string Id, string Status)
+{
+    public static IngestResult From(AppendOutcome outcome) =>
+        new(outcome.Id.ToString("D"), outcome.Duplicate ? "duplicate" : "queued");
+}
+
+public sealed record BatchIngestResult(IReadOnlyList<IngestResult> Events);
+
+/// <summary>The wire shape of one event to ingest (documentation only: bodies are parsed by <see cref="EventInputParser"/>).</summary>
+public sealed record EventInput(
+    string ActorId, string Action, string? ActorName, string? ActorType, string? ActionCategory,
+    string? Resource, string? ResourceId, string? ResourceName, IReadOnlyList<TargetInput>? Targets,
+    Dictionary<string, JsonElement>? Metadata, string? TenantId, string? SessionId, string? IdempotencyKey,
+    int? Version, string? OccurredAt, string? IpAddress, string? UserAgent);
+
+public sealed record TargetInput(string Type, string? Id, string? Name, Dictionary<string, JsonElement>? Metadata);
+
+public sealed record BatchInput(IReadOnlyList<EventInput> Events);
+
+/// <summary>
+/// POST /api/v1/events and /events/batch. Flow: read JSON → validate every field (all-or-nothing) →
+/// geo-enrich → append through the chain writer → 202 only after commit.
+/// </summary>
+public static class IngestApi
+{
+    public const int MaxSingleBodyBytes = 1024 * 1024;
+    public const int MaxBatchBodyBytes = 8 * 1024 * 1024;
+
+    public static RouteGroupBuilder MapIngestApi(this RouteGroupBuilder api)
+    {
+        var events = api.MapGroup("/events").WithTags("Ingest");
+        events.MapPost("/", PostEventAsync)
+            .WithName("IngestEvent")
+            .WithSummary("Record one audit event")
+            .Accepts<EventInput>("application/json")
+            .ProducesProblemEnvelope(400, 401, 413, 415, 422, 429);
+        events.MapPost("/batch", PostBatchAsync)
+            .WithName("IngestEventBatch")
+            .WithSummary("Record 1..100 audit events atomically")
+            .Accepts<BatchInput>("application/json")
+            .ProducesProblemEnvelope(400, 401, 413, 415, 422, 429);
+        return api;
+    }
+
+    public static async Task<Results<Accepted<IngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostEventAsync(
+        HttpContext http, IEventLog log, IGeoLocator geo, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(http.Request, MaxSingleBodyBytes, EventInputParser.DocumentOptions, ct);
+        if (body.Error is { } error) return error;
+
+        var violations = new List<Violation>();
+        var parsed = EventInputParser.Parse(body.Document!.RootElement, "", violations);
+        if (parsed is null) return ApiResults.Invalid(violations);
+
+        var content = Enrich(parsed, http, geo);
+        var outcomes = await log.AppendAsync(http.User.WorkspaceId(), [content], ct);
+        return TypedResults.Accepted((string?)null, IngestResult.From(outcomes[0]));
+    }
+
+    public static async Task<Results<Accepted<BatchIngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostBatchAsync(
+        HttpContext http, IEventLog log, IGeoLocator geo, CancellationToken ct)
+    {
+        using var body = await JsonBody.ReadAsync(http.Request, MaxBatchBodyBytes, EventInputParser.DocumentOptions, ct);
+        if (body.Error is { } error) return error;
+
+        var root = body.Document!.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            return ApiResults.Invalid("body", "must be a JSON object with an \"events\" array");
+        if (!root.TryGetProperty("events", out var items) || items.ValueKind == JsonValueKind.Null)
+            return ApiResults.Invalid("events", "is required");
+        if (items.ValueKind != JsonValueKind.Array)
+            return ApiResults.Invalid("events", "must be an array");
+        var count = items.GetArrayLength();
+        if (count is 0 or > EventInputParser.MaxBatch)
+            return ApiResults.Invalid("events", $"must hold 1 to {EventInputParser.MaxBatch} events (has {count})");
+
+        var violations = new List<Violation>();
+        var contents = new List<EventContent>(count);
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var parsed = EventInputParser.Parse(item, $"events[{index++}]", violations);
+            if (parsed is not null) contents.Add(Enrich(parsed, http, geo));
+        }
+        // All or nothing: one bad item rejects the batch before anything is stored.
+        if (violations.Count > 0) return ApiResults.Invalid(violations);
+
+        var outcomes = await log.AppendAsync(http.User.WorkspaceId(), contents, ct);
+        return TypedResults.Accepted((string?)null, new BatchIngestResult(outcomes.Select(IngestResult.From).ToList()));
+    }
+
+    /// <summary>The event's IP is the one the client named, else the caller's (after trusted-proxy forwarding).</summary>
+    private static EventContent Enrich(ParsedEvent parsed, HttpContext http, IGeoLocator geo)
+    {
+        var address = parsed.IpAddress ?? Normalize(http.Connection.RemoteIpAddress);
+        return parsed.Content with
+        {
+            IpAddress = address?.ToString(),
+            Geo = geo.Locate(address),
+        };
+    }
+
+    private static IPAddress? Normalize(IPAddress? address) =>
+        address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
+}

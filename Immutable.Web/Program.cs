@@ -1,0 +1,60 @@
+using Immutable.Web.Api;
+using Immutable.Web.Auth;
+using Immutable.Web.Enrichment;
+using Immutable.Web.Events;
+using Immutable.Web.Health;
+using Immutable.Web.Ingest;
+using Immutable.Web.Integrity;
+using Immutable.Web.Storage;
+using Immutable.Web.Workspaces;
+using Scalar.AspNetCore;
+
+if (KeysCommand.IsInvocation(args)) return await KeysCommand.RunAsync(args);
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    // appsettings.json lives beside the binary; data paths stay relative to the working directory.
+    ContentRootPath = AppContext.BaseDirectory,
+});
+
+builder.Services.ConfigureApiJson();
+builder.Services.AddApiErrorHandling();
+builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+{
+    doc.Info.Title = "Immutable API";
+    doc.Info.Description = "Audit events in, hash-chained and geo-enriched; queries and integrity out. Auth: Bearer imk_ API keys.";
+    return Task.CompletedTask;
+}));
+builder.AddStorage();
+builder.AddEnrichment();
+builder.AddApiKeyAuth();
+builder.AddApiRateLimiting();
+builder.Services.AddSingleton<ChainAudit>();
+
+var app = builder.Build();
+
+await app.Services.MigrateDatabaseAsync();
+
+app.UseForwardedHeaders();
+app.UseApiErrorHandling();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapScalarApiReference("/docs/api", o => o.WithTitle("Immutable API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+app.MapHealth();
+
+var api = app.MapGroup("/api/v1")
+    .RequireAuthorization(AuthExtensions.ApiKeyPolicy)
+    .RequireRateLimiting(RateLimiting.PerWorkspace);
+api.MapIngestApi();
+api.MapEventsApi();
+api.MapIntegrityApi();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point type, public for WebApplicationFactory in tests.</summary>
+public partial class Program;

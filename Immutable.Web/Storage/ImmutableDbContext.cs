@@ -1,0 +1,25 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Storage;
+
+public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> options) : DbContext(options)
+{
+    public DbSet<WorkspaceRecord> Workspaces => Set<WorkspaceRecord>();
+    public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
+    public DbSet<EventRecord> Events => Set<EventRecord>();
+    public DbSet<EventTargetRecord> EventTargets => Set<EventTargetRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // UTC ticks: sortable, comparable in SQL, exact to the microsecond we keep.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcTicksConverter>();
+    }
+}
+
+public sealed class UtcTicksConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, long>(
+    v => v.Ticks,
+    v => new DateTime(v, DateTimeKind.Utc));

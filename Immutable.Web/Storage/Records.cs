@@ -1,0 +1,69 @@
+namespace Immutable.Web.Storage;
+
+// Persistence shapes. Domain records carry no EF attributes; these rows are mapped to and from them.
+// Times are UTC DateTime stored as ticks (SQLite cannot compare DateTimeOffset in SQL).
+
+public sealed class WorkspaceRecord
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class ApiKeyRecord
+{
+    public required string Id { get; set; }
+    public required string WorkspaceId { get; set; }
+    public required string Label { get; set; }
+    /// <summary>The first characters of the key, shown in lists so people can tell keys apart.</summary>
+    public required string Prefix { get; set; }
+    /// <summary>Lowercase hex SHA-256 of the whole key; the key itself is never stored.</summary>
+    public required string KeyHash { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
+}
+
+public sealed class EventRecord
+{
+    public long RowId { get; set; }
+    public required string Id { get; set; }
+    public required string WorkspaceId { get; set; }
+    public long Sequence { get; set; }
+    public required string ActorId { get; set; }
+    public string? ActorName { get; set; }
+    public string? ActorType { get; set; }
+    public required string Action { get; set; }
+    public string? ActionCategory { get; set; }
+    public string? Resource { get; set; }
+    public string? ResourceId { get; set; }
+    public string? ResourceName { get; set; }
+    /// <summary>Canonical JSON array of targets, null when there are none.</summary>
+    public string? Targets { get; set; }
+    public string? Metadata { get; set; }
+    public string? TenantId { get; set; }
+    public string? SessionId { get; set; }
+    public string? IpAddress { get; set; }
+    public string? IpCountry { get; set; }
+    public string? IpCity { get; set; }
+    public double? IpLatitude { get; set; }
+    public double? IpLongitude { get; set; }
+    public int? IpAccuracyRadiusKm { get; set; }
+    public string? IpTimeZone { get; set; }
+    public string? UserAgent { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public int? Version { get; set; }
+    public DateTime OccurredAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string? PreviousEventHash { get; set; }
+    public required string EventHash { get; set; }
+}
+
+/// <summary>One row per target of an event, so "any target matches" filters use an index.</summary>
+public sealed class EventTargetRecord
+{
+    public long RowId { get; set; }
+    public long EventRowId { get; set; }
+    public required string WorkspaceId { get; set; }
+    public required string Type { get; set; }
+    public string? TargetId { get; set; }
+}

@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Immutable.Web.Storage;
+
+/// <summary>SQLite's durability setting for committed appends (PRAGMA synchronous).</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>WAL + NORMAL: a commit survives a process crash (kill -9); the last commits can be lost on power loss.</summary>
+    Normal,
+    /// <summary>WAL + FULL: the WAL is fsynced at every commit; survives power loss. Group commit keeps it affordable.</summary>
+    Full,
+}
+
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Normal;
+
+    /// <summary>Most events one group commit may hold; bounds the latency a big batch adds to others.</summary>
+    [Range(1, 100_000)]
+    public int MaxEventsPerCommit { get; set; } = 2000;
+
+    /// <summary>Appends waiting for the writer before callers are made to wait (backpressure).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPendingAppends { get; set; } = 10_000;
+}

@@ -1,0 +1,80 @@
+using Immutable.Domain.Chain;
+using Immutable.Web.Storage;
+
+namespace Immutable.Web.Workspaces;
+
+/// <summary>
+/// The admin command line on the app's own binary, for the first workspace and for scripts/CI:
+/// <c>keys create --workspace NAME --label LABEL</c>, <c>keys list [--workspace NAME]</c>, <c>keys revoke PREFIX</c>.
+/// It reads the same configuration as the server and migrates first, so it works on an empty data folder.
+/// </summary>
+public static class KeysCommand
+{
+    public static bool IsInvocation(string[] args) => args.Length > 0 && args[0] == "keys";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // Configuration from appsettings.json beside the binary and the environment, as for the server.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.AddStorage();
+        builder.Services.AddSingleton<WorkspaceDirectory>();
+        using var host = builder.Build();
+        await host.Services.MigrateDatabaseAsync();
+        var directory = host.Services.GetRequiredService<WorkspaceDirectory>();
+        var verb = args.Length > 1 ? args[1] : "";
+        var options = ParseOptions(args.Skip(2).ToArray());
+
+        switch (verb)
+        {
+            case "create":
+                if (!options.TryGetValue("workspace", out var workspace) || string.IsNullOrWhiteSpace(workspace))
+                    return Usage("keys create needs --workspace <name>.");
+                var created = await directory.CreateKeyAsync(workspace.Trim(), options.GetValueOrDefault("label") ?? "default");
+                await Console.Error.WriteLineAsync($"Created key {created.Prefix}… \"{created.Label}\" for workspace {created.WorkspaceName} ({created.WorkspaceId}). It is shown once; store it now:");
+                Console.WriteLine(created.Key);
+                return 0;
+            case "list":
+                var keys = await directory.ListKeysAsync(options.GetValueOrDefault("workspace"));
+                Console.WriteLine($"{"PREFIX",-14}{"WORKSPACE",-24}{"LABEL",-24}{"CREATED",-29}STATUS");
+                foreach (var k in keys)
+                    Console.WriteLine($"{k.Prefix,-14}{k.WorkspaceName,-24}{k.Label,-24}{Timestamps.ToIso(k.CreatedAt),-29}{(k.RevokedAt is null ? "active" : "revoked " + Timestamps.ToIso(k.RevokedAt.Value))}");
+                return 0;
+            case "revoke":
+                var prefix = args.Length > 2 ? args[2] : "";
+                if (prefix.Length == 0) return Usage("keys revoke needs the key's prefix (see keys list).");
+                var revoked = await directory.RevokeAsync(prefix);
+                Console.WriteLine(revoked == 0 ? $"No active key with prefix {prefix}." : $"Revoked {revoked} key(s) with prefix {prefix}.");
+                return revoked == 0 ? 1 : 0;
+            default:
+                return Usage($"Unknown keys command '{verb}'.");
+        }
+    }
+
+    private static Dictionary<string, string> ParseOptions(string[] args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal)) continue;
+            var name = args[i][2..];
+            var eq = name.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0) options[name[..eq]] = name[(eq + 1)..];
+            else if (i + 1 < args.Length) options[name] = args[++i];
+        }
+        return options;
+    }
+
+    private static int Usage(string problem)
+    {
+        Console.Error.WriteLine(problem);
+        Console.Error.WriteLine("""
+            Usage:
+              Immutable.Web keys create --workspace <name> [--label <label>]
+              Immutable.Web keys list [--workspace <name>]
+              Immutable.Web keys revoke <prefix>
+            Configuration (ConnectionStrings__Default, ...) is read as for the server.
+            """);
+        return 2;
+    }
+}

@@ -1,0 +1,82 @@
+using Immutable.Domain.Chain;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Workspaces;
+
+public sealed record CreatedKey(string Key, string Prefix, string Label, string WorkspaceId, string WorkspaceName);
+
+public sealed record KeySummary(string Prefix, string Label, string WorkspaceName, DateTime CreatedAt, DateTime? RevokedAt);
+
+/// <summary>Workspaces and their API keys: create, list, revoke, and resolve a presented key.</summary>
+public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
+{
+    public async Task<WorkspaceRecord> GetOrCreateWorkspaceAsync(string name, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var existing = await db.Workspaces.SingleOrDefaultAsync(w => w.Name == name, ct);
+        if (existing is not null) return existing;
+        var workspace = new WorkspaceRecord
+        {
+            Id = ApiKeyFormat.NewId("ws_"),
+            Name = name,
+            CreatedAt = Timestamps.ToMicroseconds(time.GetUtcNow()),
+        };
+        db.Workspaces.Add(workspace);
+        await db.SaveChangesAsync(ct);
+        return workspace;
+    }
+
+    /// <summary>Creates a key; the returned <see cref="CreatedKey.Key"/> is the only time the key exists in clear.</summary>
+    public async Task<CreatedKey> CreateKeyAsync(string workspaceName, string label, CancellationToken ct = default)
+    {
+        var workspace = await GetOrCreateWorkspaceAsync(workspaceName, ct);
+        var key = ApiKeyFormat.NewKey();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.ApiKeys.Add(new ApiKeyRecord
+        {
+            Id = ApiKeyFormat.NewId("key_"),
+            WorkspaceId = workspace.Id,
+            Label = label,
+            Prefix = ApiKeyFormat.Prefix(key),
+            KeyHash = ApiKeyFormat.Hash(key),
+            CreatedAt = Timestamps.ToMicroseconds(time.GetUtcNow()),
+        });
+        await db.SaveChangesAsync(ct);
+        return new CreatedKey(key, ApiKeyFormat.Prefix(key), label, workspace.Id, workspace.Name);
+    }
+
+    public async Task<IReadOnlyList<KeySummary>> ListKeysAsync(string? workspaceName, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = from k in db.ApiKeys
+                    join w in db.Workspaces on k.WorkspaceId equals w.Id
+                    where workspaceName == null || w.Name == workspaceName
+                    orderby w.Name, k.CreatedAt
+                    select new KeySummary(k.Prefix, k.Label, w.Name, k.CreatedAt, k.RevokedAt);
+        return await query.ToListAsync(ct);
+    }
+
+    /// <summary>Revokes the keys with this prefix; returns how many were revoked. Takes effect on the next request.</summary>
+    public async Task<int> RevokeAsync(string prefix, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = Timestamps.ToMicroseconds(time.GetUtcNow());
+        return await db.ApiKeys
+            .Where(k => k.Prefix == prefix && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+    }
+
+    /// <summary>The workspace a presented key belongs to, or null when the key is unknown or revoked.</summary>
+    public async Task<string?> ResolveWorkspaceAsync(string presentedKey, CancellationToken ct = default)
+    {
+        if (!ApiKeyFormat.LooksValid(presentedKey)) return null;
+        var hash = ApiKeyFormat.Hash(presentedKey);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await ActiveKeyWorkspace(db, hash);
+    }
+
+    private static readonly Func<ImmutableDbContext, string, Task<string?>> ActiveKeyWorkspace =
+        EF.CompileAsyncQuery((ImmutableDbContext db, string hash) =>
+            db.ApiKeys.Where(k => k.KeyHash == hash && k.RevokedAt == null).Select(k => k.WorkspaceId).FirstOrDefault());
+}
