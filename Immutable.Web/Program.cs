@@ -36,7 +36,7 @@ var app = builder.Build();
 
 await app.Services.MigrateDatabaseAsync();
 
-app.UseForwardedHeaders();
+app.UseTrustedProxyForwarding();
 app.UseApiErrorHandling();
 app.UseAuthentication();
 app.UseAuthorization();

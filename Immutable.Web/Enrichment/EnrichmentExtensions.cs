@@ -27,6 +27,17 @@ public static class EnrichmentExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Invariant: X-Forwarded-For changes the caller's address only when the TCP peer is a configured proxy.
+    /// With no proxies configured the middleware is not installed at all, so the header is never read.
+    /// </summary>
+    public static WebApplication UseTrustedProxyForwarding(this WebApplication app)
+    {
+        var proxies = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GeoOptions>>().Value.TrustedProxies;
+        if (proxies.Count > 0) app.UseForwardedHeaders();
+        return app;
+    }
+
     public static bool TryParseNetwork(string text, out System.Net.IPNetwork network)
     {
         if (System.Net.IPNetwork.TryParse(text, out network)) return true;

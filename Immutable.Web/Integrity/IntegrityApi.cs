@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Auth;
@@ -11,7 +10,7 @@ namespace Immutable.Web.Integrity;
 
 public sealed record ChainBreakJson(
     string EventId,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<ChainBreakType>))] ChainBreakType Type,
+    ChainBreakType Type,
     string? ExpectedHash,
     string? ActualHash,
     long Sequence);
