@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Immutable.Tests.TestSupport;
+
+/// <summary>The real app binary as a child process on 127.0.0.1, over a data folder the test owns.</summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private AppProcess(Process process, string baseUrl)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static string AppDll => Path.Combine(AppContext.BaseDirectory, "Immutable.Web.dll");
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static ProcessStartInfo StartInfo(string dataDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(AppDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(dataDirectory, "immutable.db")}";
+        info.Environment["Geo__DatabasePath"] = TestPaths.GeoDatabase;
+        info.Environment["RateLimiting__PermitsPerSecond"] = "1000000";
+        info.Environment["RateLimiting__Burst"] = "1000000";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        return info;
+    }
+
+    /// <summary>Runs the admin command line to completion; returns exit code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(string dataDirectory, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(dataDirectory, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
+    }
+
+    public static async Task<AppProcess> StartAsync(string dataDirectory)
+    {
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var process = Process.Start(StartInfo(dataDirectory, "--urls", baseUrl))!;
+        var app = new AppProcess(process, baseUrl);
+        process.OutputDataReceived += (_, e) => { lock (app._output) app._output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (app._output) app._output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"app exited during start-up:\n{app.Output}");
+            try
+            {
+                if ((await http.GetAsync("/readyz")).IsSuccessStatusCode) return app;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        await app.DisposeAsync();
+        throw new TimeoutException($"app did not become ready:\n{app.Output}");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing; what is on disk is all that survives.</summary>
+    public void KillHard() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
