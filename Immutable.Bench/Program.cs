@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Immutable.Bench;
+
+// Usage:
+//   Immutable.Bench single --url URL --key KEY [--requests 10000] [--concurrency 32]
+//   Immutable.Bench batch  --url URL --key KEY [--batches 100] [--size 100] [--concurrency 4]
+var options = Args.Parse(args.Skip(1).ToArray());
+var mode = args.FirstOrDefault() ?? "";
+var url = options.Get("url", "http://127.0.0.1:5080");
+var key = options.Get("key", Environment.GetEnvironmentVariable("IMMUTABLE_KEY") ?? "");
+
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+{
+    BaseAddress = new Uri(url),
+    Timeout = TimeSpan.FromSeconds(60),
+};
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+switch (mode)
+{
+    case "single":
+    {
+        var requests = options.GetInt("requests", 10_000);
+        var concurrency = options.GetInt("concurrency", 32);
+        var result = await Load.RunAsync(http, requests, concurrency, i => ("/api/v1/events", Payloads.Single(i)));
+        Console.WriteLine(result.Describe($"single-event ingest, {requests} requests, {concurrency} connections", eventsPerRequest: 1));
+        return result.Failures == 0 ? 0 : 1;
+    }
+    case "batch":
+    {
+        var batches = options.GetInt("batches", 100);
+        var size = options.GetInt("size", 100);
+        var concurrency = options.GetInt("concurrency", 4);
+        var result = await Load.RunAsync(http, batches, concurrency, i => ("/api/v1/events/batch", Payloads.Batch(i, size)));
+        Console.WriteLine(result.Describe($"batch ingest, {batches} batches of {size}, {concurrency} connections", eventsPerRequest: size));
+        return result.Failures == 0 ? 0 : 1;
+    }
+    default:
+        Console.Error.WriteLine("usage: Immutable.Bench single|batch --url URL --key KEY [options]");
+        return 2;
+}
+
+namespace Immutable.Bench
+{
+    internal static class Payloads
+    {
+        public static string Single(int i) => string.Create(CultureInfo.InvariantCulture,
+            $$$"""{"actor_id":"user_{{{i % 500}}}","actor_name":"Bench User {{{i % 500}}}","action":"document.viewed","resource":"document","resource_id":"doc_{{{i % 5000}}}","session_id":"sess_{{{i % 2000}}}","ip_address":"81.2.69.{{{i % 250}}}","metadata":{"source":"bench","n":{{{i}}}}}""");
+
+        public static string Batch(int b, int size)
+        {
+            var sb = new StringBuilder("{\"events\":[");
+            for (var j = 0; j < size; j++)
+            {
+                if (j > 0) sb.Append(',');
+                sb.Append(Single(b * size + j));
+            }
+            return sb.Append("]}").ToString();
+        }
+    }
+
+    internal sealed record LoadResult(int Requests, int Failures, TimeSpan Elapsed, double[] LatenciesMs)
+    {
+        public double Percentile(double p)
+        {
+            if (LatenciesMs.Length == 0) return double.NaN;
+            var sorted = LatenciesMs.Order().ToArray();
+            return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+        }
+
+        public string Describe(string what, int eventsPerRequest) => string.Create(CultureInfo.InvariantCulture,
+            $"{what}: {(Requests - Failures) * eventsPerRequest / Elapsed.TotalSeconds:F0} events/s, {(Requests - Failures) / Elapsed.TotalSeconds:F0} requests/s, p50 {Percentile(50):F2} ms, p99 {Percentile(99):F2} ms, failures {Failures}, elapsed {Elapsed.TotalSeconds:F2} s");
+    }
+
+    internal static class Load
+    {
+        /// <summary>Closed loop: <paramref name="concurrency"/> workers, each sending its next request when the last returns.</summary>
+        public static async Task<LoadResult> RunAsync(HttpClient http, int requests, int concurrency, Func<int, (string Path, string Body)> next)
+        {
+            // Warm-up: connections, JIT, first-use paths.
+            for (var i = 0; i < Math.Min(concurrency, 16); i++)
+            {
+                var (path, body) = next(1_000_000 + i);
+                using var _ = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            }
+            var latencies = new double[requests];
+            var failures = 0;
+            var counter = -1;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref counter)) < requests)
+                {
+                    var (path, body) = next(i);
+                    var started = Stopwatch.GetTimestamp();
+                    using var response = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+                    latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if (response.StatusCode != HttpStatusCode.Accepted) Interlocked.Increment(ref failures);
+                }
+            }));
+            return new LoadResult(requests, failures, clock.Elapsed, latencies);
+        }
+    }
+
+    internal sealed class Args(Dictionary<string, string> values)
+    {
+        public static Args Parse(string[] args)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i + 1 < args.Length; i++)
+                if (args[i].StartsWith("--", StringComparison.Ordinal)) values[args[i][2..]] = args[++i];
+            return new Args(values);
+        }
+
+        public string Get(string name, string fallback) => values.GetValueOrDefault(name) ?? fallback;
+
+        public int GetInt(string name, int fallback) =>
+            values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+    }
+}
