@@ -7,12 +7,19 @@ cd "$(dirname "$0")"
 export IMMUTABLE_GEO_DB="$PWD/.cache/geo/GeoLite2-City.mmdb"
 
 log=$(mktemp)
-dotnet test Immutable.Web.sln -c Release --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
+dotnet test Immutable.Web.sln -c Release --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 52, Skipped: 0, Total: 52").
-read -r passed failed skipped < <(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
-  | awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}')
+# Sum the per-assembly summaries: "Passed!  - Failed: 0, Passed: 52, Skipped: 0, Total: 52" or, in the
+# detailed format, a "Total tests:" block with "Passed: N" / "Failed: N" / "Skipped: N" lines.
+read -r passed failed skipped < <(awk '
+  /^(Passed|Failed)! +- +Failed:/ { gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } next }
+  /^Total tests:/ { block = 1; next }
+  block && /^ +Passed: +[0-9]+/ { p += $2 }
+  block && /^ +Failed: +[0-9]+/ { f += $2 }
+  block && /^ +Skipped: +[0-9]+/ { s += $2 }
+  block && /Total time/ { block = 0 }
+  END { print p + 0, f + 0, s + 0 }' "$log")
 rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a build or runner failure counts
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
