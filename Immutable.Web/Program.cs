@@ -1,10 +1,14 @@
+using Immutable.Web.Alerts;
 using Immutable.Web.Api;
+using Immutable.Web.Audit;
+using Immutable.Web.Detection;
 using Immutable.Web.Auth;
 using Immutable.Web.Enrichment;
 using Immutable.Web.Events;
 using Immutable.Web.Health;
 using Immutable.Web.Ingest;
 using Immutable.Web.Integrity;
+using Immutable.Web.Jobs;
 using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Scalar.AspNetCore;
@@ -31,6 +35,9 @@ builder.AddEnrichment();
 builder.AddApiKeyAuth();
 builder.AddApiRateLimiting();
 builder.Services.AddSingleton<ChainAudit>();
+builder.Services.AddSingleton<AuditTrail>();
+builder.AddDetection();
+builder.AddJobs();
 
 var app = builder.Build();
 
@@ -52,6 +59,8 @@ var api = app.MapGroup("/api/v1")
 api.MapIngestApi();
 api.MapEventsApi();
 api.MapIntegrityApi();
+api.MapAlertRulesApi();
+api.MapAlertsApi();
 
 await app.RunAsync();
 return 0;

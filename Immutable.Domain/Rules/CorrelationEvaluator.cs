@@ -49,6 +49,10 @@ public static class RuleTypeNames
         RuleType.ImpossibleTravel => "impossible_travel",
     };
 
+    /// <summary>For stored values, which are always valid: a bad one is corruption, not input.</summary>
+    public static RuleType Parse(string text) =>
+        TryParse(text, out var type) ? type : throw new FormatException($"Unknown rule type '{text}'.");
+
     public static bool TryParse(string? text, out RuleType type)
     {
         foreach (var t in Enum.GetValues<RuleType>())

@@ -20,6 +20,8 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
     public const string WorkspaceClaim = "workspace_id";
+    public const string KeyPrefixClaim = "key_prefix";
+    public const string KeyLabelClaim = "key_label";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -30,10 +32,12 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Not a Bearer token.");
 
         var key = header[bearer.Length..].Trim();
-        var workspaceId = await directory.ResolveWorkspaceAsync(key, Context.RequestAborted);
-        if (workspaceId is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+        var resolved = await directory.ResolveWorkspaceAsync(key, Context.RequestAborted);
+        if (resolved is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
 
-        var identity = new ClaimsIdentity([new Claim(WorkspaceClaim, workspaceId)], SchemeName);
+        var identity = new ClaimsIdentity(
+            [new Claim(WorkspaceClaim, resolved.WorkspaceId), new Claim(KeyPrefixClaim, resolved.Prefix), new Claim(KeyLabelClaim, resolved.Label)],
+            SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -56,6 +60,10 @@ public static class WorkspaceClaims
 
     public static string? WorkspaceIdOrNull(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim);
+
+    /// <summary>The caller as an audit-log actor: "api_key:imk_AbCdEfGh" named by the key's label.</summary>
+    public static Immutable.Web.Audit.AuditActor AuditActor(this ClaimsPrincipal user) =>
+        new("api_key:" + user.FindFirstValue(ApiKeyAuthenticationHandler.KeyPrefixClaim), user.FindFirstValue(ApiKeyAuthenticationHandler.KeyLabelClaim), "api_key");
 }
 
 public static class AuthExtensions

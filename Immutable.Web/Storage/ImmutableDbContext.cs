@@ -8,6 +8,11 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
     public DbSet<EventRecord> Events => Set<EventRecord>();
     public DbSet<EventTargetRecord> EventTargets => Set<EventTargetRecord>();
+    public DbSet<AlertRuleRecord> AlertRules => Set<AlertRuleRecord>();
+    public DbSet<AlertRecord> Alerts => Set<AlertRecord>();
+    public DbSet<DetectionCheckpointRecord> DetectionCheckpoints => Set<DetectionCheckpointRecord>();
+    public DbSet<RuleActorCountryRecord> RuleActorCountries => Set<RuleActorCountryRecord>();
+    public DbSet<RuleTravelFixRecord> RuleTravelFixes => Set<RuleTravelFixRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

@@ -6,6 +6,8 @@ namespace Immutable.Web.Workspaces;
 
 public sealed record CreatedKey(string Key, string Prefix, string Label, string WorkspaceId, string WorkspaceName);
 
+public sealed record ResolvedKey(string WorkspaceId, string Prefix, string Label);
+
 public sealed record KeySummary(string Prefix, string Label, string WorkspaceName, DateTime CreatedAt, DateTime? RevokedAt);
 
 /// <summary>Workspaces and their API keys: create, list, revoke, and resolve a presented key.</summary>
@@ -68,15 +70,16 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
     }
 
     /// <summary>The workspace a presented key belongs to, or null when the key is unknown or revoked.</summary>
-    public async Task<string?> ResolveWorkspaceAsync(string presentedKey, CancellationToken ct = default)
+    public async Task<ResolvedKey?> ResolveWorkspaceAsync(string presentedKey, CancellationToken ct = default)
     {
         if (!ApiKeyFormat.LooksValid(presentedKey)) return null;
         var hash = ApiKeyFormat.Hash(presentedKey);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await ActiveKeyWorkspace(db, hash);
+        return await ActiveKey(db, hash);
     }
 
-    private static readonly Func<ImmutableDbContext, string, Task<string?>> ActiveKeyWorkspace =
+    private static readonly Func<ImmutableDbContext, string, Task<ResolvedKey?>> ActiveKey =
         EF.CompileAsyncQuery((ImmutableDbContext db, string hash) =>
-            db.ApiKeys.Where(k => k.KeyHash == hash && k.RevokedAt == null).Select(k => k.WorkspaceId).FirstOrDefault());
+            db.ApiKeys.Where(k => k.KeyHash == hash && k.RevokedAt == null)
+                .Select(k => new ResolvedKey(k.WorkspaceId, k.Prefix, k.Label)).FirstOrDefault());
 }

@@ -16,6 +16,187 @@ namespace Immutable.Web.Storage.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Immutable.Web.Storage.AlertRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
+
+                    b.Property<long?>("AcknowledgedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("acknowledged_at");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_by");
+
+                    b.Property<string>("AcknowledgementNote")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledgement_note");
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("Context")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("context");
+
+                    b.Property<string>("Event")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event");
+
+                    b.Property<string>("EventId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
+
+                    b.Property<long>("FirstEventAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_event_at");
+
+                    b.Property<string>("GroupKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group_key");
+
+                    b.Property<int>("HitCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hit_count");
+
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<long?>("NotifiedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("notified_at");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RelatedEventIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("related_event_ids");
+
+                    b.Property<string>("RuleId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("RuleName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_name");
+
+                    b.Property<string>("RuleType")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_type");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long>("TriggeredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("triggered_at");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("Id")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "RowId");
+
+                    b.HasIndex("WorkspaceId", "ActorId", "FirstEventAt");
+
+                    b.HasIndex("WorkspaceId", "Status", "RowId");
+
+                    b.HasIndex("WorkspaceId", "RuleId", "GroupKey", "Status");
+
+                    b.ToTable("alerts", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.AlertRuleRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Channels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channels");
+
+                    b.Property<string>("Conditions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conditions");
+
+                    b.Property<int>("CooldownMinutes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cooldown_minutes");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("RuleType")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_type");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
+
+                    b.ToTable("alert_rules", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.ApiKeyRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -61,6 +242,25 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasIndex("WorkspaceId");
 
                     b.ToTable("api_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.DetectionCheckpointRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("detection_checkpoints", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.EventRecord", b =>
@@ -249,6 +449,65 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("event_targets", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.RuleActorCountryRecord", b =>
+                {
+                    b.Property<string>("RuleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("ActorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("Country")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("country");
+
+                    b.HasKey("RuleId", "ActorId", "Country");
+
+                    b.ToTable("rule_actor_countries", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.RuleTravelFixRecord", b =>
+                {
+                    b.Property<string>("RuleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("ActorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("City")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("city");
+
+                    b.Property<string>("Country")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("country");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
+
+                    b.Property<double>("Latitude")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latitude");
+
+                    b.Property<double>("Longitude")
+                        .HasColumnType("REAL")
+                        .HasColumnName("longitude");
+
+                    b.HasKey("RuleId", "ActorId");
+
+                    b.ToTable("rule_travel_fixes", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -273,7 +532,34 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("workspaces", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.AlertRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.AlertRuleRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.ApiKeyRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.DetectionCheckpointRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
                         .WithMany()
@@ -296,6 +582,24 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasOne("Immutable.Web.Storage.EventRecord", null)
                         .WithMany()
                         .HasForeignKey("EventRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.RuleActorCountryRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.AlertRuleRecord", null)
+                        .WithMany()
+                        .HasForeignKey("RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.RuleTravelFixRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.AlertRuleRecord", null)
+                        .WithMany()
+                        .HasForeignKey("RuleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

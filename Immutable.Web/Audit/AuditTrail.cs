@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Immutable.Domain.Chain;
+using Immutable.Domain.Events;
+using Immutable.Web.Storage;
+
+namespace Immutable.Web.Audit;
+
+/// <summary>Who did something to the workspace's own configuration: an API key or (later) a signed-in member.</summary>
+public sealed record AuditActor(string Id, string? Name, string Type);
+
+/// <summary>
+/// Writes the product's own changes (rule edits, acknowledgements...) into the workspace's hash chain as
+/// ordinary events, so who changed detection is as tamper-evident as what the applications reported.
+/// </summary>
+public sealed class AuditTrail(IEventLog log)
+{
+    public async Task RecordAsync(string workspaceId, AuditActor actor, string action, string resource, string resourceId, string? resourceName,
+        JsonObject metadata, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(metadata.ToJsonString());
+        var content = new EventContent
+        {
+            Id = Guid.NewGuid(),
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            ActorType = actor.Type,
+            Action = action,
+            ActionCategory = "immutable",
+            Resource = resource,
+            ResourceId = resourceId,
+            ResourceName = resourceName,
+            MetadataJson = CanonicalJson.Canonicalize(doc.RootElement),
+        };
+        await log.AppendAsync(workspaceId, [content], ct);
+    }
+}

@@ -1,0 +1,99 @@
+using Immutable.Domain.Rules;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Detection;
+
+/// <summary>
+/// Turns rule hits into alert rows inside the caller's unit of work: a new alert, or — noise control — one more
+/// hit on the open alert of the same (rule, group key) within the rule's cooldown. New alerts feed the
+/// workspace's correlation rules, whose escalations go through the same path.
+/// </summary>
+public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateTime now, IReadOnlyList<AlertRule> correlationRules)
+{
+    private readonly Dictionary<(string RuleId, string GroupKey), AlertRecord> _open = [];
+    private readonly List<AlertRecord> _created = [];
+
+    public IReadOnlyList<AlertRecord> Created => _created;
+    public List<AlertRecord> Changed { get; } = [];
+
+    public async Task ApplyAsync(RuleHit hit, CancellationToken ct)
+    {
+        var alert = await ApplyOneAsync(hit, ct);
+        if (alert is null || hit.Rule.Type == RuleType.Correlation) return;
+        foreach (var rule in correlationRules)
+        {
+            var recent = await RecentAlertsOfActorAsync(alert.ActorId, alert.FirstEventAt, ((CorrelationConditions)rule.Conditions).WindowMinutes, ct);
+            var trigger = Raised(alert);
+            if (CorrelationEvaluator.Evaluate(rule, trigger, hit.Event, recent) is { } escalation)
+                await ApplyOneAsync(escalation, ct);
+        }
+    }
+
+    /// <summary>Returns the alert when a new one was created; null when the hit was merged into an open alert.</summary>
+    private async Task<AlertRecord?> ApplyOneAsync(RuleHit hit, CancellationToken ct)
+    {
+        var key = (hit.Rule.Id, hit.GroupKey);
+        if (!_open.TryGetValue(key, out var open))
+        {
+            open = await db.Alerts
+                .Where(a => a.WorkspaceId == workspaceId && a.RuleId == hit.Rule.Id && a.GroupKey == hit.GroupKey && a.Status == "open")
+                .OrderByDescending(a => a.RowId)
+                .FirstOrDefaultAsync(ct);
+        }
+        if (open is not null && NoiseControl.MergesInto(open.FirstEventAt, hit.EventTime, hit.Rule.CooldownMinutes))
+        {
+            open.HitCount++;
+            open.LastSeenAt = now;
+            _open[key] = open;
+            if (!Changed.Contains(open)) Changed.Add(open);
+            return null;
+        }
+
+        var about = hit.Event is { } e ? e.Id.ToString("D") : Immutable.Domain.Chain.Timestamps.ToIso(hit.EventTime) + "|" + hit.GroupKey;
+        var id = DetectionJson.DeterministicAlertId(workspaceId, hit.Rule.Id, about);
+        if (_created.Any(a => a.Id == id) || await db.Alerts.AnyAsync(a => a.Id == id, ct)) return null;
+
+        var alert = new AlertRecord
+        {
+            Id = id,
+            WorkspaceId = workspaceId,
+            RuleId = hit.Rule.Id,
+            RuleName = hit.Rule.Name,
+            RuleType = RuleTypeNames.ToWire(hit.Rule.Type),
+            Severity = RuleCodec.SeverityName(hit.Severity),
+            Status = "open",
+            Reason = hit.Reason,
+            GroupKey = hit.GroupKey,
+            ActorId = hit.ActorId,
+            EventId = hit.Event?.Id.ToString("D"),
+            Event = hit.Event is null ? null : DetectionJson.Serialize(FlatEvent.From(hit.Event)),
+            Context = DetectionJson.Serialize(hit.Context),
+            RelatedEventIds = DetectionJson.Serialize(hit.RelatedEventIds.Select(g => g.ToString("D")).ToList()),
+            FirstEventAt = hit.EventTime,
+            TriggeredAt = now,
+            LastSeenAt = now,
+            HitCount = 1,
+        };
+        db.Alerts.Add(alert);
+        _open[key] = alert;
+        _created.Add(alert);
+        return alert;
+    }
+
+    private async Task<List<RaisedAlert>> RecentAlertsOfActorAsync(string actorId, DateTime around, int windowMinutes, CancellationToken ct)
+    {
+        var from = around.AddMinutes(-windowMinutes);
+        var to = around.AddMinutes(windowMinutes);
+        var stored = await db.Alerts.AsNoTracking()
+            .Where(a => a.WorkspaceId == workspaceId && a.ActorId == actorId && a.FirstEventAt >= from && a.FirstEventAt <= to)
+            .ToListAsync(ct);
+        return stored.Concat(_created.Where(a => a.ActorId == actorId && a.FirstEventAt >= from && a.FirstEventAt <= to))
+            .DistinctBy(a => a.Id)
+            .Select(Raised)
+            .ToList();
+    }
+
+    private static RaisedAlert Raised(AlertRecord a) =>
+        new(a.Id, a.RuleId, RuleTypeNames.Parse(a.RuleType), a.ActorId, a.FirstEventAt);
+}

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Immutable.Web.Detection;
+
+public sealed class DetectionOptions
+{
+    public const string Section = "Detection";
+
+    /// <summary>Evaluate new events as they are committed. Off: events are stored, detection catches up when turned on.</summary>
+    public bool StreamEvaluation { get; set; } = true;
+
+    /// <summary>The safety-net sweep for workspaces whose commit signal was missed.</summary>
+    [Range(1, 3600)]
+    public int SafetyNetSeconds { get; set; } = 5;
+
+    /// <summary>How often the scheduled (baseline) rules run.</summary>
+    [Range(5, 3600)]
+    public int ScheduledRulesSeconds { get; set; } = 60;
+
+    /// <summary>Events per transaction of stream evaluation (alerts + rule memory + checkpoint commit together).</summary>
+    [Range(1, 100_000)]
+    public int ChunkSize { get; set; } = 1000;
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Immutable.Domain.Chain;
+using Immutable.Domain.Rules;
+using Immutable.Web.Api;
+using Immutable.Web.Auth;
+using Immutable.Web.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Detection;
+
+public sealed record DryRunInput(RuleInput? Rule, string? RuleId, string? From, string? To);
+
+public sealed record DryRunAlert(
+    string RuleType, string Severity, string Reason, string GroupKey, string ActorId, string? EventId, FlatEvent? Event,
+    JsonNode? Context, string FirstEventAt, string LastEventAt, int HitCount, IReadOnlyList<string> RelatedEventIds);
+
+public sealed record DryRunResult(string From, string To, int EventsScanned, int TotalAlerts, bool Truncated, IReadOnlyList<DryRunAlert> Alerts);
+
+/// <summary>
+/// POST /api/v1/alert-rules/test: replays the stored events of a period (by ingestion time, default the last
+/// 7 days) through a fresh copy of the rule and returns the alerts it would have raised, after noise control.
+/// Nothing is stored, nothing is notified, no live state is touched.
+/// </summary>
+public static class DryRunApi
+{
+    public const int MaxAlertsReturned = 500;
+
+    public static async Task<Results<Ok<DataEnvelope<DryRunResult>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> TestAsync(
+        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, CancellationToken ct)
+    {
+        var ws = http.User.WorkspaceId();
+        using var body = await JsonBody.ReadAsync(http.Request, 64 * 1024, new JsonDocumentOptions { AllowDuplicateProperties = false }, ct);
+        if (body.Error is { } error) return error;
+        var root = body.Document!.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) return ApiResults.Invalid("body", "must be a JSON object with \"rule\" or \"rule_id\"");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var violations = new List<Violation>();
+        var now = Timestamps.ToMicroseconds(time.GetUtcNow());
+        var to = ReadTime(root, "to", violations) ?? now;
+        var from = ReadTime(root, "from", violations) ?? to.AddDays(-7);
+        if (from >= to) violations.Add(new Violation("from", "must be before to"));
+        if (to - from > TimeSpan.FromDays(31)) violations.Add(new Violation("from", "the period may be at most 31 days"));
+
+        AlertRule? rule = null;
+        if (root.TryGetProperty("rule_id", out var idElement) && idElement.ValueKind == JsonValueKind.String)
+        {
+            var id = idElement.GetString();
+            var row = await db.AlertRules.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id && r.WorkspaceId == ws, ct);
+            if (row is null) return ApiResults.NotFound("Alert rule");
+            rule = row.ToDomain();
+        }
+        else if (root.TryGetProperty("rule", out var ruleElement))
+        {
+            var ruleViolations = new List<Violation>();
+            var draft = RuleCodec.Parse(ruleElement, ruleViolations);
+            if (draft?.Conditions is CorrelationConditions cc) await AlertRulesApi.CheckCorrelationTargetsAsync(db, ws, null, cc, ruleViolations, ct);
+            violations.AddRange(ruleViolations.Select(v => v with { Field = "rule." + v.Field }));
+            if (draft is not null)
+                rule = new AlertRule { Id = "rul_dry_run", WorkspaceId = ws, Name = draft.Name, Conditions = draft.Conditions, Severity = draft.Severity, CooldownMinutes = draft.CooldownMinutes };
+        }
+        else violations.Add(new Violation("rule", "send a rule definition as \"rule\", or a saved rule's id as \"rule_id\""));
+        if (violations.Count > 0 || rule is null) return ApiResults.Invalid(violations.Count > 0 ? violations : [new Violation("rule", "is invalid")]);
+
+        var (hits, scanned) = await ReplayAsync(db, ws, rule, from, to, ct);
+        var alerts = Collapse(hits);
+        var result = new DryRunResult(Timestamps.ToIso(from), Timestamps.ToIso(to), scanned, alerts.Count, alerts.Count > MaxAlertsReturned, alerts.Take(MaxAlertsReturned).ToList());
+        return TypedResults.Ok(new DataEnvelope<DryRunResult>(result));
+    }
+
+    private static async Task<(List<RuleHit> Hits, int Scanned)> ReplayAsync(ImmutableDbContext db, string ws, AlertRule rule, DateTime from, DateTime to, CancellationToken ct)
+    {
+        if (rule.Conditions is IngestionSpikeConditions spike) return (await SpikeHitsAsync(db, ws, rule, spike, from, to, ct), 0);
+
+        // Correlation replays the rules it names and correlates their would-be alerts.
+        var rules = rule.Conditions is CorrelationConditions c
+            ? (await db.AlertRules.AsNoTracking().Where(r => r.WorkspaceId == ws && c.RuleIds.Contains(r.Id)).ToListAsync(ct)).Select(r => r.ToDomain() with { Enabled = true }).ToList()
+            : [rule with { Enabled = true }];
+        var memory = await PriorCountriesAsync(db, ws, rules, from, ct);
+        var ruleSet = new RuleSet(rules, memory);
+        var hits = new List<RuleHit>();
+        var scanned = 0;
+        await foreach (var row in db.Events.AsNoTracking().Where(e => e.WorkspaceId == ws && e.CreatedAt >= from && e.CreatedAt <= to).OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            scanned++;
+            hits.AddRange(ruleSet.Observe(row.ToDomain()));
+        }
+        if (rule.Conditions is not CorrelationConditions) return (hits, scanned);
+
+        var raised = Collapse(hits).Select((a, i) => (Alert: a, Raised: new RaisedAlert($"dry_{i}", rules.First(r => RuleTypeNames.ToWire(r.Type) == a.RuleType).Id, RuleTypeNames.Parse(a.RuleType), a.ActorId, DateTime.Parse(a.FirstEventAt, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)))).ToList();
+        var escalations = new List<RuleHit>();
+        foreach (var (_, trigger) in raised)
+        {
+            var sameActor = raised.Select(r => r.Raised).Where(r => r.ActorId == trigger.ActorId).ToList();
+            if (CorrelationEvaluator.Evaluate(rule, trigger, null, sameActor) is { } hit) escalations.Add(hit);
+        }
+        return (escalations, scanned);
+    }
+
+    /// <summary>new_country's baseline: the countries each actor was seen in before the period.</summary>
+    private static async Task<RuleMemory> PriorCountriesAsync(ImmutableDbContext db, string ws, List<AlertRule> rules, DateTime from, CancellationToken ct)
+    {
+        var countries = new Dictionary<string, IReadOnlyList<(string, string)>>();
+        foreach (var rule in rules.Where(r => r.Conditions is NewCountryConditions))
+        {
+            var patterns = ((NewCountryConditions)rule.Conditions).ActionPatterns;
+            var seen = await db.Events.AsNoTracking()
+                .Where(e => e.WorkspaceId == ws && e.CreatedAt < from && e.IpCountry != null)
+                .GroupBy(e => new { e.ActorId, e.IpCountry, e.Action })
+                .Select(g => g.Key)
+                .ToListAsync(ct);
+            countries[rule.Id] = seen.Where(s => ActionPattern.MatchesAny(patterns, s.Action)).Select(s => (s.ActorId, s.IpCountry!)).Distinct().ToList();
+        }
+        return new RuleMemory(countries, new Dictionary<string, IReadOnlyList<(string, TravelFix)>>());
+    }
+
+    private static async Task<List<RuleHit>> SpikeHitsAsync(ImmutableDbContext db, string ws, AlertRule rule, IngestionSpikeConditions c, DateTime from, DateTime to, CancellationToken ct)
+    {
+        // Per-minute ingestion counts for the period and its baseline weeks, counted once in SQL.
+        var earliest = from.AddDays(-7 * IngestionSpike.BaselineWeeks(c)).AddHours(-1);
+        var perMinute = new Dictionary<long, int>();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync(ct);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT created_at / $m, COUNT(*) FROM events WHERE workspace_id = $w AND created_at >= $a AND created_at < $b GROUP BY created_at / $m";
+            cmd.Parameters.AddWithValue("$m", TimeSpan.TicksPerMinute);
+            cmd.Parameters.AddWithValue("$w", ws);
+            cmd.Parameters.AddWithValue("$a", earliest.Ticks);
+            cmd.Parameters.AddWithValue("$b", to.Ticks);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) perMinute[reader.GetInt64(0)] = reader.GetInt32(1);
+        }
+        var firstEventAt = await db.Events.Where(e => e.WorkspaceId == ws).MinAsync(e => (DateTime?)e.CreatedAt, ct);
+        int Count(DateTime a, DateTime b)
+        {
+            var sum = 0;
+            for (var m = a.Ticks / TimeSpan.TicksPerMinute; m < b.Ticks / TimeSpan.TicksPerMinute; m++) sum += perMinute.GetValueOrDefault(m);
+            return sum;
+        }
+
+        var hits = new List<RuleHit>();
+        var start = new DateTime(from.Ticks - from.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        for (var windowStart = start; windowStart.AddMinutes(c.WindowMinutes) <= to; windowStart = windowStart.AddMinutes(c.WindowMinutes))
+        {
+            var windowEnd = windowStart.AddMinutes(c.WindowMinutes);
+            var baseline = IngestionSpike.BaselineHours(c, windowStart).Select(h => Count(h.From, h.To)).ToList();
+            var decision = IngestionSpike.Evaluate(c, windowStart, Count(windowStart, windowEnd), baseline, firstEventAt);
+            if (decision.State == SpikeState.Spike) hits.Add(IngestionSpike.ToHit(rule, windowStart, windowEnd, decision));
+        }
+        return hits;
+    }
+
+    /// <summary>Noise control in memory: hits of one (rule, group key) within the cooldown are one alert.</summary>
+    private static List<DryRunAlert> Collapse(List<RuleHit> hits)
+    {
+        var alerts = new List<(RuleHit First, DateTime Last, int Count)>();
+        var open = new Dictionary<(string, string), int>();
+        foreach (var hit in hits)
+        {
+            var key = (hit.Rule.Id, hit.GroupKey);
+            if (open.TryGetValue(key, out var index) && NoiseControl.MergesInto(alerts[index].First.EventTime, hit.EventTime, hit.Rule.CooldownMinutes))
+            {
+                alerts[index] = (alerts[index].First, hit.EventTime, alerts[index].Count + 1);
+                continue;
+            }
+            open[key] = alerts.Count;
+            alerts.Add((hit, hit.EventTime, 1));
+        }
+        return alerts.Select(a => new DryRunAlert(
+            RuleTypeNames.ToWire(a.First.Rule.Type), RuleCodec.SeverityName(a.First.Severity), a.First.Reason, a.First.GroupKey, a.First.ActorId,
+            a.First.Event?.Id.ToString("D"), a.First.Event is null ? null : FlatEvent.From(a.First.Event),
+            JsonNode.Parse(DetectionJson.Serialize(a.First.Context)), Timestamps.ToIso(a.First.EventTime), Timestamps.ToIso(a.Last), a.Count,
+            a.First.RelatedEventIds.Select(g => g.ToString("D")).ToList())).ToList();
+    }
+
+    private static DateTime? ReadTime(JsonElement root, string name, List<Violation> violations)
+    {
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            return Timestamps.ToMicroseconds(t);
+        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
+        return null;
+    }
+}

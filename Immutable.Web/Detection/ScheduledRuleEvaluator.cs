@@ -1,0 +1,45 @@
+using Immutable.Domain.Chain;
+using Immutable.Domain.Rules;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Detection;
+
+/// <summary>The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).</summary>
+public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
+{
+    /// <summary>Evaluates every enabled spike rule for the window ending at the current minute; returns alerts created.</summary>
+    public async Task<int> EvaluateAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var windowEnd = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var records = await db.AlertRules.AsNoTracking().Where(r => r.Enabled && r.RuleType == "ingestion_spike").ToListAsync(ct);
+        var created = 0;
+        foreach (var workspaceRules in records.Select(r => r.ToDomain()).GroupBy(r => r.WorkspaceId))
+        {
+            var ws = workspaceRules.Key;
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var writer = new AlertWriter(db, ws, Timestamps.ToMicroseconds(time.GetUtcNow()), []);
+            var firstEventAt = await db.Events.Where(e => e.WorkspaceId == ws).MinAsync(e => (DateTime?)e.CreatedAt, ct);
+            foreach (var rule in workspaceRules)
+            {
+                var c = (IngestionSpikeConditions)rule.Conditions;
+                var windowStart = windowEnd.AddMinutes(-c.WindowMinutes);
+                var count = await CountAsync(db, ws, windowStart, windowEnd, ct);
+                var baseline = new List<int>();
+                foreach (var (from, to) in IngestionSpike.BaselineHours(c, windowStart))
+                    baseline.Add(await CountAsync(db, ws, from, to, ct));
+                var decision = IngestionSpike.Evaluate(c, windowStart, count, baseline, firstEventAt);
+                if (decision.State == SpikeState.Spike) await writer.ApplyAsync(IngestionSpike.ToHit(rule, windowStart, windowEnd, decision), ct);
+            }
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            created += writer.Created.Count;
+        }
+        return created;
+    }
+
+    private static Task<int> CountAsync(ImmutableDbContext db, string ws, DateTime from, DateTime to, CancellationToken ct) =>
+        db.Events.CountAsync(e => e.WorkspaceId == ws && e.CreatedAt >= from && e.CreatedAt < to, ct);
+}

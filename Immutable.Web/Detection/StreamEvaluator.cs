@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using Immutable.Domain.Rules;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Detection;
+
+/// <summary>
+/// Runs a workspace's per-event rules over the events after its checkpoint, in sequence order.
+/// Invariant: the alerts of a chunk, the rule memory it taught (countries per actor, last travel fix) and the
+/// advanced checkpoint commit in one transaction, so a crash or restart neither skips an event nor raises an
+/// alert twice. Sliding-window contents are not persisted; they are rebuilt by replaying the recent events
+/// up to the checkpoint (without alerting) when a workspace's rules are loaded.
+/// </summary>
+public sealed partial class StreamEvaluator(
+    IDbContextFactory<ImmutableDbContext> dbFactory,
+    TimeProvider time,
+    IOptions<DetectionOptions> options,
+    ILogger<StreamEvaluator> logger)
+{
+    private readonly ConcurrentDictionary<string, WorkspaceRules> _loaded = new(StringComparer.Ordinal);
+
+    private sealed record WorkspaceRules(RuleSet RuleSet, IReadOnlyList<AlertRule> Correlations);
+
+    /// <summary>Forget a workspace's loaded rules (after a rule change); the next run reloads them.</summary>
+    public void Invalidate(string workspaceId) => _loaded.TryRemove(workspaceId, out _);
+
+    /// <summary>Processes everything after the checkpoint; returns how many events were evaluated.</summary>
+    public async Task<int> ProcessAsync(string workspaceId, CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var processed = await ProcessChunkAsync(workspaceId, ct);
+            if (processed == 0) return total;
+            total += processed;
+        }
+    }
+
+    private async Task<int> ProcessChunkAsync(string workspaceId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var checkpoint = await db.DetectionCheckpoints.FindAsync([workspaceId], ct);
+        var after = checkpoint?.LastSequence ?? 0;
+        var rows = await db.Events.AsNoTracking()
+            .Where(e => e.WorkspaceId == workspaceId && e.Sequence > after)
+            .OrderBy(e => e.Sequence)
+            .Take(options.Value.ChunkSize)
+            .ToListAsync(ct);
+        if (rows.Count == 0) return 0;
+
+        var rules = _loaded.TryGetValue(workspaceId, out var cached) ? cached : await LoadAsync(db, workspaceId, after, ct);
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var writer = new AlertWriter(db, workspaceId, Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow()), rules.Correlations);
+            foreach (var row in rows)
+            {
+                var e = row.ToDomain();
+                foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
+            }
+            await PersistMemoryAsync(db, rules.RuleSet, ct);
+
+            if (checkpoint is null)
+                db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
+            checkpoint.LastSequence = rows[^1].Sequence;
+            checkpoint.UpdatedAt = Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow());
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            _loaded[workspaceId] = rules;
+            if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, rows[0].Sequence, rows[^1].Sequence);
+            AlertsCommitted?.Invoke(workspaceId, writer.Created, writer.Changed);
+            return rows.Count;
+        }
+        catch
+        {
+            // The in-memory rule state saw events whose effects were not committed: rebuild it from the store.
+            Invalidate(workspaceId);
+            throw;
+        }
+    }
+
+    /// <summary>Raised after a commit with the alerts it created and changed (delivery and live push subscribe).</summary>
+    public event Action<string, IReadOnlyList<AlertRecord>, IReadOnlyList<AlertRecord>>? AlertsCommitted;
+
+    private static async Task<WorkspaceRules> LoadAsync(ImmutableDbContext db, string workspaceId, long checkpoint, CancellationToken ct)
+    {
+        var records = await db.AlertRules.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.Enabled).ToListAsync(ct);
+        var rules = records.Select(r => r.ToDomain()).ToList();
+        var ruleIds = rules.Select(r => r.Id).ToList();
+
+        var countries = (await db.RuleActorCountries.AsNoTracking().Where(c => ruleIds.Contains(c.RuleId)).ToListAsync(ct))
+            .GroupBy(c => c.RuleId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<(string, string)>)g.Select(c => (c.ActorId, c.Country)).ToList());
+        var fixes = (await db.RuleTravelFixes.AsNoTracking().Where(f => ruleIds.Contains(f.RuleId)).ToListAsync(ct))
+            .GroupBy(f => f.RuleId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<(string, TravelFix)>)g
+                .Select(f => (f.ActorId, new TravelFix(Guid.Parse(f.EventId), f.At, f.Latitude, f.Longitude, f.Country, f.City))).ToList());
+        var ruleSet = new RuleSet(rules, new RuleMemory(countries, fixes));
+
+        // Rebuild sliding windows: replay the events a window can still reach, without alerting.
+        var maxWindow = rules.Select(r => r.Conditions switch
+        {
+            RepeatedActionConditions c => c.WindowMinutes,
+            HighVolumeDestructiveConditions c => c.WindowMinutes,
+            _ => 0,
+        }).DefaultIfEmpty(0).Max();
+        if (maxWindow > 0 && checkpoint > 0)
+        {
+            var last = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence == checkpoint).Select(e => e.CreatedAt).FirstOrDefaultAsync(ct);
+            var since = last.AddMinutes(-2 * maxWindow);
+            var replay = db.Events.AsNoTracking()
+                .Where(e => e.WorkspaceId == workspaceId && e.Sequence <= checkpoint && e.CreatedAt >= since)
+                .OrderBy(e => e.Sequence)
+                .AsAsyncEnumerable();
+            var windowed = ruleSet.Evaluators.Where(e => e is RepeatedActionEvaluator or HighVolumeDestructiveEvaluator).ToList();
+            await foreach (var row in replay.WithCancellation(ct))
+            {
+                var e = row.ToDomain();
+                foreach (var evaluator in windowed) evaluator.Observe(e);
+            }
+        }
+        return new WorkspaceRules(ruleSet, rules.Where(r => r.Type == RuleType.Correlation).ToList());
+    }
+
+    private static async Task PersistMemoryAsync(ImmutableDbContext db, RuleSet ruleSet, CancellationToken ct)
+    {
+        foreach (var evaluator in ruleSet.Evaluators)
+        {
+            switch (evaluator)
+            {
+                case NewCountryEvaluator countries:
+                    foreach (var (actor, country) in countries.DrainLearned())
+                        db.RuleActorCountries.Add(new RuleActorCountryRecord { RuleId = evaluator.Rule.Id, ActorId = actor, Country = country });
+                    break;
+                case ImpossibleTravelEvaluator travel:
+                    foreach (var (actor, fix) in travel.DrainChanged())
+                    {
+                        var row = await db.RuleTravelFixes.FindAsync([evaluator.Rule.Id, actor], ct);
+                        if (row is null)
+                            db.RuleTravelFixes.Add(row = new RuleTravelFixRecord { RuleId = evaluator.Rule.Id, ActorId = actor, EventId = "" });
+                        row.EventId = fix.EventId.ToString("D");
+                        row.At = fix.At;
+                        row.Latitude = fix.Latitude;
+                        row.Longitude = fix.Longitude;
+                        row.Country = fix.Country;
+                        row.City = fix.City;
+                    }
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Workspaces whose newest event is past their checkpoint (the safety net's sweep).</summary>
+    public async Task<IReadOnlyList<string>> LaggingWorkspacesAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var workspaces = await db.Workspaces.AsNoTracking().Select(w => w.Id).ToListAsync(ct);
+        var lagging = new List<string>();
+        foreach (var ws in workspaces)
+        {
+            var newest = await db.Events.Where(e => e.WorkspaceId == ws).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+            var done = await db.DetectionCheckpoints.Where(c => c.WorkspaceId == ws).Select(c => (long?)c.LastSequence).FirstOrDefaultAsync(ct) ?? 0;
+            if (newest > done) lagging.Add(ws);
+        }
+        return lagging;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Detection raised {Count} alert(s) in workspace {Workspace} (events {From}..{To}).")]
+    private partial void LogAlerts(int count, string workspace, long from, long to);
+}

@@ -1,0 +1,42 @@
+using Immutable.Web.Detection;
+using Quartz;
+
+namespace Immutable.Web.Jobs;
+
+/// <summary>Every Quartz job and schedule of the app, in one place.</summary>
+public static class JobSchedules
+{
+    public static readonly JobKey StreamEvaluation = new("stream-evaluation", "detection");
+    public static readonly JobKey ScheduledRules = new("scheduled-rules", "detection");
+
+    public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
+    {
+        var detection = builder.Configuration.GetSection(DetectionOptions.Section).Get<DetectionOptions>() ?? new DetectionOptions();
+        builder.Services.AddQuartz(q =>
+        {
+            // A name per host instance: Quartz keeps schedulers in a process-wide registry (tests run several hosts).
+            q.ConfigureScheduler(o => o.InstanceName = "immutable-" + Guid.NewGuid().ToString("N")[..8]);
+            q.UseInMemoryStore();
+            q.UseDefaultThreadPool(maxConcurrency: 4);
+
+            if (detection.StreamEvaluation)
+            {
+                q.AddJob<StreamEvaluationJob>(j => j.WithIdentity(StreamEvaluation).StoreDurably());
+                q.AddTrigger(t => t
+                    .ForJob(StreamEvaluation)
+                    .WithIdentity("stream-evaluation-safety-net", "detection")
+                    .UsingJobData(StreamEvaluationJob.SweepKey, true)
+                    .StartNow()
+                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(detection.SafetyNetSeconds)).RepeatForever()));
+                q.AddJob<ScheduledRulesJob>(j => j.WithIdentity(ScheduledRules).StoreDurably());
+                q.AddTrigger(t => t
+                    .ForJob(ScheduledRules)
+                    .WithIdentity("scheduled-rules-every-interval", "detection")
+                    .StartNow()
+                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(detection.ScheduledRulesSeconds)).RepeatForever()));
+            }
+        });
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder;
+    }
+}

@@ -1,0 +1,76 @@
+namespace Immutable.Web.Storage;
+
+public sealed class AlertRuleRecord
+{
+    public required string Id { get; set; }
+    public required string WorkspaceId { get; set; }
+    public required string Name { get; set; }
+    public required string RuleType { get; set; }
+    public bool Enabled { get; set; }
+    public required string Severity { get; set; }
+    /// <summary>The conditions as the API shows them (snake_case JSON, defaults filled in).</summary>
+    public required string Conditions { get; set; }
+    public required string Channels { get; set; }
+    public int CooldownMinutes { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public sealed class AlertRecord
+{
+    public long RowId { get; set; }
+    /// <summary>alt_ + a UUID derived from (rule, triggering event or window): replays cannot duplicate it.</summary>
+    public required string Id { get; set; }
+    public required string WorkspaceId { get; set; }
+    public required string RuleId { get; set; }
+    public required string RuleName { get; set; }
+    public required string RuleType { get; set; }
+    public required string Severity { get; set; }
+    public required string Status { get; set; }
+    public required string Reason { get; set; }
+    public required string GroupKey { get; set; }
+    public required string ActorId { get; set; }
+    public string? EventId { get; set; }
+    /// <summary>Snapshot of the triggering event in the flat shape (null for workspace-level alerts).</summary>
+    public string? Event { get; set; }
+    public required string Context { get; set; }
+    public required string RelatedEventIds { get; set; }
+    /// <summary>Event time of the first hit: the cooldown is measured from it.</summary>
+    public DateTime FirstEventAt { get; set; }
+    public DateTime TriggeredAt { get; set; }
+    public DateTime LastSeenAt { get; set; }
+    public int HitCount { get; set; }
+    public DateTime? NotifiedAt { get; set; }
+    public DateTime? AcknowledgedAt { get; set; }
+    public string? AcknowledgedBy { get; set; }
+    public string? AcknowledgementNote { get; set; }
+}
+
+/// <summary>The last event sequence of a workspace that stream detection has fully processed.</summary>
+public sealed class DetectionCheckpointRecord
+{
+    public required string WorkspaceId { get; set; }
+    public long LastSequence { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>new_country memory: the countries an actor has been seen in, per rule.</summary>
+public sealed class RuleActorCountryRecord
+{
+    public required string RuleId { get; set; }
+    public required string ActorId { get; set; }
+    public required string Country { get; set; }
+}
+
+/// <summary>impossible_travel memory: the actor's last geolocated event, per rule.</summary>
+public sealed class RuleTravelFixRecord
+{
+    public required string RuleId { get; set; }
+    public required string ActorId { get; set; }
+    public required string EventId { get; set; }
+    public DateTime At { get; set; }
+    public double Latitude { get; set; }
+    public double Longitude { get; set; }
+    public string? Country { get; set; }
+    public string? City { get; set; }
+}
