@@ -21,17 +21,28 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
 
-    public ImmutableAppFactory()
+    private readonly bool _ownsDataDirectory;
+
+    public ImmutableAppFactory() : this(null, null) { }
+
+    /// <param name="dataDirectory">An existing data folder to reuse (a restarted host); null for a new temp folder.</param>
+    /// <param name="start">Where the fake clock starts.</param>
+    public ImmutableAppFactory(string? dataDirectory, DateTimeOffset? start = null)
     {
-        DataDirectory = Directory.CreateTempSubdirectory("immutable-test-").FullName;
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("immutable-test-").FullName;
         DatabasePath = Path.Combine(DataDirectory, "immutable.db");
+        Time = new FakeTimeProvider(start ?? new DateTimeOffset(2026, 3, 27, 14, 0, 0, TimeSpan.Zero));
         _settings["ConnectionStrings:Default"] = $"Data Source={DatabasePath}";
         _settings["Geo:DatabasePath"] = TestPaths.GeoDatabase;
+        // Scheduled rules are run explicitly by the tests that need them (with the fake clock), not by the timer.
+        _settings["Detection:ScheduledRulesSeconds"] = "3600";
+        _settings["Detection:SafetyNetSeconds"] = "1";
     }
 
     public string DataDirectory { get; }
     public string DatabasePath { get; }
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 27, 14, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; }
 
     /// <summary>Overrides a configuration value; call before the first client is created.</summary>
     public ImmutableAppFactory With(string key, string? value)
@@ -77,6 +88,7 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
+        if (!_ownsDataDirectory) return;
         try { Directory.Delete(DataDirectory, recursive: true); }
         catch (IOException) { }
     }

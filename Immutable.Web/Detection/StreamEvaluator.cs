@@ -20,11 +20,17 @@ public sealed partial class StreamEvaluator(
     ILogger<StreamEvaluator> logger)
 {
     private readonly ConcurrentDictionary<string, WorkspaceRules> _loaded = new(StringComparer.Ordinal);
+    // Bumped by every invalidation; a rule set loaded under an older generation is used once, never cached.
+    private readonly ConcurrentDictionary<string, int> _generations = new(StringComparer.Ordinal);
 
-    private sealed record WorkspaceRules(RuleSet RuleSet, IReadOnlyList<AlertRule> Correlations);
+    private sealed record WorkspaceRules(RuleSet RuleSet, IReadOnlyList<AlertRule> Correlations, int Generation);
 
-    /// <summary>Forget a workspace's loaded rules (after a rule change); the next run reloads them.</summary>
-    public void Invalidate(string workspaceId) => _loaded.TryRemove(workspaceId, out _);
+    /// <summary>Forget a workspace's loaded rules (after a rule change); the next chunk reloads them.</summary>
+    public void Invalidate(string workspaceId)
+    {
+        _generations.AddOrUpdate(workspaceId, 1, (_, g) => g + 1);
+        _loaded.TryRemove(workspaceId, out _);
+    }
 
     /// <summary>Processes everything after the checkpoint; returns how many events were evaluated.</summary>
     public async Task<int> ProcessAsync(string workspaceId, CancellationToken ct)
@@ -50,7 +56,10 @@ public sealed partial class StreamEvaluator(
             .ToListAsync(ct);
         if (rows.Count == 0) return 0;
 
-        var rules = _loaded.TryGetValue(workspaceId, out var cached) ? cached : await LoadAsync(db, workspaceId, after, ct);
+        var generation = _generations.GetValueOrDefault(workspaceId);
+        var rules = _loaded.TryGetValue(workspaceId, out var cached) && cached.Generation == generation
+            ? cached
+            : await LoadAsync(db, workspaceId, after, generation, ct);
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -68,7 +77,8 @@ public sealed partial class StreamEvaluator(
             checkpoint.UpdatedAt = Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow());
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            _loaded[workspaceId] = rules;
+            // Cache only if no rule changed meanwhile; otherwise the next chunk loads the new rules.
+            if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
             if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, rows[0].Sequence, rows[^1].Sequence);
             AlertsCommitted?.Invoke(workspaceId, writer.Created, writer.Changed);
             return rows.Count;
@@ -84,7 +94,7 @@ public sealed partial class StreamEvaluator(
     /// <summary>Raised after a commit with the alerts it created and changed (delivery and live push subscribe).</summary>
     public event Action<string, IReadOnlyList<AlertRecord>, IReadOnlyList<AlertRecord>>? AlertsCommitted;
 
-    private static async Task<WorkspaceRules> LoadAsync(ImmutableDbContext db, string workspaceId, long checkpoint, CancellationToken ct)
+    private static async Task<WorkspaceRules> LoadAsync(ImmutableDbContext db, string workspaceId, long checkpoint, int generation, CancellationToken ct)
     {
         var records = await db.AlertRules.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.Enabled).ToListAsync(ct);
         var rules = records.Select(r => r.ToDomain()).ToList();
@@ -121,7 +131,7 @@ public sealed partial class StreamEvaluator(
                 foreach (var evaluator in windowed) evaluator.Observe(e);
             }
         }
-        return new WorkspaceRules(ruleSet, rules.Where(r => r.Type == RuleType.Correlation).ToList());
+        return new WorkspaceRules(ruleSet, rules.Where(r => r.Type == RuleType.Correlation).ToList(), generation);
     }
 
     private static async Task PersistMemoryAsync(ImmutableDbContext db, RuleSet ruleSet, CancellationToken ct)

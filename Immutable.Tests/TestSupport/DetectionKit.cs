@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Immutable.Tests.TestSupport;
+
+public static class DetectionKit
+{
+    public const string NewYorkIp = "66.108.0.1";     // Brooklyn, US (GeoLite2)
+    public const string BucharestIp = "5.2.128.1";    // Bucharest, RO
+    public const string SydneyIp = "203.2.218.214";   // North Bondi, AU
+
+    public static async Task<string> CreateRuleAsync(this HttpClient client, string json)
+    {
+        var response = await client.PostJsonAsync("/api/v1/alert-rules", json);
+        var body = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"rule not created: {(int)response.StatusCode} {body.ToJsonString()}");
+        return body["data"]!["id"]!.GetValue<string>();
+    }
+
+    /// <summary>Polls the alerts API until at least <paramref name="count"/> alerts match, or fails after the timeout.</summary>
+    public static async Task<JsonArray> WaitForAlertsAsync(this HttpClient client, string query, int count, int timeoutMs = 10_000)
+    {
+        var clock = Stopwatch.StartNew();
+        JsonArray data;
+        do
+        {
+            data = (await client.GetJsonAsync("/api/v1/alerts?limit=100&" + query))["data"]!.AsArray();
+            if (data.Count >= count) return data;
+            await Task.Delay(50);
+        }
+        while (clock.ElapsedMilliseconds < timeoutMs);
+        Assert.Fail($"expected {count} alert(s) for '{query}' within {timeoutMs} ms, found {data.Count}: {data.ToJsonString()}");
+        return data;
+    }
+
+    /// <summary>Waits until stream detection has processed every stored event of the workspace (nothing pending).</summary>
+    public static async Task SettleAsync(this HttpClient client, ImmutableAppFactory app, int timeoutMs = 10_000)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < timeoutMs)
+        {
+            using var db = app.OpenDatabase();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = """
+                SELECT COUNT(*) FROM workspaces w
+                WHERE COALESCE((SELECT MAX(sequence) FROM events e WHERE e.workspace_id = w.id), 0)
+                    > COALESCE((SELECT last_sequence FROM detection_checkpoints c WHERE c.workspace_id = w.id), 0)
+                """;
+            if ((long)cmd.ExecuteScalar()! == 0) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("stream detection did not catch up");
+    }
+
+    public static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
