@@ -27,7 +27,7 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
 
     /// <param name="dataDirectory">An existing data folder to reuse (a restarted host); null for a new temp folder.</param>
     /// <param name="start">Where the fake clock starts.</param>
-    public ImmutableAppFactory(string? dataDirectory, DateTimeOffset? start = null)
+    internal ImmutableAppFactory(string? dataDirectory, DateTimeOffset? start = null)
     {
         _ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("immutable-test-").FullName;
