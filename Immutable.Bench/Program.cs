@@ -8,6 +8,8 @@ using Immutable.Bench;
 // Usage:
 //   Immutable.Bench single --url URL --key KEY [--requests 10000] [--concurrency 32]
 //   Immutable.Bench batch  --url URL --key KEY [--batches 100] [--size 100] [--concurrency 4]
+//   Immutable.Bench alert-latency --url URL --key KEY [--events 1000]
+//   Immutable.Bench detection-throughput [--events 100000]   (in process, no server needed)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
 var url = options.Get("url", "http://127.0.0.1:5080");
@@ -39,8 +41,12 @@ switch (mode)
         Console.WriteLine(result.Describe($"batch ingest, {batches} batches of {size}, {concurrency} connections", eventsPerRequest: size));
         return result.Failures == 0 ? 0 : 1;
     }
+    case "detection-throughput":
+        return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
+    case "alert-latency":
+        return await DetectionBench.LatencyAsync(http, options.GetInt("events", 1000));
     default:
-        Console.Error.WriteLine("usage: Immutable.Bench single|batch --url URL --key KEY [options]");
+        Console.Error.WriteLine("usage: Immutable.Bench single|batch|alert-latency --url URL --key KEY [options] | detection-throughput [--events N]");
         return 2;
 }
 

@@ -13,8 +13,32 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
 {
     private readonly Dictionary<(string RuleId, string GroupKey), AlertRecord> _open = [];
     private readonly List<AlertRecord> _created = [];
+    private readonly HashSet<string> _createdIds = new(StringComparer.Ordinal);
+
+    private bool _preloaded;
 
     public IReadOnlyList<AlertRecord> Created => _created;
+
+    /// <summary>
+    /// Loads, in two queries, what the hits of a chunk of events can touch: the open alerts that can still absorb a
+    /// hit (first event within the longest cooldown of the chunk's event times) and the alerts already derived from
+    /// these events. Afterwards a (rule, group key) missing from the cache is known to have no open alert.
+    /// </summary>
+    public async Task PreloadAsync(IReadOnlyCollection<string> eventIds, DateTime minEventTime, DateTime maxEventTime, int maxCooldownMinutes, CancellationToken ct)
+    {
+        var from = minEventTime.AddMinutes(-maxCooldownMinutes);
+        var to = maxEventTime.AddMinutes(maxCooldownMinutes);
+        var open = await db.Alerts
+            .Where(a => a.WorkspaceId == workspaceId && a.Status == "open" && a.FirstEventAt >= from && a.FirstEventAt <= to)
+            .ToListAsync(ct);
+        foreach (var alert in open.OrderBy(a => a.RowId)) _open[(alert.RuleId, alert.GroupKey)] = alert;
+        var existing = await db.Alerts.AsNoTracking()
+            .Where(a => a.WorkspaceId == workspaceId && a.EventId != null && eventIds.Contains(a.EventId))
+            .Select(a => a.Id)
+            .ToListAsync(ct);
+        _createdIds.UnionWith(existing);
+        _preloaded = true;
+    }
     public List<AlertRecord> Changed { get; } = [];
 
     public async Task ApplyAsync(RuleHit hit, CancellationToken ct)
@@ -23,6 +47,8 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
         if (alert is null || hit.Rule.Type == RuleType.Correlation) return;
         foreach (var rule in correlationRules)
         {
+            // Only correlations that name this alert's rule can fire; skip the query for the others.
+            if (!((CorrelationConditions)rule.Conditions).RuleIds.Contains(alert.RuleId, StringComparer.Ordinal)) continue;
             var recent = await RecentAlertsOfActorAsync(alert.ActorId, alert.FirstEventAt, ((CorrelationConditions)rule.Conditions).WindowMinutes, ct);
             var trigger = Raised(alert);
             if (CorrelationEvaluator.Evaluate(rule, trigger, hit.Event, recent) is { } escalation)
@@ -34,7 +60,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     private async Task<AlertRecord?> ApplyOneAsync(RuleHit hit, CancellationToken ct)
     {
         var key = (hit.Rule.Id, hit.GroupKey);
-        if (!_open.TryGetValue(key, out var open))
+        if (!_open.TryGetValue(key, out var open) && !(_preloaded && hit.Event is not null && hit.Rule.Type != RuleType.Correlation))
         {
             open = await db.Alerts
                 .Where(a => a.WorkspaceId == workspaceId && a.RuleId == hit.Rule.Id && a.GroupKey == hit.GroupKey && a.Status == "open")
@@ -52,7 +78,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
 
         var about = hit.Event is { } e ? e.Id.ToString("D") : Immutable.Domain.Chain.Timestamps.ToIso(hit.EventTime) + "|" + hit.GroupKey;
         var id = DetectionJson.DeterministicAlertId(workspaceId, hit.Rule.Id, about);
-        if (_created.Any(a => a.Id == id) || await db.Alerts.AnyAsync(a => a.Id == id, ct)) return null;
+        if (_createdIds.Contains(id) || (!(_preloaded && hit.Event is not null) && await db.Alerts.AnyAsync(a => a.Id == id, ct))) return null;
 
         var alert = new AlertRecord
         {
@@ -78,6 +104,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
         db.Alerts.Add(alert);
         _open[key] = alert;
         _created.Add(alert);
+        _createdIds.Add(id);
         return alert;
     }
 

@@ -23,7 +23,10 @@ public sealed partial class StreamEvaluator(
     // Bumped by every invalidation; a rule set loaded under an older generation is used once, never cached.
     private readonly ConcurrentDictionary<string, int> _generations = new(StringComparer.Ordinal);
 
-    private sealed record WorkspaceRules(RuleSet RuleSet, IReadOnlyList<AlertRule> Correlations, int Generation);
+    private sealed record WorkspaceRules(RuleSet RuleSet, IReadOnlyList<AlertRule> Correlations, int Generation)
+    {
+        public int MaxCooldownMinutes { get; } = RuleSet.Evaluators.Select(e => e.Rule.CooldownMinutes).DefaultIfEmpty(0).Max();
+    }
 
     /// <summary>Forget a workspace's loaded rules (after a rule change); the next chunk reloads them.</summary>
     public void Invalidate(string workspaceId)
@@ -64,12 +67,13 @@ public sealed partial class StreamEvaluator(
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var writer = new AlertWriter(db, workspaceId, Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow()), rules.Correlations);
+            await writer.PreloadAsync(rows.Select(r => r.Id).ToList(), rows.Min(r => r.OccurredAt), rows.Max(r => r.OccurredAt), rules.MaxCooldownMinutes, ct);
             foreach (var row in rows)
             {
                 var e = row.ToDomain();
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
             }
-            await PersistMemoryAsync(db, rules.RuleSet, ct);
+            PersistMemory(db, rules);
 
             if (checkpoint is null)
                 db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
@@ -103,7 +107,8 @@ public sealed partial class StreamEvaluator(
         var countries = (await db.RuleActorCountries.AsNoTracking().Where(c => ruleIds.Contains(c.RuleId)).ToListAsync(ct))
             .GroupBy(c => c.RuleId)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<(string, string)>)g.Select(c => (c.ActorId, c.Country)).ToList());
-        var fixes = (await db.RuleTravelFixes.AsNoTracking().Where(f => ruleIds.Contains(f.RuleId)).ToListAsync(ct))
+        var fixRows = await db.RuleTravelFixes.AsNoTracking().Where(f => ruleIds.Contains(f.RuleId)).ToListAsync(ct);
+        var fixes = fixRows
             .GroupBy(f => f.RuleId)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<(string, TravelFix)>)g
                 .Select(f => (f.ActorId, new TravelFix(Guid.Parse(f.EventId), f.At, f.Latitude, f.Longitude, f.Country, f.City))).ToList());
@@ -134,32 +139,58 @@ public sealed partial class StreamEvaluator(
         return new WorkspaceRules(ruleSet, rules.Where(r => r.Type == RuleType.Correlation).ToList(), generation);
     }
 
-    private static async Task PersistMemoryAsync(ImmutableDbContext db, RuleSet ruleSet, CancellationToken ct)
+    private static void PersistMemory(ImmutableDbContext db, WorkspaceRules rules)
     {
-        foreach (var evaluator in ruleSet.Evaluators)
+        System.Data.Common.DbCommand? upsert = null;
+        try
         {
-            switch (evaluator)
+            foreach (var evaluator in rules.RuleSet.Evaluators)
             {
-                case NewCountryEvaluator countries:
-                    foreach (var (actor, country) in countries.DrainLearned())
-                        db.RuleActorCountries.Add(new RuleActorCountryRecord { RuleId = evaluator.Rule.Id, ActorId = actor, Country = country });
-                    break;
-                case ImpossibleTravelEvaluator travel:
-                    foreach (var (actor, fix) in travel.DrainChanged())
-                    {
-                        var row = await db.RuleTravelFixes.FindAsync([evaluator.Rule.Id, actor], ct);
-                        if (row is null)
-                            db.RuleTravelFixes.Add(row = new RuleTravelFixRecord { RuleId = evaluator.Rule.Id, ActorId = actor, EventId = "" });
-                        row.EventId = fix.EventId.ToString("D");
-                        row.At = fix.At;
-                        row.Latitude = fix.Latitude;
-                        row.Longitude = fix.Longitude;
-                        row.Country = fix.Country;
-                        row.City = fix.City;
-                    }
-                    break;
+                switch (evaluator)
+                {
+                    case NewCountryEvaluator countries:
+                        foreach (var (actor, country) in countries.DrainLearned())
+                            db.RuleActorCountries.Add(new RuleActorCountryRecord { RuleId = evaluator.Rule.Id, ActorId = actor, Country = country });
+                        break;
+                    case ImpossibleTravelEvaluator travel:
+                        // The evaluator's memory is authoritative and can change on every event: one prepared upsert per
+                        // changed actor, in the chunk's transaction, instead of tracked entities.
+                        foreach (var (actor, fix) in travel.DrainChanged())
+                        {
+                            upsert ??= PrepareFixUpsert(db);
+                            object?[] values = [evaluator.Rule.Id, actor, fix.EventId.ToString("D"), fix.At.Ticks, fix.Latitude, fix.Longitude, fix.Country, fix.City];
+                            for (var i = 0; i < values.Length; i++) upsert.Parameters[i].Value = values[i] ?? DBNull.Value;
+                            upsert.ExecuteNonQuery();
+                        }
+                        break;
+                }
             }
         }
+        finally
+        {
+            upsert?.Dispose();
+        }
+    }
+
+    private static System.Data.Common.DbCommand PrepareFixUpsert(ImmutableDbContext db)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(db.Database.CurrentTransaction!);
+        command.CommandText = """
+            INSERT INTO rule_travel_fixes (rule_id, actor_id, event_id, at, latitude, longitude, country, city)
+            VALUES ($rule, $actor, $event, $at, $lat, $lon, $country, $city)
+            ON CONFLICT (rule_id, actor_id) DO UPDATE SET
+                event_id = excluded.event_id, at = excluded.at, latitude = excluded.latitude,
+                longitude = excluded.longitude, country = excluded.country, city = excluded.city
+            """;
+        foreach (var name in new[] { "$rule", "$actor", "$event", "$at", "$lat", "$lon", "$country", "$city" })
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            command.Parameters.Add(p);
+        }
+        command.Prepare();
+        return command;
     }
 
     /// <summary>Workspaces whose newest event is past their checkpoint (the safety net's sweep).</summary>

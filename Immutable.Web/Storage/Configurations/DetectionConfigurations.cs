@@ -60,6 +60,9 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<AlertRecord>
         b.HasIndex(x => new { x.WorkspaceId, x.RuleId, x.GroupKey, x.Status });
         b.HasIndex(x => new { x.WorkspaceId, x.ActorId, x.FirstEventAt });
         b.HasIndex(x => new { x.WorkspaceId, x.Status, x.RowId });
+        // Stream detection preloads the open alerts that can still absorb hits (first event within the cooldown).
+        b.HasIndex(x => new { x.WorkspaceId, x.Status, x.FirstEventAt });
+        b.HasIndex(x => new { x.WorkspaceId, x.EventId });
         b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);
     }
 }

@@ -127,9 +127,13 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasIndex("Id")
                         .IsUnique();
 
+                    b.HasIndex("WorkspaceId", "EventId");
+
                     b.HasIndex("WorkspaceId", "RowId");
 
                     b.HasIndex("WorkspaceId", "ActorId", "FirstEventAt");
+
+                    b.HasIndex("WorkspaceId", "Status", "FirstEventAt");
 
                     b.HasIndex("WorkspaceId", "Status", "RowId");
 

@@ -156,6 +156,11 @@ namespace Immutable.Web.Storage.Migrations
                 columns: new[] { "workspace_id", "actor_id", "first_event_at" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_alerts_workspace_id_event_id",
+                table: "alerts",
+                columns: new[] { "workspace_id", "event_id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_alerts_workspace_id_row_id",
                 table: "alerts",
                 columns: new[] { "workspace_id", "row_id" });
@@ -164,6 +169,11 @@ namespace Immutable.Web.Storage.Migrations
                 name: "IX_alerts_workspace_id_rule_id_group_key_status",
                 table: "alerts",
                 columns: new[] { "workspace_id", "rule_id", "group_key", "status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_alerts_workspace_id_status_first_event_at",
+                table: "alerts",
+                columns: new[] { "workspace_id", "status", "first_event_at" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_alerts_workspace_id_status_row_id",

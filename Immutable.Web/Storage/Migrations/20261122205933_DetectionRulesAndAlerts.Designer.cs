@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Immutable.Web.Storage.Migrations
 {
     [DbContext(typeof(ImmutableDbContext))]
-    [Migration("20261122204356_DetectionRulesAndAlerts")]
+    [Migration("20261122205933_DetectionRulesAndAlerts")]
     partial class DetectionRulesAndAlerts
     {
         /// <inheritdoc />
@@ -130,9 +130,13 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasIndex("Id")
                         .IsUnique();
 
+                    b.HasIndex("WorkspaceId", "EventId");
+
                     b.HasIndex("WorkspaceId", "RowId");
 
                     b.HasIndex("WorkspaceId", "ActorId", "FirstEventAt");
+
+                    b.HasIndex("WorkspaceId", "Status", "FirstEventAt");
 
                     b.HasIndex("WorkspaceId", "Status", "RowId");
 
