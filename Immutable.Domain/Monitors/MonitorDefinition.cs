@@ -1,0 +1,99 @@
+using Immutable.Domain.Alerts;
+using Immutable.Domain.Rules;
+
+namespace Immutable.Domain.Monitors;
+
+public enum ScopeType
+{
+    All,
+    Schema,
+    DataSource,
+}
+
+public enum MonitorMetric
+{
+    QueryCount,
+    RowsAccessed,
+    UnauthorizedQueryCount,
+}
+
+public enum NotifyMode
+{
+    Never,
+    Each,
+    FirstPerUser,
+}
+
+public sealed record MonitorScope(ScopeType Type, string? Value)
+{
+    public static MonitorScope All { get; } = new(ScopeType.All, null);
+}
+
+/// <summary>All must hold. Tags: every listed tag among the column, table and classification tags (case-insensitive).</summary>
+public sealed record MonitorConditions(IReadOnlyList<string> Tags, Sensitivity? Sensitivity, QueryOutcome? Outcome, double? MinDurationMs)
+{
+    public static MonitorConditions None { get; } = new([], null, null, null);
+}
+
+public sealed record Threshold(double Value, Severity Severity);
+
+/// <summary>A per-user activity metric over a timeframe, with severity thresholds (detection.md, "Monitors").</summary>
+public sealed record ActivityMonitor
+{
+    public const int StepMinutes = 10;
+
+    public required string Id { get; init; }
+    public required string WorkspaceId { get; init; }
+    public required string Name { get; init; }
+    public bool Enabled { get; init; } = true;
+    public MonitorScope Scope { get; init; } = MonitorScope.All;
+    public MonitorConditions Conditions { get; init; } = MonitorConditions.None;
+    public MonitorMetric Metric { get; init; } = MonitorMetric.QueryCount;
+    public int TimeframeMinutes { get; init; } = 60;
+    /// <summary>Strictly increasing in value and in severity.</summary>
+    public required IReadOnlyList<Threshold> Thresholds { get; init; }
+    public NotifyMode Notify { get; init; } = NotifyMode.Each;
+    public IReadOnlyList<Channel> Channels { get; init; } = [];
+
+    public bool Matches(QueryContext q)
+    {
+        var inScope = Scope.Type switch
+        {
+            ScopeType.All => true,
+            ScopeType.Schema => string.Equals(q.Schema, Scope.Value, StringComparison.Ordinal),
+            ScopeType.DataSource => string.Equals(q.DataSource, Scope.Value, StringComparison.Ordinal),
+        };
+        if (!inScope) return false;
+        var c = Conditions;
+        if (c.Tags.Count > 0)
+        {
+            var tags = new HashSet<string>(q.AllTags, StringComparer.OrdinalIgnoreCase);
+            if (!c.Tags.All(tags.Contains)) return false;
+        }
+        if (c.Sensitivity is { } s)
+        {
+            // "sensitive" means sensitive or more; "highly_sensitive" only the highest.
+            if (q.Sensitivity is not { } qs || qs < s) return false;
+        }
+        if (c.Outcome is { } o && q.Outcome != o) return false;
+        if (c.MinDurationMs is { } min && (q.DurationMs is not { } d || d < min)) return false;
+        return true;
+    }
+
+    /// <summary>What one matching event adds to the metric.</summary>
+    public double Contribution(QueryContext q) => Metric switch
+    {
+        MonitorMetric.QueryCount => 1,
+        MonitorMetric.RowsAccessed => q.Rows ?? 0,
+        MonitorMetric.UnauthorizedQueryCount => q.Outcome == QueryOutcome.Unauthorized ? 1 : 0,
+    };
+
+    /// <summary>The highest threshold the value is greater than, if any.</summary>
+    public Threshold? Exceeded(double value)
+    {
+        Threshold? best = null;
+        foreach (var t in Thresholds)
+            if (value > t.Value && (best is null || t.Severity > best.Severity)) best = t;
+        return best;
+    }
+}
