@@ -9,6 +9,7 @@ using Immutable.Web.Health;
 using Immutable.Web.Ingest;
 using Immutable.Web.Integrity;
 using Immutable.Web.Jobs;
+using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Scalar.AspNetCore;
@@ -37,6 +38,7 @@ builder.AddApiRateLimiting();
 builder.Services.AddSingleton<ChainAudit>();
 builder.Services.AddSingleton<AuditTrail>();
 builder.AddDetection();
+builder.AddMonitors();
 builder.AddJobs();
 
 var app = builder.Build();
@@ -61,6 +63,8 @@ api.MapEventsApi();
 api.MapIntegrityApi();
 api.MapAlertRulesApi();
 api.MapAlertsApi();
+api.MapMonitorsApi();
+api.MapObservationsApi();
 
 await app.RunAsync();
 return 0;

@@ -38,6 +38,7 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
         // Scheduled rules are run explicitly by the tests that need them (with the fake clock), not by the timer.
         _settings["Detection:ScheduledRulesSeconds"] = "3600";
         _settings["Detection:SafetyNetSeconds"] = "1";
+        _settings["Monitors:EvaluationSeconds"] = "3600";
     }
 
     public string DataDirectory { get; }

@@ -37,7 +37,10 @@ public static partial class EventInputParser
     private static partial Regex ActionShape();
 
     /// <summary>Parses one event object; violations are named with <paramref name="path"/> as prefix.</summary>
-    public static ParsedEvent? Parse(JsonElement element, string path, List<Violation> violations)
+    /// <param name="queryActionPatterns">
+    /// Actions that are query activity: their metadata must carry valid query context values (rows, sensitivity...).
+    /// </param>
+    public static ParsedEvent? Parse(JsonElement element, string path, List<Violation> violations, IReadOnlyList<string>? queryActionPatterns = null)
     {
         var before = violations.Count;
         if (element.ValueKind != JsonValueKind.Object)
@@ -73,6 +76,14 @@ public static partial class EventInputParser
             OccurredAt = reader.OptionalTimestamp("occurred_at"),
         };
         var ip = reader.OptionalIp("ip_address");
+        if (queryActionPatterns is not null && action is not null && content.MetadataJson is not null
+            && Immutable.Domain.Rules.ActionPattern.MatchesAny(queryActionPatterns, action))
+        {
+            using var metadata = JsonDocument.Parse(content.MetadataJson);
+            var problems = new List<(string Key, string Message)>();
+            Immutable.Domain.Monitors.QueryContext.Parse(metadata.RootElement, problems);
+            foreach (var (key, message) in problems) violations.Add(new Violation(reader.Path("metadata") + "." + key, message));
+        }
         return violations.Count == before ? new ParsedEvent(content, ip) : null;
     }
 

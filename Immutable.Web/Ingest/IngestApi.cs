@@ -4,8 +4,10 @@ using Immutable.Domain.Events;
 using Immutable.Web.Api;
 using Immutable.Web.Auth;
 using Immutable.Web.Enrichment;
+using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Immutable.Web.Ingest;
 
@@ -54,13 +56,13 @@ public static class IngestApi
     }
 
     public static async Task<Results<Accepted<IngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostEventAsync(
-        HttpContext http, IEventLog log, IGeoLocator geo, CancellationToken ct)
+        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(http.Request, MaxSingleBodyBytes, EventInputParser.DocumentOptions, ct);
         if (body.Error is { } error) return error;
 
         var violations = new List<Violation>();
-        var parsed = EventInputParser.Parse(body.Document!.RootElement, "", violations);
+        var parsed = EventInputParser.Parse(body.Document!.RootElement, "", violations, queries.Value.ActionPatterns);
         if (parsed is null) return ApiResults.Invalid(violations);
 
         var content = Enrich(parsed, http, geo);
@@ -69,7 +71,7 @@ public static class IngestApi
     }
 
     public static async Task<Results<Accepted<BatchIngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostBatchAsync(
-        HttpContext http, IEventLog log, IGeoLocator geo, CancellationToken ct)
+        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(http.Request, MaxBatchBodyBytes, EventInputParser.DocumentOptions, ct);
         if (body.Error is { } error) return error;
@@ -90,7 +92,7 @@ public static class IngestApi
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
-            var parsed = EventInputParser.Parse(item, $"events[{index++}]", violations);
+            var parsed = EventInputParser.Parse(item, $"events[{index++}]", violations, queries.Value.ActionPatterns);
             if (parsed is not null) contents.Add(Enrich(parsed, http, geo));
         }
         // All or nothing: one bad item rejects the batch before anything is stored.

@@ -36,3 +36,11 @@ public sealed class ScheduledRulesJob(ScheduledRuleEvaluator evaluator) : IJob
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
         await evaluator.EvaluateAsync(cancellationToken);
 }
+
+/// <summary>Monitors over the new query events of every workspace that has them.</summary>
+[DisallowConcurrentExecution]
+public sealed class MonitorEvaluationJob(Immutable.Web.Monitors.MonitorEvaluator evaluator) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await evaluator.EvaluateAsync(cancellationToken);
+}

@@ -8,10 +8,12 @@ public static class JobSchedules
 {
     public static readonly JobKey StreamEvaluation = new("stream-evaluation", "detection");
     public static readonly JobKey ScheduledRules = new("scheduled-rules", "detection");
+    public static readonly JobKey MonitorEvaluation = new("monitor-evaluation", "monitors");
 
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
         var detection = builder.Configuration.GetSection(DetectionOptions.Section).Get<DetectionOptions>() ?? new DetectionOptions();
+        var monitors = builder.Configuration.GetSection(Immutable.Web.Monitors.QueryActivityOptions.Section).Get<Immutable.Web.Monitors.QueryActivityOptions>() ?? new();
         builder.Services.AddQuartz(q =>
         {
             // A name per host instance: Quartz keeps schedulers in a process-wide registry (tests run several hosts).
@@ -34,6 +36,12 @@ public static class JobSchedules
                     .WithIdentity("scheduled-rules-every-interval", "detection")
                     .StartNow()
                     .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(detection.ScheduledRulesSeconds)).RepeatForever()));
+                q.AddJob<MonitorEvaluationJob>(j => j.WithIdentity(MonitorEvaluation).StoreDurably());
+                q.AddTrigger(t => t
+                    .ForJob(MonitorEvaluation)
+                    .WithIdentity("monitor-evaluation-every-interval", "monitors")
+                    .StartNow()
+                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(monitors.EvaluationSeconds)).RepeatForever()));
             }
         });
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);

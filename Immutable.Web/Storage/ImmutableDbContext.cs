@@ -13,6 +13,11 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<DetectionCheckpointRecord> DetectionCheckpoints => Set<DetectionCheckpointRecord>();
     public DbSet<RuleActorCountryRecord> RuleActorCountries => Set<RuleActorCountryRecord>();
     public DbSet<RuleTravelFixRecord> RuleTravelFixes => Set<RuleTravelFixRecord>();
+    public DbSet<MonitorRecord> Monitors => Set<MonitorRecord>();
+    public DbSet<ObservationRecord> Observations => Set<ObservationRecord>();
+    public DbSet<ObservationEventRecord> ObservationEvents => Set<ObservationEventRecord>();
+    public DbSet<UserProfileRecord> UserProfiles => Set<UserProfileRecord>();
+    public DbSet<MonitorCheckpointRecord> MonitorCheckpoints => Set<MonitorCheckpointRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

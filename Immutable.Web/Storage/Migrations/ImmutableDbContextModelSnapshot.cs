@@ -453,6 +453,197 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("event_targets", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.MonitorCheckpointRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("monitor_checkpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.MonitorRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("enabled");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
+
+                    b.ToTable("monitors", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.ObservationEventRecord", b =>
+                {
+                    b.Property<long>("ObservationRowId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("observation_row_id");
+
+                    b.Property<string>("EventId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
+
+                    b.Property<long>("OccurredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("occurred_at");
+
+                    b.HasKey("ObservationRowId", "EventId");
+
+                    b.HasIndex("ObservationRowId", "OccurredAt");
+
+                    b.ToTable("observation_events", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.ObservationRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
+
+                    b.Property<long?>("AcknowledgedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("acknowledged_at");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_by");
+
+                    b.Property<string>("AcknowledgementNote")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledgement_note");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metric");
+
+                    b.Property<double>("MetricValue")
+                        .HasColumnType("REAL")
+                        .HasColumnName("metric_value");
+
+                    b.Property<string>("MonitorId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_id");
+
+                    b.Property<string>("MonitorName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_name");
+
+                    b.Property<bool>("NotificationRequired")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("notification_required");
+
+                    b.Property<long?>("NotifiedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("notified_at");
+
+                    b.Property<long>("ProfileId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("profile_id");
+
+                    b.Property<int>("RelatedEventCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("related_event_count");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("REAL")
+                        .HasColumnName("threshold");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("WindowEnd")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("window_end");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("window_start");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("Id")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "RowId");
+
+                    b.HasIndex("WorkspaceId", "MonitorId", "UserId", "WindowEnd");
+
+                    b.ToTable("observations", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.RuleActorCountryRecord", b =>
                 {
                     b.Property<string>("RuleId")
@@ -510,6 +701,28 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasKey("RuleId", "ActorId");
 
                     b.ToTable("rule_travel_fixes", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.UserProfileRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<string>("ActorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<long>("ProfileId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("profile_id");
+
+                    b.HasKey("WorkspaceId", "ActorId");
+
+                    b.HasIndex("WorkspaceId", "ProfileId")
+                        .IsUnique();
+
+                    b.ToTable("user_profiles", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceRecord", b =>
@@ -586,6 +799,33 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasOne("Immutable.Web.Storage.EventRecord", null)
                         .WithMany()
                         .HasForeignKey("EventRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.MonitorRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.ObservationEventRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.ObservationRecord", null)
+                        .WithMany()
+                        .HasForeignKey("ObservationRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.ObservationRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,249 @@
+using System.Security.Cryptography;
+using System.Text;
+using Immutable.Domain.Chain;
+using Immutable.Domain.Monitors;
+using Immutable.Domain.Rules;
+using Immutable.Web.Detection;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Monitors;
+
+/// <summary>
+/// Evaluates a workspace's monitors over the query events after its monitor checkpoint.
+/// For each (monitor, user) touched by new events, the windows containing those events are (re)evaluated over
+/// the user's stored events, late ones included, and the episode rule of <see cref="MonitorWindows"/> decides
+/// which observations to create. Observations, their events and the checkpoint commit in one transaction;
+/// observation ids are derived from (monitor, user, window, severity) under a unique index.
+/// </summary>
+public sealed partial class MonitorEvaluator(
+    IDbContextFactory<ImmutableDbContext> dbFactory,
+    TimeProvider time,
+    IOptions<QueryActivityOptions> options,
+    ILogger<MonitorEvaluator> logger) : IDisposable
+{
+    private static readonly TimeSpan EpisodeLookback = TimeSpan.FromDays(7);
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
+    /// <summary>Raised after a commit with the observations it created (delivery and live push subscribe).</summary>
+    public event Action<string, IReadOnlyList<ObservationRecord>>? ObservationsCommitted;
+
+    /// <summary>Evaluates every workspace that has enabled monitors; returns the observations created.</summary>
+    public async Task<int> EvaluateAsync(CancellationToken ct)
+    {
+        List<string> workspaces;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            workspaces = await db.Monitors.Where(m => m.Enabled).Select(m => m.WorkspaceId).Distinct().ToListAsync(ct);
+        var created = 0;
+        foreach (var ws in workspaces) created += await EvaluateWorkspaceAsync(ws, int.MaxValue, ct);
+        return created;
+    }
+
+    public async Task<int> EvaluateWorkspaceAsync(string workspaceId, int maxEventsPerPass, CancellationToken ct)
+    {
+        await _oneAtATime.WaitAsync(ct);
+        try
+        {
+            var created = 0;
+            while (true)
+            {
+                var (done, count) = await PassAsync(workspaceId, Math.Min(maxEventsPerPass, 200_000), ct);
+                created += count;
+                if (done) return created;
+            }
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <summary>Sets the workspace's checkpoint to its newest event if it has none: monitors watch from their creation on.</summary>
+    public async Task StartWatchingAsync(ImmutableDbContext db, string workspaceId, CancellationToken ct)
+    {
+        if (await db.MonitorCheckpoints.AnyAsync(c => c.WorkspaceId == workspaceId, ct)) return;
+        var head = await db.Events.Where(e => e.WorkspaceId == workspaceId).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+        db.MonitorCheckpoints.Add(new MonitorCheckpointRecord { WorkspaceId = workspaceId, LastSequence = head, UpdatedAt = Timestamps.ToMicroseconds(time.GetUtcNow()) });
+        await db.SaveChangesAsync(ct);
+    }
+
+    private sealed record QueryEvent(string Id, string ActorId, DateTime OccurredAt, QueryContext Context);
+
+    private async Task<(bool Done, int Created)> PassAsync(string ws, int maxEvents, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var monitors = (await db.Monitors.AsNoTracking().Where(m => m.WorkspaceId == ws && m.Enabled).ToListAsync(ct)).Select(m => m.ToDomain()).ToList();
+        var checkpoint = await db.MonitorCheckpoints.FindAsync([ws], ct);
+        var after = checkpoint?.LastSequence ?? 0;
+        var rows = await db.Events.AsNoTracking()
+            .Where(e => e.WorkspaceId == ws && e.Sequence > after)
+            .OrderBy(e => e.Sequence)
+            .Take(maxEvents)
+            .Select(e => new { e.Id, e.ActorId, e.Action, e.Metadata, e.OccurredAt, e.Sequence })
+            .ToListAsync(ct);
+        if (rows.Count == 0 || monitors.Count == 0)
+        {
+            if (rows.Count > 0) await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
+            return (true, 0);
+        }
+
+        var patterns = options.Value.ActionPatterns;
+        var fresh = rows.Where(r => ActionPattern.MatchesAny(patterns, r.Action))
+            .Select(r => new QueryEvent(r.Id, r.ActorId, r.OccurredAt, QueryContext.FromMetadataJson(r.Metadata)))
+            .ToList();
+
+        // Which windows of which (monitor, user) the new events fall in.
+        var affected = new Dictionary<(int Monitor, string User), HashSet<DateTime>>();
+        foreach (var e in fresh)
+        {
+            for (var m = 0; m < monitors.Count; m++)
+            {
+                if (!monitors[m].Matches(e.Context)) continue;
+                if (!affected.TryGetValue((m, e.ActorId), out var ends)) affected[(m, e.ActorId)] = ends = [];
+                ends.UnionWith(MonitorWindows.EndsContaining(e.OccurredAt, monitors[m].TimeframeMinutes));
+            }
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var now = Timestamps.ToMicroseconds(time.GetUtcNow());
+        var created = new List<ObservationRecord>();
+        foreach (var userGroup in affected.GroupBy(a => a.Key.User))
+        {
+            var user = userGroup.Key;
+            var stored = await db.Observations.AsNoTracking()
+                .Where(o => o.WorkspaceId == ws && o.UserId == user)
+                .Select(o => new { o.MonitorId, o.WindowEnd, o.Severity })
+                .ToListAsync(ct);
+            // One load of the user's query events for every monitor: the widest span any of them needs.
+            var from = DateTime.MaxValue;
+            var to = DateTime.MinValue;
+            foreach (var ((m, _), ends) in userGroup)
+            {
+                var timeframe = TimeSpan.FromMinutes(monitors[m].TimeframeMinutes);
+                var marks = stored.Where(o => o.MonitorId == monitors[m].Id).Select(o => o.WindowEnd).ToList();
+                var first = ends.Min();
+                var last = ends.Max();
+                var earlier = marks.Where(w => w < first && w >= first - EpisodeLookback).DefaultIfEmpty(first).Min();
+                var later = marks.Where(w => w > last && w <= last + EpisodeLookback).DefaultIfEmpty(last).Max();
+                from = Min(from, earlier - timeframe - MonitorWindows.Step);
+                to = Max(to, later + MonitorWindows.Step);
+            }
+            var history = await LoadUserQueriesAsync(db, ws, user, from, to, patterns, ct);
+
+            foreach (var ((m, _), ends) in userGroup)
+            {
+                var monitor = monitors[m];
+                // Only events that add to the metric are evidence (a successful query is not evidence of unauthorized ones).
+                var timeline = new UserTimeline(history.Where(h => monitor.Matches(h.Context))
+                    .Select(h => new UserActivity(h.OccurredAt, monitor.Contribution(h.Context), Guid.Parse(h.Id)))
+                    .Where(a => a.Contribution > 0));
+                var marks = stored.Where(o => o.MonitorId == monitor.Id)
+                    .Select(o => new ObservationMark(o.WindowEnd, RuleCodec.ParseSeverity(o.Severity))).ToList();
+                var everObserved = marks.Count > 0;
+                foreach (var draft in MonitorWindows.Evaluate(monitor, timeline, ends, marks))
+                {
+                    var notify = monitor.Notify switch
+                    {
+                        NotifyMode.Never => false,
+                        NotifyMode.Each => true,
+                        NotifyMode.FirstPerUser => !everObserved,
+                    };
+                    everObserved = true;
+                    created.Add(await AddObservationAsync(db, ws, monitor, user, draft, notify, now, history, ct));
+                }
+            }
+        }
+        await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
+        await transaction.CommitAsync(ct);
+        if (created.Count > 0)
+        {
+            LogObservations(created.Count, ws);
+            ObservationsCommitted?.Invoke(ws, created);
+        }
+        return (rows.Count < maxEvents, created.Count);
+    }
+
+    private static async Task<List<QueryEvent>> LoadUserQueriesAsync(ImmutableDbContext db, string ws, string user, DateTime from, DateTime to, IReadOnlyList<string> patterns, CancellationToken ct)
+    {
+        var rows = await db.Events.AsNoTracking()
+            .Where(e => e.WorkspaceId == ws && e.ActorId == user && e.OccurredAt >= from && e.OccurredAt < to)
+            .Select(e => new { e.Id, e.Action, e.Metadata, e.OccurredAt })
+            .ToListAsync(ct);
+        return rows.Where(r => ActionPattern.MatchesAny(patterns, r.Action))
+            .Select(r => new QueryEvent(r.Id, user, r.OccurredAt, QueryContext.FromMetadataJson(r.Metadata)))
+            .ToList();
+    }
+
+    private static async Task<ObservationRecord> AddObservationAsync(ImmutableDbContext db, string ws, ActivityMonitor monitor, string user, ObservationDraft draft,
+        bool notify, DateTime now, List<QueryEvent> history, CancellationToken ct)
+    {
+        var severity = RuleCodec.SeverityName(draft.Threshold.Severity);
+        var observation = new ObservationRecord
+        {
+            Id = ObservationId(ws, monitor.Id, user, draft.WindowEnd, severity),
+            WorkspaceId = ws,
+            MonitorId = monitor.Id,
+            MonitorName = monitor.Name,
+            Metric = MonitorCodec.Wire(monitor.Metric),
+            UserId = user,
+            ProfileId = await ProfileIdAsync(db, ws, user, ct),
+            Severity = severity,
+            MetricValue = draft.MetricValue,
+            Threshold = draft.Threshold.Value,
+            WindowStart = draft.WindowStart,
+            WindowEnd = draft.WindowEnd,
+            Message = MonitorWindows.Message(monitor, draft.Threshold),
+            Status = "open",
+            CreatedAt = now,
+            NotificationRequired = notify,
+            RelatedEventCount = draft.EventIds.Count,
+        };
+        db.Observations.Add(observation);
+        await db.SaveChangesAsync(ct);
+        var times = history.ToDictionary(h => h.Id, h => h.OccurredAt);
+        foreach (var id in draft.EventIds)
+        {
+            var key = id.ToString("D");
+            db.ObservationEvents.Add(new ObservationEventRecord { ObservationRowId = observation.RowId, EventId = key, OccurredAt = times[key] });
+        }
+        await db.SaveChangesAsync(ct);
+        return observation;
+    }
+
+    /// <summary>The user's opaque profile id in this workspace, assigned on first need (1, 2, 3...).</summary>
+    private static async Task<long> ProfileIdAsync(ImmutableDbContext db, string ws, string user, CancellationToken ct)
+    {
+        var existing = await db.UserProfiles.FindAsync([ws, user], ct);
+        if (existing is not null) return existing.ProfileId;
+        var next = (await db.UserProfiles.Where(p => p.WorkspaceId == ws).MaxAsync(p => (long?)p.ProfileId, ct) ?? 0) + 1;
+        db.UserProfiles.Add(new UserProfileRecord { WorkspaceId = ws, ActorId = user, ProfileId = next });
+        await db.SaveChangesAsync(ct);
+        return next;
+    }
+
+    private async Task AdvanceAsync(ImmutableDbContext db, string ws, MonitorCheckpointRecord? checkpoint, long sequence, CancellationToken ct)
+    {
+        if (checkpoint is null) db.MonitorCheckpoints.Add(checkpoint = new MonitorCheckpointRecord { WorkspaceId = ws });
+        checkpoint.LastSequence = sequence;
+        checkpoint.UpdatedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+    }
+
+    public static string ObservationId(string ws, string monitorId, string user, DateTime windowEnd, string severity)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{ws}\n{monitorId}\n{user}\n{windowEnd.Ticks}\n{severity}"));
+        var bytes = hash.AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return "obs_" + new Guid(bytes, bigEndian: true).ToString("D");
+    }
+
+    public void Dispose() => _oneAtATime.Dispose();
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+
+    [LoggerMessage(LogLevel.Information, "Monitors created {Count} observation(s) in workspace {Workspace}.")]
+    private partial void LogObservations(int count, string workspace);
+}

@@ -1,0 +1,11 @@
+namespace Immutable.Web.Monitors;
+
+public static class MonitorsExtensions
+{
+    public static IHostApplicationBuilder AddMonitors(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QueryActivityOptions>().BindConfiguration(QueryActivityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<MonitorEvaluator>();
+        return builder;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Immutable.Domain.Chain;
+using Immutable.Web.Api;
+using Immutable.Web.Audit;
+using Immutable.Web.Auth;
+using Immutable.Web.Events;
+using Immutable.Web.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Monitors;
+
+public sealed record ObservationJson(
+    string Id, string MonitorId, string MonitorName, string Metric, string UserId, long ProfileId, string Severity,
+    double MetricValue, double Threshold, string WindowStart, string WindowEnd, string Message, string Status,
+    string CreatedAt, bool NotificationRequired, string? NotifiedAt, int RelatedEventCount, string Link,
+    string? AcknowledgedAt, string? AcknowledgedBy, string? AcknowledgementNote)
+{
+    public static ObservationJson From(ObservationRecord o, string dashboardUrl) => new(
+        o.Id, o.MonitorId, o.MonitorName, o.Metric, o.UserId, o.ProfileId, o.Severity, o.MetricValue, o.Threshold,
+        Timestamps.ToIso(o.WindowStart), Timestamps.ToIso(o.WindowEnd), o.Message, o.Status, Timestamps.ToIso(o.CreatedAt),
+        o.NotificationRequired, o.NotifiedAt is { } n ? Timestamps.ToIso(n) : null, o.RelatedEventCount, LinkFor(dashboardUrl, o.Id),
+        o.AcknowledgedAt is { } a ? Timestamps.ToIso(a) : null, o.AcknowledgedBy, o.AcknowledgementNote);
+
+    public static string LinkFor(string dashboardUrl, string id) => dashboardUrl.TrimEnd('/') + "/observations/" + id;
+}
+
+public sealed record ObservationDetailJson(ObservationJson Observation, ListEnvelope<EventJson> RelatedEvents);
+
+public static class ObservationsApi
+{
+    private static readonly string[] Severities = ["info", "low", "medium", "high", "critical"];
+
+    public static RouteGroupBuilder MapObservationsApi(this RouteGroupBuilder api)
+    {
+        var observations = api.MapGroup("/observations").WithTags("Observations");
+        observations.MapGet("/", ListAsync).WithName("ListObservations")
+            .WithSummary("Observations, newest first. Filters: monitor_id, user_id, severity, status, from, to (window end).")
+            .ProducesProblemEnvelope(401, 422, 429);
+        observations.MapGet("/{id}", GetAsync).WithName("GetObservation")
+            .WithSummary("One observation with its related events, paged with events_cursor / events_limit")
+            .ProducesProblemEnvelope(401, 404, 422, 429);
+        observations.MapPost("/{id}/acknowledge", AcknowledgeAsync).WithName("AcknowledgeObservation").ProducesProblemEnvelope(400, 401, 404, 415, 422, 429);
+        return api;
+    }
+
+    public static async Task<Results<Ok<ListEnvelope<ObservationJson>>, UnprocessableEntity<ApiError>>> ListAsync(
+        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<QueryActivityOptions> options, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var violations = new List<Violation>();
+        string? Text(string name) => q[name].ToString() is { Length: > 0 } s ? s : null;
+        var status = Text("status");
+        if (status is not null and not ("open" or "acknowledged")) violations.Add(new Violation("status", "must be open or acknowledged"));
+        var severities = Text("severity")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (severities is not null && severities.Any(s => !Severities.Contains(s))) violations.Add(new Violation("severity", "must be info, low, medium, high or critical (comma-separated for several)"));
+        var from = Time(Text("from"), "from", violations);
+        var to = Time(Text("to"), "to", violations);
+        if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
+        Paging.TryReadLimit(q["limit"], violations, out var limit);
+        if (violations.Count > 0) return ApiResults.Invalid(violations);
+
+        var ws = http.User.WorkspaceId();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Observations.AsNoTracking().Where(o => o.WorkspaceId == ws);
+        if (Text("monitor_id") is { } monitor) query = query.Where(o => o.MonitorId == monitor);
+        if (Text("user_id") is { } user) query = query.Where(o => o.UserId == user);
+        if (severities is not null) query = query.Where(o => severities.Contains(o.Severity));
+        if (status is not null) query = query.Where(o => o.Status == status);
+        if (from is { } f) query = query.Where(o => o.WindowEnd >= f);
+        if (to is { } t) query = query.Where(o => o.WindowEnd <= t);
+        var total = await query.CountAsync(ct);
+        if (cursor is { } c) query = query.Where(o => o.RowId < c.S);
+        var rows = await query.OrderByDescending(o => o.RowId).Take(limit + 1).ToListAsync(ct);
+        var hasMore = rows.Count > limit;
+        if (hasMore) rows.RemoveAt(rows.Count - 1);
+        var next = hasMore ? new CursorKey(rows[^1].RowId, rows[^1].Id).Encode() : null;
+        var url = options.Value.DashboardUrl;
+        return TypedResults.Ok(new ListEnvelope<ObservationJson>(rows.Select(o => ObservationJson.From(o, url)).ToList(), new Pagination(hasMore, next, total)));
+    }
+
+    public static async Task<Results<Ok<DataEnvelope<JsonObject>>, NotFound<ApiError>, UnprocessableEntity<ApiError>>> GetAsync(
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<QueryActivityOptions> options,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+    {
+        var violations = new List<Violation>();
+        if (!CursorKey.TryDecode(http.Request.Query["events_cursor"], out var cursor)) violations.Add(new Violation("events_cursor", "is not a cursor this API returned"));
+        var limit = 100;
+        if (http.Request.Query["events_limit"].ToString() is { Length: > 0 } text
+            && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+            violations.Add(new Violation("events_limit", "must be an integer from 1 to 1000"));
+        if (violations.Count > 0) return ApiResults.Invalid(violations);
+
+        var ws = http.User.WorkspaceId();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.Observations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == ws, ct);
+        if (row is null) return ApiResults.NotFound("Observation");
+
+        // Related events in time order, paged by (occurred_at, event id).
+        var links = db.ObservationEvents.AsNoTracking().Where(l => l.ObservationRowId == row.RowId);
+        if (cursor is { } c)
+        {
+            var at = new DateTime(c.S, DateTimeKind.Utc);
+#pragma warning disable CA1309 // EF translates string.Compare to SQL comparison (ordinal in SQLite)
+            links = links.Where(l => l.OccurredAt > at || (l.OccurredAt == at && string.Compare(l.EventId, c.Id) > 0));
+#pragma warning restore CA1309
+        }
+        var page = await links.OrderBy(l => l.OccurredAt).ThenBy(l => l.EventId).Take(limit + 1).ToListAsync(ct);
+        var hasMore = page.Count > limit;
+        if (hasMore) page.RemoveAt(page.Count - 1);
+        var ids = page.Select(l => l.EventId).ToList();
+        var events = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == ws && ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+        var next = hasMore ? new CursorKey(page[^1].OccurredAt.Ticks, page[^1].EventId).Encode() : null;
+        var related = new ListEnvelope<EventJson>(ids.Where(events.ContainsKey).Select(i => EventJson.From(events[i])).ToList(), new Pagination(hasMore, next, row.RelatedEventCount));
+
+        var options2 = json.Value.SerializerOptions;
+        var data = JsonSerializer.SerializeToNode(ObservationJson.From(row, options.Value.DashboardUrl), options2)!.AsObject();
+        data["related_events"] = JsonSerializer.SerializeToNode(related, options2);
+        return TypedResults.Ok(new DataEnvelope<JsonObject>(data));
+    }
+
+    public static async Task<Results<Ok<DataEnvelope<ObservationJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IOptions<QueryActivityOptions> options, CancellationToken ct)
+    {
+        string? note = null;
+        if (http.Request.ContentLength is > 0)
+        {
+            using var body = await JsonBody.ReadAsync(http.Request, 16 * 1024, new JsonDocumentOptions { AllowDuplicateProperties = false }, ct);
+            if (body.Error is { } error) return error;
+            var root = body.Document!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return ApiResults.Invalid("body", "must be a JSON object");
+            if (root.TryGetProperty("note", out var n) && n.ValueKind != JsonValueKind.Null)
+            {
+                if (n.ValueKind != JsonValueKind.String || n.GetString()!.Length > 2000) return ApiResults.Invalid("note", "must be a string of at most 2000 characters");
+                note = n.GetString();
+            }
+        }
+        var ws = http.User.WorkspaceId();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.Observations.SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == ws, ct);
+        if (row is null) return ApiResults.NotFound("Observation");
+        if (row.Status != "acknowledged")
+        {
+            var actor = http.User.AuditActor();
+            row.Status = "acknowledged";
+            row.AcknowledgedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
+            row.AcknowledgedBy = actor.Id;
+            row.AcknowledgementNote = note;
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(ws, actor, "observation.acknowledged", "observation", row.Id, row.MonitorName,
+                new JsonObject { ["note"] = note, ["severity"] = row.Severity }, ct);
+        }
+        return TypedResults.Ok(new DataEnvelope<ObservationJson>(ObservationJson.From(row, options.Value.DashboardUrl)));
+    }
+
+    private static DateTime? Time(string? text, string name, List<Violation> violations)
+    {
+        if (text is null) return null;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            return Timestamps.ToMicroseconds(t);
+        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
+        return null;
+    }
+}

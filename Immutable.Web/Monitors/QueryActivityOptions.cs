@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Immutable.Web.Monitors;
+
+/// <summary>Which events are query activity (their metadata carries the query context monitors read).</summary>
+public sealed class QueryActivityOptions
+{
+    public const string Section = "Monitors";
+
+    /// <summary>Action patterns of query activity; empty means the default <c>query.*</c>.</summary>
+    public List<string> QueryActionPatterns { get; set; } = [];
+
+    // Defaults live here rather than in the list: configuration binding appends to a pre-filled list.
+    public IReadOnlyList<string> ActionPatterns => QueryActionPatterns.Count > 0 ? QueryActionPatterns : ["query.*"];
+
+    /// <summary>How often monitors evaluate new events.</summary>
+    [Range(1, 3600)]
+    public int EvaluationSeconds { get; set; } = 10;
+
+    /// <summary>The dashboard's public address, for the links in observation notifications.</summary>
+    public string DashboardUrl { get; set; } = "http://127.0.0.1:5080";
+}
