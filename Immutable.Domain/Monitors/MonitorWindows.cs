@@ -84,16 +84,32 @@ public static class MonitorWindows
         var timeframe = TimeSpan.FromMinutes(monitor.TimeframeMinutes);
         Threshold? Breach(DateTime end) => monitor.Exceeded(timeline.Metric(end - timeframe, end));
         var drafts = new List<ObservationDraft>();
+        // Windows are visited in order; when the previous one was breaching, this one continues its run, so the
+        // run start is carried over instead of walked back to again (keeps long episodes linear, not quadratic).
+        DateTime? previousEnd = null;
+        DateTime previousRunStart = default;
         foreach (var end in affectedEnds.Distinct().Order())
         {
             var threshold = Breach(end);
-            if (threshold is null) continue;
+            var continues = previousEnd == end - Step;
+            previousEnd = end;
+            if (threshold is null)
+            {
+                previousRunStart = default; // the run, if any, ended here
+                continue;
+            }
 
             // The run containing this window, as far as stored observations make it matter.
-            var earliestStored = stored.Where(o => o.WindowEnd < end).Select(o => (DateTime?)o.WindowEnd).Max();
+            var previousStored = stored.Where(o => o.WindowEnd < end).Select(o => (DateTime?)o.WindowEnd).Max();
             var latestStored = stored.Where(o => o.WindowEnd > end).Select(o => (DateTime?)o.WindowEnd).Max();
-            var runStart = end;
-            while (earliestStored is { } s && runStart > s && Breach(runStart - Step) is not null) runStart -= Step;
+            DateTime runStart;
+            if (continues && previousRunStart != default) runStart = previousRunStart;
+            else
+            {
+                runStart = end;
+                while (previousStored is { } s && runStart > s && Breach(runStart - Step) is not null) runStart -= Step;
+            }
+            previousRunStart = runStart;
             var runEnd = end;
             while (latestStored is { } l && runEnd < l && Breach(runEnd + Step) is not null) runEnd += Step;
 

@@ -52,17 +52,30 @@ public sealed partial class StreamEvaluator(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var checkpoint = await db.DetectionCheckpoints.FindAsync([workspaceId], ct);
         var after = checkpoint?.LastSequence ?? 0;
+        var generation = _generations.GetValueOrDefault(workspaceId);
+        var rules = _loaded.TryGetValue(workspaceId, out var cached) && cached.Generation == generation
+            ? cached
+            : await LoadAsync(db, workspaceId, after, generation, ct);
+        if (rules.RuleSet.Evaluators.Count == 0)
+        {
+            // No per-event rules: nothing to read; move the checkpoint to the head so a rule created later starts there.
+            var head = await db.Events.Where(e => e.WorkspaceId == workspaceId).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+            if (head > after)
+            {
+                if (checkpoint is null) db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
+                checkpoint.LastSequence = head;
+                checkpoint.UpdatedAt = Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow());
+                await db.SaveChangesAsync(ct);
+            }
+            if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
+            return 0;
+        }
         var rows = await db.Events.AsNoTracking()
             .Where(e => e.WorkspaceId == workspaceId && e.Sequence > after)
             .OrderBy(e => e.Sequence)
             .Take(options.Value.ChunkSize)
             .ToListAsync(ct);
         if (rows.Count == 0) return 0;
-
-        var generation = _generations.GetValueOrDefault(workspaceId);
-        var rules = _loaded.TryGetValue(workspaceId, out var cached) && cached.Generation == generation
-            ? cached
-            : await LoadAsync(db, workspaceId, after, generation, ct);
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);

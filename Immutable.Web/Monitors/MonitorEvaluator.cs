@@ -48,7 +48,7 @@ public sealed partial class MonitorEvaluator(
             var created = 0;
             while (true)
             {
-                var (done, count) = await PassAsync(workspaceId, Math.Min(maxEventsPerPass, 200_000), ct);
+                var (done, count) = await PassAsync(workspaceId, Math.Min(maxEventsPerPass, options.Value.MaxEventsPerPass), ct);
                 created += count;
                 if (done) return created;
             }
@@ -93,21 +93,28 @@ public sealed partial class MonitorEvaluator(
             .Select(r => new QueryEvent(r.Id, r.ActorId, r.OccurredAt, QueryContext.FromMetadataJson(r.Metadata)))
             .ToList();
 
-        // Which windows of which (monitor, user) the new events fall in.
-        var affected = new Dictionary<(int Monitor, string User), HashSet<DateTime>>();
+        // Which windows of which (monitor, user) the new events fall in: every window from the first that contains
+        // the earliest new event to the last that contains the latest one (windows in between without events cost
+        // one lookup each and cannot breach).
+        var span = new Dictionary<(int Monitor, string User), (DateTime Min, DateTime Max)>();
         foreach (var e in fresh)
         {
             for (var m = 0; m < monitors.Count; m++)
             {
                 if (!monitors[m].Matches(e.Context)) continue;
-                if (!affected.TryGetValue((m, e.ActorId), out var ends)) affected[(m, e.ActorId)] = ends = [];
-                ends.UnionWith(MonitorWindows.EndsContaining(e.OccurredAt, monitors[m].TimeframeMinutes));
+                span[(m, e.ActorId)] = span.TryGetValue((m, e.ActorId), out var s)
+                    ? (Min(s.Min, e.OccurredAt), Max(s.Max, e.OccurredAt))
+                    : (e.OccurredAt, e.OccurredAt);
             }
         }
+        var affected = span.ToDictionary(kv => kv.Key, kv => WindowEnds(kv.Value.Min, kv.Value.Max, monitors[kv.Key.Monitor].TimeframeMinutes));
+        var parsed = fresh.ToDictionary(e => e.Id, e => e.Context, StringComparer.Ordinal);
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var created = new List<ObservationRecord>();
+        var evidence = new List<(ObservationRecord Observation, List<(string EventId, DateTime At)> Events)>();
+        var profiles = new ProfileIds(ws, await ProfilesAsync(db, ws, affected.Keys.Select(k => k.User).Distinct().ToList(), ct));
         foreach (var userGroup in affected.GroupBy(a => a.Key.User))
         {
             var user = userGroup.Key;
@@ -124,12 +131,14 @@ public sealed partial class MonitorEvaluator(
                 var marks = stored.Where(o => o.MonitorId == monitors[m].Id).Select(o => o.WindowEnd).ToList();
                 var first = ends.Min();
                 var last = ends.Max();
-                var earlier = marks.Where(w => w < first && w >= first - EpisodeLookback).DefaultIfEmpty(first).Min();
+                // Back to the latest observation before the first affected window (whether the run still holds it),
+                // forward to the latest one after the last (late events may join runs already observed).
+                var earlier = marks.Where(w => w < first && w >= first - EpisodeLookback).DefaultIfEmpty(first).Max();
                 var later = marks.Where(w => w > last && w <= last + EpisodeLookback).DefaultIfEmpty(last).Max();
                 from = Min(from, earlier - timeframe - MonitorWindows.Step);
                 to = Max(to, later + MonitorWindows.Step);
             }
-            var history = await LoadUserQueriesAsync(db, ws, user, from, to, patterns, ct);
+            var history = await LoadUserQueriesAsync(db, ws, user, from, to, patterns, parsed, ct);
 
             foreach (var ((m, _), ends) in userGroup)
             {
@@ -150,10 +159,19 @@ public sealed partial class MonitorEvaluator(
                         NotifyMode.FirstPerUser => !everObserved,
                     };
                     everObserved = true;
-                    created.Add(await AddObservationAsync(db, ws, monitor, user, draft, notify, now, history, ct));
+                    var observation = NewObservation(ws, monitor, user, draft, notify, now, profiles.For(user));
+                    var times = history.ToDictionary(h => h.Id, h => h.OccurredAt);
+                    evidence.Add((observation, draft.EventIds.Select(id => (id.ToString("D"), times[id.ToString("D")])).ToList()));
+                    created.Add(observation);
                 }
             }
         }
+        // Two saves per pass, not several per observation: the change tracker's cost grows with what it tracks.
+        db.UserProfiles.AddRange(profiles.Added);
+        db.Observations.AddRange(created);
+        await db.SaveChangesAsync(ct);
+        foreach (var (observation, events) in evidence)
+            db.ObservationEvents.AddRange(events.Select(e => new ObservationEventRecord { ObservationRowId = observation.RowId, EventId = e.EventId, OccurredAt = e.At }));
         await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
         await transaction.CommitAsync(ct);
         if (created.Count > 0)
@@ -164,22 +182,30 @@ public sealed partial class MonitorEvaluator(
         return (rows.Count < maxEvents, created.Count);
     }
 
-    private static async Task<List<QueryEvent>> LoadUserQueriesAsync(ImmutableDbContext db, string ws, string user, DateTime from, DateTime to, IReadOnlyList<string> patterns, CancellationToken ct)
+    private static List<DateTime> WindowEnds(DateTime earliest, DateTime latest, int timeframeMinutes)
+    {
+        var ends = new List<DateTime>();
+        var last = MonitorWindows.FirstEndAfter(latest) + TimeSpan.FromMinutes(timeframeMinutes) - MonitorWindows.Step;
+        for (var end = MonitorWindows.FirstEndAfter(earliest); end <= last; end += MonitorWindows.Step) ends.Add(end);
+        return ends;
+    }
+
+    private static async Task<List<QueryEvent>> LoadUserQueriesAsync(ImmutableDbContext db, string ws, string user, DateTime from, DateTime to,
+        IReadOnlyList<string> patterns, Dictionary<string, QueryContext> alreadyParsed, CancellationToken ct)
     {
         var rows = await db.Events.AsNoTracking()
             .Where(e => e.WorkspaceId == ws && e.ActorId == user && e.OccurredAt >= from && e.OccurredAt < to)
             .Select(e => new { e.Id, e.Action, e.Metadata, e.OccurredAt })
             .ToListAsync(ct);
         return rows.Where(r => ActionPattern.MatchesAny(patterns, r.Action))
-            .Select(r => new QueryEvent(r.Id, user, r.OccurredAt, QueryContext.FromMetadataJson(r.Metadata)))
+            .Select(r => new QueryEvent(r.Id, user, r.OccurredAt, alreadyParsed.TryGetValue(r.Id, out var c) ? c : QueryContext.FromMetadataJson(r.Metadata)))
             .ToList();
     }
 
-    private static async Task<ObservationRecord> AddObservationAsync(ImmutableDbContext db, string ws, ActivityMonitor monitor, string user, ObservationDraft draft,
-        bool notify, DateTime now, List<QueryEvent> history, CancellationToken ct)
+    private static ObservationRecord NewObservation(string ws, ActivityMonitor monitor, string user, ObservationDraft draft, bool notify, DateTime now, long profileId)
     {
         var severity = RuleCodec.SeverityName(draft.Threshold.Severity);
-        var observation = new ObservationRecord
+        return new ObservationRecord
         {
             Id = ObservationId(ws, monitor.Id, user, draft.WindowEnd, severity),
             WorkspaceId = ws,
@@ -187,7 +213,7 @@ public sealed partial class MonitorEvaluator(
             MonitorName = monitor.Name,
             Metric = MonitorCodec.Wire(monitor.Metric),
             UserId = user,
-            ProfileId = await ProfileIdAsync(db, ws, user, ct),
+            ProfileId = profileId,
             Severity = severity,
             MetricValue = draft.MetricValue,
             Threshold = draft.Threshold.Value,
@@ -199,27 +225,30 @@ public sealed partial class MonitorEvaluator(
             NotificationRequired = notify,
             RelatedEventCount = draft.EventIds.Count,
         };
-        db.Observations.Add(observation);
-        await db.SaveChangesAsync(ct);
-        var times = history.ToDictionary(h => h.Id, h => h.OccurredAt);
-        foreach (var id in draft.EventIds)
-        {
-            var key = id.ToString("D");
-            db.ObservationEvents.Add(new ObservationEventRecord { ObservationRowId = observation.RowId, EventId = key, OccurredAt = times[key] });
-        }
-        await db.SaveChangesAsync(ct);
-        return observation;
     }
 
-    /// <summary>The user's opaque profile id in this workspace, assigned on first need (1, 2, 3...).</summary>
-    private static async Task<long> ProfileIdAsync(ImmutableDbContext db, string ws, string user, CancellationToken ct)
+    private static async Task<(Dictionary<string, long> Known, long Max)> ProfilesAsync(ImmutableDbContext db, string ws, List<string> users, CancellationToken ct)
     {
-        var existing = await db.UserProfiles.FindAsync([ws, user], ct);
-        if (existing is not null) return existing.ProfileId;
-        var next = (await db.UserProfiles.Where(p => p.WorkspaceId == ws).MaxAsync(p => (long?)p.ProfileId, ct) ?? 0) + 1;
-        db.UserProfiles.Add(new UserProfileRecord { WorkspaceId = ws, ActorId = user, ProfileId = next });
-        await db.SaveChangesAsync(ct);
-        return next;
+        var known = await db.UserProfiles.AsNoTracking().Where(p => p.WorkspaceId == ws && users.Contains(p.ActorId)).ToDictionaryAsync(p => p.ActorId, p => p.ProfileId, ct);
+        var max = await db.UserProfiles.Where(p => p.WorkspaceId == ws).MaxAsync(p => (long?)p.ProfileId, ct) ?? 0;
+        return (known, max);
+    }
+
+    /// <summary>Users' opaque profile ids in this workspace, assigned on first need (1, 2, 3...).</summary>
+    private sealed class ProfileIds(string workspaceId, (Dictionary<string, long> Known, long Max) loaded)
+    {
+        private readonly Dictionary<string, long> _known = loaded.Known;
+        private long _max = loaded.Max;
+
+        public List<UserProfileRecord> Added { get; } = [];
+
+        public long For(string user)
+        {
+            if (_known.TryGetValue(user, out var id)) return id;
+            _known[user] = ++_max;
+            Added.Add(new UserProfileRecord { WorkspaceId = workspaceId, ActorId = user, ProfileId = _max });
+            return _max;
+        }
     }
 
     private async Task AdvanceAsync(ImmutableDbContext db, string ws, MonitorCheckpointRecord? checkpoint, long sequence, CancellationToken ct)

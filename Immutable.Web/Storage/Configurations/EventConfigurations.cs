@@ -77,6 +77,8 @@ internal sealed class EventConfiguration : IEntityTypeConfiguration<EventRecord>
         b.HasIndex(x => new { x.WorkspaceId, x.Sequence }).IsUnique();
         // Filters that matter, each ending in sequence so "newest N" needs no sort.
         b.HasIndex(x => new { x.WorkspaceId, x.ActorId, x.Sequence });
+        // An actor's events by client time: monitors' per-user windows, timelines by time.
+        b.HasIndex(x => new { x.WorkspaceId, x.ActorId, x.OccurredAt });
         b.HasIndex(x => new { x.WorkspaceId, x.Action, x.Sequence });
         b.HasIndex(x => new { x.WorkspaceId, x.SessionId, x.Sequence });
         b.HasIndex(x => new { x.WorkspaceId, x.TenantId, x.Sequence });

@@ -410,6 +410,8 @@ namespace Immutable.Web.Storage.Migrations
 
                     b.HasIndex("WorkspaceId", "Action", "Sequence");
 
+                    b.HasIndex("WorkspaceId", "ActorId", "OccurredAt");
+
                     b.HasIndex("WorkspaceId", "ActorId", "Sequence");
 
                     b.HasIndex("WorkspaceId", "SessionId", "Sequence");
