@@ -64,8 +64,8 @@ public static class AlertsApi
         if (status is not null && !Statuses.Contains(status)) violations.Add(new Violation("status", "must be open or acknowledged"));
         var severities = Text(q, "severity")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (severities is not null && severities.Any(s => !Severities.Contains(s))) violations.Add(new Violation("severity", "must be info, low, medium, high or critical (comma-separated for several)"));
-        var from = Time(q, "from", violations);
-        var to = Time(q, "to", violations);
+        var from = RequestValues.Time(q["from"], "from", violations);
+        var to = RequestValues.Time(q["to"], "to", violations);
         if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
         Paging.TryReadLimit(q["limit"], violations, out var limit);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
@@ -84,10 +84,8 @@ public static class AlertsApi
         var total = await query.CountAsync(ct);
         var page = cursor is { } c ? query.Where(a => a.RowId < c.S) : query;
         var rows = await page.OrderByDescending(a => a.RowId).Take(limit + 1).ToListAsync(ct);
-        var hasMore = rows.Count > limit;
-        if (hasMore) rows.RemoveAt(rows.Count - 1);
-        var next = hasMore ? new CursorKey(rows[^1].RowId, rows[^1].Id).Encode() : null;
-        return TypedResults.Ok(new ListEnvelope<AlertJson>(rows.Select(AlertJson.From).ToList(), new Pagination(hasMore, next, total)));
+        var (alerts, pagination) = Paging.Trim(rows, limit, total, a => new CursorKey(a.RowId, a.Id));
+        return TypedResults.Ok(new ListEnvelope<AlertJson>(alerts.Select(AlertJson.From).ToList(), pagination));
     }
 
     public static async Task<Results<Ok<DataEnvelope<AlertJson>>, NotFound<ApiError>>> GetAsync(
@@ -103,21 +101,8 @@ public static class AlertsApi
     public static async Task<Results<Ok<DataEnvelope<AlertJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
         string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
-        string? note = null;
-        if (http.Request.ContentLength is > 0 || http.Request.ContentType is not null)
-        {
-            using var body = await JsonBody.ReadAsync(http.Request, 16 * 1024, new JsonDocumentOptions { AllowDuplicateProperties = false }, ct);
-            if (body.Error is { } error && !(body.Error.StatusCode == 400 && http.Request.ContentLength is null or 0)) return error;
-            if (body.Document?.RootElement is { } root)
-            {
-                if (root.ValueKind != JsonValueKind.Object) return ApiResults.Invalid("body", "must be a JSON object");
-                if (root.TryGetProperty("note", out var n) && n.ValueKind != JsonValueKind.Null)
-                {
-                    if (n.ValueKind != JsonValueKind.String || n.GetString()!.Length > 2000) return ApiResults.Invalid("note", "must be a string of at most 2000 characters");
-                    note = n.GetString();
-                }
-            }
-        }
+        var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
+        if (invalid is not null) return invalid;
 
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -137,14 +122,5 @@ public static class AlertsApi
         return TypedResults.Ok(new DataEnvelope<AlertJson>(AlertJson.From(row)));
     }
 
-    private static string? Text(IQueryCollection q, string name) => q[name].ToString() is { Length: > 0 } s ? s : null;
-
-    private static DateTime? Time(IQueryCollection q, string name, List<Violation> violations)
-    {
-        if (Text(q, name) is not { } text) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
-            return Timestamps.ToMicroseconds(t);
-        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
-        return null;
-    }
+    private static string? Text(IQueryCollection q, string name) => RequestValues.Text(q, name);
 }

@@ -38,6 +38,17 @@ public static class Paging
     public const int DefaultLimit = 25;
     public const int MaxLimit = 100;
 
+    /// <summary>
+    /// Trims a page fetched with <c>Take(limit + 1)</c>: the extra row only says there is more, and the last kept
+    /// row's sort key becomes the next cursor.
+    /// </summary>
+    public static (List<T> Rows, Pagination Pagination) Trim<T>(List<T> rows, int limit, int total, Func<T, CursorKey> key)
+    {
+        var hasMore = rows.Count > limit;
+        if (hasMore) rows.RemoveAt(rows.Count - 1);
+        return (rows, new Pagination(hasMore, hasMore ? key(rows[^1]).Encode() : null, total));
+    }
+
     /// <summary>limit: default 25; above 100 is clamped to 100 (documented); below 1 or not a number is invalid.</summary>
     public static bool TryReadLimit(string? text, List<Violation> violations, out int limit)
     {

@@ -34,4 +34,24 @@ public sealed class AuditTrail(IEventLog log)
         };
         await log.AppendAsync(workspaceId, [content], ct);
     }
+
+    /// <summary>
+    /// Records a configuration change that was already saved in <paramref name="db"/>. The change and its audit event
+    /// live in two stores (a table, the chain writer): if the append fails, <paramref name="undo"/> reverts the change
+    /// and it is saved again, so no change exists without its record in the chain.
+    /// </summary>
+    public async Task RecordOrUndoAsync(Microsoft.EntityFrameworkCore.DbContext db, string workspaceId, AuditActor actor, string action,
+        string resource, string resourceId, string? resourceName, JsonObject metadata, Action undo, CancellationToken ct)
+    {
+        try
+        {
+            await RecordAsync(workspaceId, actor, action, resource, resourceId, resourceName, metadata, ct);
+        }
+        catch
+        {
+            undo();
+            await db.SaveChangesAsync(CancellationToken.None);
+            throw;
+        }
+    }
 }

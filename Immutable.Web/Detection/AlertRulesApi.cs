@@ -88,7 +88,8 @@ public static class AlertRulesApi
         db.AlertRules.Add(row);
         await db.SaveChangesAsync(ct);
         var json = RuleJson.From(row);
-        await RecordOrUndoAsync(db, audit, http, row, "alert_rule.created", new JsonObject { ["after"] = json.ToAuditJson() }, undo: () => db.AlertRules.Remove(row), ct);
+        await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "alert_rule.created", "alert_rule", row.Id, row.Name,
+            new JsonObject { ["after"] = json.ToAuditJson() }, undo: () => db.AlertRules.Remove(row), ct);
         detection.Invalidate(ws);
         return TypedResults.Created($"/api/v1/alert-rules/{row.Id}", new DataEnvelope<RuleJson>(json));
     }
@@ -116,8 +117,8 @@ public static class AlertRulesApi
         }
         await db.SaveChangesAsync(ct);
         var after = RuleJson.From(row);
-        await RecordOrUndoAsync(db, audit, http, row, "alert_rule.updated", new JsonObject { ["before"] = before.ToAuditJson(), ["after"] = after.ToAuditJson() },
-            undo: () => Restore(row, before), ct);
+        await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "alert_rule.updated", "alert_rule", row.Id, row.Name,
+            new JsonObject { ["before"] = before.ToAuditJson(), ["after"] = after.ToAuditJson() }, undo: () => Restore(row, before), ct);
         detection.Invalidate(ws);
         return TypedResults.Ok(new DataEnvelope<RuleJson>(after));
     }
@@ -137,7 +138,8 @@ public static class AlertRulesApi
         var before = RuleJson.From(row);
         db.AlertRules.Remove(row);
         await db.SaveChangesAsync(ct);
-        await RecordOrUndoAsync(db, audit, http, row, "alert_rule.deleted", new JsonObject { ["before"] = before.ToAuditJson() }, undo: () => db.AlertRules.Add(row), ct);
+        await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "alert_rule.deleted", "alert_rule", row.Id, row.Name,
+            new JsonObject { ["before"] = before.ToAuditJson() }, undo: () => db.AlertRules.Add(row), ct);
         detection.Invalidate(ws);
         return TypedResults.NoContent();
     }
@@ -189,24 +191,5 @@ public static class AlertRulesApi
         row.Conditions = before.Conditions.ToJsonString();
         row.Channels = System.Text.Json.JsonSerializer.Serialize(before.Channels);
         row.CooldownMinutes = before.CooldownMinutes;
-    }
-
-    /// <summary>
-    /// The change and its audit event live in two stores (the rules table, the chain writer): if the audit
-    /// append fails, the change is undone, so no rule change exists without its record in the chain.
-    /// </summary>
-    private static async Task RecordOrUndoAsync(ImmutableDbContext db, AuditTrail audit, HttpContext http, AlertRuleRecord row, string action,
-        JsonObject metadata, Action undo, CancellationToken ct)
-    {
-        try
-        {
-            await audit.RecordAsync(row.WorkspaceId, http.User.AuditActor(), action, "alert_rule", row.Id, row.Name, metadata, ct);
-        }
-        catch
-        {
-            undo();
-            await db.SaveChangesAsync(CancellationToken.None);
-            throw;
-        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Immutable.Domain.Chain;
@@ -31,16 +29,7 @@ public static class DetectionJson
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
-    /// <summary>
-    /// alt_ + a name-based UUID (version 5 layout) of workspace, rule and what the alert is about, so evaluating the
-    /// same event twice yields the same id and the unique index refuses the second copy.
-    /// </summary>
-    public static string DeterministicAlertId(string workspaceId, string ruleId, string about)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{workspaceId}\n{ruleId}\n{about}"));
-        var bytes = hash.AsSpan(0, 16).ToArray();
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return "alt_" + new Guid(bytes, bigEndian: true).ToString("D");
-    }
+    /// <summary>alt_ + an id derived from workspace, rule and what the alert is about (replays cannot duplicate it).</summary>
+    public static string DeterministicAlertId(string workspaceId, string ruleId, string about) =>
+        Immutable.Domain.Alerts.RecordIds.Derive("alt_", workspaceId, ruleId, about);
 }

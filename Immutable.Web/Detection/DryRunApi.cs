@@ -41,8 +41,8 @@ public static class DryRunApi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var violations = new List<Violation>();
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
-        var to = ReadTime(root, "to", violations) ?? now;
-        var from = ReadTime(root, "from", violations) ?? to.AddDays(-7);
+        var to = RequestValues.Time(root, "to", violations) ?? now;
+        var from = RequestValues.Time(root, "from", violations) ?? to.AddDays(-7);
         if (from >= to) violations.Add(new Violation("from", "must be before to"));
         if (to - from > TimeSpan.FromDays(31)) violations.Add(new Violation("from", "the period may be at most 31 days"));
 
@@ -176,14 +176,5 @@ public static class DryRunApi
             a.First.Event?.Id.ToString("D"), a.First.Event is null ? null : FlatEvent.From(a.First.Event),
             JsonNode.Parse(DetectionJson.Serialize(a.First.Context)), Timestamps.ToIso(a.First.EventTime), Timestamps.ToIso(a.Last), a.Count,
             a.First.RelatedEventIds.Select(g => g.ToString("D")).ToList())).ToList();
-    }
-
-    private static DateTime? ReadTime(JsonElement root, string name, List<Violation> violations)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
-            return Timestamps.ToMicroseconds(t);
-        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
-        return null;
     }
 }

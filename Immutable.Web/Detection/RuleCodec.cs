@@ -53,23 +53,7 @@ public static class RuleCodec
         else if (!root.TryGetProperty("severity", out var s) || s.ValueKind == JsonValueKind.Null)
             severity = typeText is null ? Severity.Medium : AlertRule.DefaultSeverity(type);
 
-        var channels = new List<Channel>();
-        if (root.TryGetProperty("channels", out var ch) && ch.ValueKind != JsonValueKind.Null)
-        {
-            if (ch.ValueKind != JsonValueKind.Array) violations.Add(new Violation("channels", "must be an array of \"email\" and/or \"webhook\""));
-            else
-            {
-                var i = 0;
-                foreach (var item in ch.EnumerateArray())
-                {
-                    var text = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
-                    if (text == "email") channels.Add(Channel.Email);
-                    else if (text == "webhook") channels.Add(Channel.Webhook);
-                    else violations.Add(new Violation($"channels[{i}]", "must be \"email\" or \"webhook\""));
-                    i++;
-                }
-            }
-        }
+        var channels = ReadChannels(root, violations);
         var cooldown = ReadInt(root, "cooldown_minutes", violations, 0, MaxWindowMinutes) ?? 60;
 
         RuleConditions? conditions = null;
@@ -251,6 +235,28 @@ public static class RuleCodec
         },
         _ => throw new ArgumentOutOfRangeException(nameof(conditions)),
     };
+
+    /// <summary>The optional <c>channels</c> array of a rule or monitor: "email" and/or "webhook".</summary>
+    public static List<Channel> ReadChannels(JsonElement root, List<Violation> violations)
+    {
+        var channels = new List<Channel>();
+        if (!root.TryGetProperty("channels", out var ch) || ch.ValueKind == JsonValueKind.Null) return channels;
+        if (ch.ValueKind != JsonValueKind.Array)
+        {
+            violations.Add(new Violation("channels", "must be an array of \"email\" and/or \"webhook\""));
+            return channels;
+        }
+        var i = 0;
+        foreach (var item in ch.EnumerateArray())
+        {
+            var text = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
+            if (text == "email") channels.Add(Channel.Email);
+            else if (text == "webhook") channels.Add(Channel.Webhook);
+            else violations.Add(new Violation($"channels[{i}]", "must be \"email\" or \"webhook\""));
+            i++;
+        }
+        return channels;
+    }
 
     public static string SeverityName(Severity severity) => severity.ToString().ToLowerInvariant();
 

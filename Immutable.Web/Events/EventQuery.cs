@@ -1,5 +1,3 @@
-using System.Globalization;
-using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -27,8 +25,8 @@ public sealed record EventQuery
 
     public static EventQuery? FromRequest(IQueryCollection q, List<Violation> violations)
     {
-        var from = ReadTime(q, "from", violations);
-        var to = ReadTime(q, "to", violations);
+        var from = RequestValues.Time(q["from"], "from", violations);
+        var to = RequestValues.Time(q["to"], "to", violations);
         if (!CursorKey.TryDecode(q["cursor"], out var cursor))
             violations.Add(new Violation("cursor", "is not a cursor this API returned"));
         Paging.TryReadLimit(q["limit"], violations, out var limit);
@@ -114,16 +112,6 @@ public sealed record EventQuery
             filtered = Ascending ? filtered.Where(e => e.Sequence > c.S) : filtered.Where(e => e.Sequence < c.S);
         filtered = Ascending ? filtered.OrderBy(e => e.Sequence) : filtered.OrderByDescending(e => e.Sequence);
         return filtered.Take(Limit + 1);
-    }
-
-    private static DateTime? ReadTime(IQueryCollection q, string name, List<Violation> violations)
-    {
-        var text = q[name].ToString();
-        if (text.Length == 0) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
-            return Timestamps.ToMicroseconds(value);
-        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
-        return null;
     }
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) =>

@@ -35,10 +35,8 @@ public static class EventsApi
         var rows = await query.Page(filtered).ToListAsync(ct);
         var total = await filtered.CountAsync(ct);
 
-        var hasMore = rows.Count > query.Limit;
-        if (hasMore) rows.RemoveAt(rows.Count - 1);
-        var next = hasMore ? new CursorKey(rows[^1].Sequence, rows[^1].Id).Encode() : null;
-        return TypedResults.Ok(new ListEnvelope<EventJson>(rows.Select(EventJson.From).ToList(), new Pagination(hasMore, next, total)));
+        var (page, pagination) = Paging.Trim(rows, query.Limit, total, e => new CursorKey(e.Sequence, e.Id));
+        return TypedResults.Ok(new ListEnvelope<EventJson>(page.Select(EventJson.From).ToList(), pagination));
     }
 
     public static async Task<Results<Ok<DataEnvelope<EventJson>>, NotFound<ApiError>>> GetAsync(

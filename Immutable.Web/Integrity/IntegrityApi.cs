@@ -37,7 +37,7 @@ public static class IntegrityApi
     {
         var violations = new List<Violation>();
         var q = http.Request.Query;
-        DateTime? from = ReadTime(q["from"], "from", violations), to = ReadTime(q["to"], "to", violations);
+        DateTime? from = RequestValues.Time(q["from"], "from", violations), to = RequestValues.Time(q["to"], "to", violations);
         var limit = DefaultLimit;
         if (q["limit"].ToString() is { Length: > 0 } text
             && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
@@ -46,15 +46,6 @@ public static class IntegrityApi
 
         var result = await audit.VerifyAsync(http.User.WorkspaceId(), from, to, limit, ct);
         return TypedResults.Ok(new DataEnvelope<VerifyJson>(result));
-    }
-
-    private static DateTime? ReadTime(string? text, string name, List<Violation> violations)
-    {
-        if (string.IsNullOrEmpty(text)) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
-            return Timestamps.ToMicroseconds(value);
-        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
-        return null;
     }
 }
 

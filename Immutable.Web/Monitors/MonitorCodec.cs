@@ -163,23 +163,7 @@ public static class MonitorCodec
         }
 
         var notify = Enum(Text(root, "notify", "notify"), "notify", Wire, NotifyMode.Each);
-        var channels = new List<Channel>();
-        if (Get(root, "channels") is { } ch)
-        {
-            if (ch.ValueKind != JsonValueKind.Array) violations.Add(new Violation("channels", "must be an array of \"email\" and/or \"webhook\""));
-            else
-            {
-                var i = 0;
-                foreach (var item in ch.EnumerateArray())
-                {
-                    var text = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
-                    if (text == "email") channels.Add(Channel.Email);
-                    else if (text == "webhook") channels.Add(Channel.Webhook);
-                    else violations.Add(new Violation($"channels[{i}]", "must be \"email\" or \"webhook\""));
-                    i++;
-                }
-            }
-        }
+        var channels = RuleCodec.ReadChannels(root, violations);
         if (violations.Count > before || name is null) return null;
         return new ActivityMonitor
         {

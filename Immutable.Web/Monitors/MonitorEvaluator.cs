@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Immutable.Domain.Chain;
 using Immutable.Domain.Monitors;
 using Immutable.Domain.Rules;
@@ -259,14 +257,8 @@ public sealed partial class MonitorEvaluator(
         await db.SaveChangesAsync(ct);
     }
 
-    public static string ObservationId(string ws, string monitorId, string user, DateTime windowEnd, string severity)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{ws}\n{monitorId}\n{user}\n{windowEnd.Ticks}\n{severity}"));
-        var bytes = hash.AsSpan(0, 16).ToArray();
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return "obs_" + new Guid(bytes, bigEndian: true).ToString("D");
-    }
+    public static string ObservationId(string ws, string monitorId, string user, DateTime windowEnd, string severity) =>
+        Immutable.Domain.Alerts.RecordIds.Derive("obs_", ws, monitorId, user, windowEnd.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), severity);
 
     public void Dispose() => _oneAtATime.Dispose();
 

@@ -77,7 +77,8 @@ public static class MonitorsApi
         db.Monitors.Add(row);
         await db.SaveChangesAsync(ct);
         var json = ToJson(row);
-        await RecordOrUndoAsync(db, audit, http, row, "monitor.created", new JsonObject { ["after"] = json.DeepClone() }, () => db.Monitors.Remove(row), ct);
+        await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "monitor.created", "monitor", row.Id, row.Name,
+            new JsonObject { ["after"] = json.DeepClone() }, () => db.Monitors.Remove(row), ct);
         return TypedResults.Created($"/api/v1/monitors/{row.Id}", new DataEnvelope<JsonObject>(json));
     }
 
@@ -99,8 +100,8 @@ public static class MonitorsApi
         row.UpdatedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         await db.SaveChangesAsync(ct);
         var after = ToJson(row);
-        await RecordOrUndoAsync(db, audit, http, row, "monitor.updated", new JsonObject { ["before"] = before, ["after"] = after.DeepClone() },
-            () => (row.Name, row.Enabled, row.Definition) = (oldName, oldEnabled, oldDefinition), ct);
+        await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "monitor.updated", "monitor", row.Id, row.Name,
+            new JsonObject { ["before"] = before, ["after"] = after.DeepClone() }, () => (row.Name, row.Enabled, row.Definition) = (oldName, oldEnabled, oldDefinition), ct);
         return TypedResults.Ok(new DataEnvelope<JsonObject>(after));
     }
 
@@ -114,7 +115,8 @@ public static class MonitorsApi
         var before = ToJson(row);
         db.Monitors.Remove(row);
         await db.SaveChangesAsync(ct);
-        await RecordOrUndoAsync(db, audit, http, row, "monitor.deleted", new JsonObject { ["before"] = before }, () => db.Monitors.Add(row), ct);
+        await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "monitor.deleted", "monitor", row.Id, row.Name,
+            new JsonObject { ["before"] = before }, () => db.Monitors.Add(row), ct);
         return TypedResults.NoContent();
     }
 
@@ -127,20 +129,5 @@ public static class MonitorsApi
         return monitor is null
             ? (null, TypedResults.Json(ApiError.Validation(violations), statusCode: StatusCodes.Status422UnprocessableEntity))
             : (MonitorCodec.DefinitionJson(monitor), null);
-    }
-
-    /// <summary>No monitor change exists without its audit event: a failed append undoes the change.</summary>
-    private static async Task RecordOrUndoAsync(ImmutableDbContext db, AuditTrail audit, HttpContext http, MonitorRecord row, string action, JsonObject metadata, Action undo, CancellationToken ct)
-    {
-        try
-        {
-            await audit.RecordAsync(row.WorkspaceId, http.User.AuditActor(), action, "monitor", row.Id, row.Name, metadata, ct);
-        }
-        catch
-        {
-            undo();
-            await db.SaveChangesAsync(CancellationToken.None);
-            throw;
-        }
     }
 }

@@ -52,13 +52,13 @@ public static class ObservationsApi
     {
         var q = http.Request.Query;
         var violations = new List<Violation>();
-        string? Text(string name) => q[name].ToString() is { Length: > 0 } s ? s : null;
+        string? Text(string name) => RequestValues.Text(q, name);
         var status = Text("status");
         if (status is not null and not ("open" or "acknowledged")) violations.Add(new Violation("status", "must be open or acknowledged"));
         var severities = Text("severity")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (severities is not null && severities.Any(s => !Severities.Contains(s))) violations.Add(new Violation("severity", "must be info, low, medium, high or critical (comma-separated for several)"));
-        var from = Time(Text("from"), "from", violations);
-        var to = Time(Text("to"), "to", violations);
+        var from = RequestValues.Time(Text("from"), "from", violations);
+        var to = RequestValues.Time(Text("to"), "to", violations);
         if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
         Paging.TryReadLimit(q["limit"], violations, out var limit);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
@@ -75,11 +75,9 @@ public static class ObservationsApi
         var total = await query.CountAsync(ct);
         if (cursor is { } c) query = query.Where(o => o.RowId < c.S);
         var rows = await query.OrderByDescending(o => o.RowId).Take(limit + 1).ToListAsync(ct);
-        var hasMore = rows.Count > limit;
-        if (hasMore) rows.RemoveAt(rows.Count - 1);
-        var next = hasMore ? new CursorKey(rows[^1].RowId, rows[^1].Id).Encode() : null;
+        var (observations, pagination) = Paging.Trim(rows, limit, total, o => new CursorKey(o.RowId, o.Id));
         var url = options.Value.DashboardUrl;
-        return TypedResults.Ok(new ListEnvelope<ObservationJson>(rows.Select(o => ObservationJson.From(o, url)).ToList(), new Pagination(hasMore, next, total)));
+        return TypedResults.Ok(new ListEnvelope<ObservationJson>(observations.Select(o => ObservationJson.From(o, url)).ToList(), pagination));
     }
 
     public static async Task<Results<Ok<DataEnvelope<JsonObject>>, NotFound<ApiError>, UnprocessableEntity<ApiError>>> GetAsync(
@@ -125,19 +123,9 @@ public static class ObservationsApi
     public static async Task<Results<Ok<DataEnvelope<ObservationJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
         string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IOptions<QueryActivityOptions> options, CancellationToken ct)
     {
-        string? note = null;
-        if (http.Request.ContentLength is > 0)
-        {
-            using var body = await JsonBody.ReadAsync(http.Request, 16 * 1024, new JsonDocumentOptions { AllowDuplicateProperties = false }, ct);
-            if (body.Error is { } error) return error;
-            var root = body.Document!.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return ApiResults.Invalid("body", "must be a JSON object");
-            if (root.TryGetProperty("note", out var n) && n.ValueKind != JsonValueKind.Null)
-            {
-                if (n.ValueKind != JsonValueKind.String || n.GetString()!.Length > 2000) return ApiResults.Invalid("note", "must be a string of at most 2000 characters");
-                note = n.GetString();
-            }
-        }
+        var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
+        if (invalid is not null) return invalid;
+
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Observations.SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == ws, ct);
@@ -154,14 +142,5 @@ public static class ObservationsApi
                 new JsonObject { ["note"] = note, ["severity"] = row.Severity }, ct);
         }
         return TypedResults.Ok(new DataEnvelope<ObservationJson>(ObservationJson.From(row, options.Value.DashboardUrl)));
-    }
-
-    private static DateTime? Time(string? text, string name, List<Violation> violations)
-    {
-        if (text is null) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
-            return Timestamps.ToMicroseconds(t);
-        violations.Add(new Violation(name, "must be an ISO 8601 timestamp"));
-        return null;
     }
 }
