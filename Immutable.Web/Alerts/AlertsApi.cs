@@ -108,17 +108,8 @@ public static class AlertsApi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Alerts.SingleOrDefaultAsync(a => a.Id == id && a.WorkspaceId == ws, ct);
         if (row is null) return ApiResults.NotFound("Alert");
-        if (row.Status != "acknowledged")
-        {
-            var actor = http.User.AuditActor();
-            row.Status = "acknowledged";
-            row.AcknowledgedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
-            row.AcknowledgedBy = actor.Id;
-            row.AcknowledgementNote = note;
-            await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(ws, actor, "alert.acknowledged", "alert", row.Id, row.RuleName,
-                new JsonObject { ["note"] = note, ["rule_type"] = row.RuleType, ["severity"] = row.Severity }, ct);
-        }
+        await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
+            "alert.acknowledged", "alert", row.Id, row.RuleName, new JsonObject { ["rule_type"] = row.RuleType, ["severity"] = row.Severity }, ct);
         return TypedResults.Ok(new DataEnvelope<AlertJson>(AlertJson.From(row)));
     }
 

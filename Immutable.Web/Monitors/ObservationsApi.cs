@@ -130,17 +130,8 @@ public static class ObservationsApi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Observations.SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == ws, ct);
         if (row is null) return ApiResults.NotFound("Observation");
-        if (row.Status != "acknowledged")
-        {
-            var actor = http.User.AuditActor();
-            row.Status = "acknowledged";
-            row.AcknowledgedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
-            row.AcknowledgedBy = actor.Id;
-            row.AcknowledgementNote = note;
-            await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(ws, actor, "observation.acknowledged", "observation", row.Id, row.MonitorName,
-                new JsonObject { ["note"] = note, ["severity"] = row.Severity }, ct);
-        }
+        await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
+            "observation.acknowledged", "observation", row.Id, row.MonitorName, new JsonObject { ["severity"] = row.Severity }, ct);
         return TypedResults.Ok(new DataEnvelope<ObservationJson>(ObservationJson.From(row, options.Value.DashboardUrl)));
     }
 }

@@ -16,7 +16,16 @@ public sealed class AlertRuleRecord
     public DateTime UpdatedAt { get; set; }
 }
 
-public sealed class AlertRecord
+/// <summary>A finding analysts triage: open until someone acknowledges it (who, when, why).</summary>
+public interface IAcknowledgeable
+{
+    string Status { get; set; }
+    DateTime? AcknowledgedAt { get; set; }
+    string? AcknowledgedBy { get; set; }
+    string? AcknowledgementNote { get; set; }
+}
+
+public sealed class AlertRecord : IAcknowledgeable
 {
     public long RowId { get; set; }
     /// <summary>alt_ + a UUID derived from (rule, triggering event or window): replays cannot duplicate it.</summary>
