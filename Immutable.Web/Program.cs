@@ -1,6 +1,8 @@
 using Immutable.Web.Alerts;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
+using Immutable.Web.Delivery;
+using Immutable.Web.Delivery.Webhook;
 using Immutable.Web.Detection;
 using Immutable.Web.Auth;
 using Immutable.Web.Enrichment;
@@ -39,6 +41,7 @@ builder.Services.AddSingleton<ChainAudit>();
 builder.Services.AddSingleton<AuditTrail>();
 builder.AddDetection();
 builder.AddMonitors();
+builder.AddDelivery();
 builder.AddJobs();
 
 var app = builder.Build();
@@ -65,6 +68,7 @@ api.MapAlertRulesApi();
 api.MapAlertsApi();
 api.MapMonitorsApi();
 api.MapObservationsApi();
+api.MapWebhooksApi();
 
 await app.RunAsync();
 return 0;

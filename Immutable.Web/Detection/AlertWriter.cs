@@ -14,6 +14,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     private readonly Dictionary<(string RuleId, string GroupKey), AlertRecord> _open = [];
     private readonly List<AlertRecord> _created = [];
     private readonly HashSet<string> _createdIds = new(StringComparer.Ordinal);
+    private readonly List<AlertRecord> _toWebhooks = [];
 
     private bool _preloaded;
 
@@ -40,6 +41,14 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
         _preloaded = true;
     }
     public List<AlertRecord> Changed { get; } = [];
+
+    /// <summary>New alerts whose rule lists the webhook channel (noise-merged hits notify nobody).</summary>
+    public IReadOnlyList<AlertRecord> ForWebhooks => _toWebhooks;
+
+    /// <summary>Writes the webhook notifications of the new alerts into the outbox, in the caller's transaction.</summary>
+    public Task<int> EnqueueNotificationsAsync(CancellationToken ct) =>
+        Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, workspaceId, Immutable.Web.Delivery.Webhook.WebhookOutbox.Alerts,
+            _toWebhooks.Select(a => ("alert.triggered", a.Id, Immutable.Web.Delivery.Webhook.WebhookOutbox.AlertPayload(a))).ToList(), now, ct);
 
     public async Task ApplyAsync(RuleHit hit, CancellationToken ct)
     {
@@ -105,6 +114,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
         _open[key] = alert;
         _created.Add(alert);
         _createdIds.Add(id);
+        if (hit.Rule.Channels.Contains(Channel.Webhook)) _toWebhooks.Add(alert);
         return alert;
     }
 

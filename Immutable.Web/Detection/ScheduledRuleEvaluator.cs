@@ -33,9 +33,11 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
                 var decision = IngestionSpike.Evaluate(c, windowStart, count, baseline, firstEventAt);
                 if (decision.State == SpikeState.Spike) await writer.ApplyAsync(IngestionSpike.ToHit(rule, windowStart, windowEnd, decision), ct);
             }
+            var notifications = await writer.EnqueueNotificationsAsync(ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             created += writer.Created.Count;
+            if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();
         }
         return created;
     }

@@ -87,6 +87,7 @@ public sealed partial class StreamEvaluator(
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
             }
             PersistMemory(db, rules);
+            var notifications = await writer.EnqueueNotificationsAsync(ct);
 
             if (checkpoint is null)
                 db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
@@ -97,6 +98,7 @@ public sealed partial class StreamEvaluator(
             // Cache only if no rule changed meanwhile; otherwise the next chunk loads the new rules.
             if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
             if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, rows[0].Sequence, rows[^1].Sequence);
+            if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();
             AlertsCommitted?.Invoke(workspaceId, writer.Created, writer.Changed);
             return rows.Count;
         }

@@ -170,8 +170,13 @@ public sealed partial class MonitorEvaluator(
         await db.SaveChangesAsync(ct);
         foreach (var (observation, events) in evidence)
             db.ObservationEvents.AddRange(events.Select(e => new ObservationEventRecord { ObservationRowId = observation.RowId, EventId = e.EventId, OccurredAt = e.At }));
+        var byId = monitors.ToDictionary(m => m.Id);
+        var notifications = await Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, ws, Immutable.Web.Delivery.Webhook.WebhookOutbox.Observations,
+            created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Webhook))
+                .Select(o => ("observation.created", o.Id, ObservationNotification.Payload(o, options.Value.DashboardUrl))).ToList(), now, ct);
         await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
         await transaction.CommitAsync(ct);
+        if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();
         if (created.Count > 0)
         {
             LogObservations(created.Count, ws);

@@ -18,6 +18,9 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<ObservationEventRecord> ObservationEvents => Set<ObservationEventRecord>();
     public DbSet<UserProfileRecord> UserProfiles => Set<UserProfileRecord>();
     public DbSet<MonitorCheckpointRecord> MonitorCheckpoints => Set<MonitorCheckpointRecord>();
+    public DbSet<WebhookEndpointRecord> WebhookEndpoints => Set<WebhookEndpointRecord>();
+    public DbSet<DeliveryRecord> Deliveries => Set<DeliveryRecord>();
+    public DbSet<DeliveryAttemptRecord> DeliveryAttempts => Set<DeliveryAttemptRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Immutable.Web.Delivery.Webhook;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Immutable.Tests.TestSupport;
+
+/// <summary>A real HTTP receiver on 127.0.0.1 (Kestrel) that checks signatures and answers as scripted.</summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    public sealed record Received(string Body, IReadOnlyDictionary<string, string> Headers, bool SignatureValid, int AnsweredWith);
+
+    private readonly WebApplication _app;
+    private int _count;
+
+    private WebhookReceiver(WebApplication app) => _app = app;
+
+    public string Url { get; private set; } = "";
+    public string? Secret { get; set; }
+    public ConcurrentQueue<Received> Requests { get; } = new();
+    /// <summary>Per request number (1, 2, ...): the status to answer and how long to wait first.</summary>
+    public Func<int, (int Status, TimeSpan Delay)> Behavior { get; set; } = _ => (200, TimeSpan.Zero);
+
+    public static async Task<WebhookReceiver> StartAsync(int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel().UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        var receiver = new WebhookReceiver(app);
+        app.MapPost("/hook", async (HttpContext http) =>
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer);
+            var body = buffer.ToArray();
+            var n = Interlocked.Increment(ref receiver._count);
+            var (status, delay) = receiver.Behavior(n);
+            var valid = receiver.Secret is not null && WebhookSigner.Verify(receiver.Secret, body, http.Request.Headers[WebhookSigner.SignatureHeader]);
+            receiver.Requests.Enqueue(new Received(System.Text.Encoding.UTF8.GetString(body),
+                http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), valid, status));
+            if (delay > TimeSpan.Zero) await Task.Delay(delay);
+            return Results.Text("{\"ok\":true}", "application/json", statusCode: status);
+        });
+        await app.StartAsync();
+        receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";
+        return receiver;
+    }
+
+    public async Task<Received> WaitForAsync(int count, int timeoutMs = 10_000)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Requests.Count < count && clock.ElapsedMilliseconds < timeoutMs) await Task.Delay(25);
+        Assert.True(Requests.Count >= count, $"receiver got {Requests.Count} request(s), expected {count}");
+        return Requests.ElementAt(count - 1);
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Immutable.Domain.Chain;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Delivery.Webhook;
+
+/// <summary>The outcome of one attempt, decided from the receiver's answer (channels return results; the outbox retries).</summary>
+public enum AttemptOutcome
+{
+    Delivered,
+    TransientFailure,
+    PermanentFailure,
+    /// <summary>410 Gone: the receiver asks us to stop; the endpoint is paused.</summary>
+    Gone,
+}
+
+/// <summary>
+/// Sends due outbox rows: timeout per attempt, exponential backoff with jitter, a retry cap, then dead-letter.
+/// Every attempt is logged. A crash after the receiver answered but before the row was updated resends once:
+/// receivers dedupe on <c>X-Immutable-Delivery</c>.
+/// </summary>
+public sealed partial class WebhookDispatcher(
+    IDbContextFactory<ImmutableDbContext> dbFactory,
+    IHttpClientFactory httpFactory,
+    TimeProvider time,
+    IOptions<WebhookOptions> options,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    public const string HttpClientName = "webhooks";
+    private readonly SemaphoreSlim _wake = new(0);
+
+    public static AttemptOutcome Classify(HttpStatusCode? status) => status switch
+    {
+        null => AttemptOutcome.TransientFailure,
+        HttpStatusCode.Gone => AttemptOutcome.Gone,
+        >= HttpStatusCode.OK and < HttpStatusCode.MultipleChoices => AttemptOutcome.Delivered,
+        HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests => AttemptOutcome.TransientFailure,
+        >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => AttemptOutcome.PermanentFailure,
+        _ => AttemptOutcome.TransientFailure, // 3xx (no redirects followed), 5xx
+    };
+
+    /// <summary>Delay before attempt n+1: base × 2^(n−1), ±20 % jitter, at most one hour.</summary>
+    public static TimeSpan Backoff(int attemptsSoFar, int baseSeconds, double jitter01)
+    {
+        var seconds = Math.Min(3600, baseSeconds * Math.Pow(2, Math.Max(0, attemptsSoFar - 1)));
+        return TimeSpan.FromSeconds(seconds * (0.8 + 0.4 * jitter01));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        WebhookOutbox.Enqueued += Wake;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var sent = 0;
+                try
+                {
+                    sent = await DispatchDueAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogDispatchFailed(ex);
+                }
+                if (sent == 0) await _wake.WaitAsync(TimeSpan.FromSeconds(options.Value.PollSeconds), stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            WebhookOutbox.Enqueued -= Wake;
+        }
+    }
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0) _wake.Release();
+    }
+
+    /// <summary>Sends every due delivery once; returns how many were attempted.</summary>
+    public async Task<int> DispatchDueAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        List<(DeliveryRecord Delivery, WebhookEndpointRecord Endpoint)> due;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            due = (await (from d in db.Deliveries.AsNoTracking()
+                          join e in db.WebhookEndpoints.AsNoTracking() on d.EndpointId equals e.Id
+                          where d.Status == "pending" && d.NextAttemptAt <= now && e.Enabled && e.PausedAt == null
+                          orderby d.NextAttemptAt
+                          select new { d, e }).Take(64).ToListAsync(ct))
+                .Select(x => (x.d, x.e)).ToList();
+        }
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (item, token) => await AttemptAsync(item.Delivery, item.Endpoint, token));
+        return due.Count;
+    }
+
+    private async Task AttemptAsync(DeliveryRecord delivery, WebhookEndpointRecord endpoint, CancellationToken ct)
+    {
+        var body = Encoding.UTF8.GetBytes(delivery.Payload);
+        var unix = time.GetUtcNow().ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.Add(WebhookSigner.SignatureHeader, WebhookSigner.Sign(endpoint.Secret, body));
+        request.Headers.Add(WebhookSigner.TimestampedSignatureHeader, WebhookSigner.SignTimestamped(endpoint.Secret, unix, body));
+        request.Headers.Add(WebhookSigner.TimestampHeader, unix.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookSigner.DeliveryHeader, delivery.Id);
+        request.Headers.Add(WebhookSigner.EventHeader, delivery.EventType);
+        request.Headers.UserAgent.ParseAdd("Immutable-Webhooks/1");
+
+        HttpStatusCode? status = null;
+        string? error = null, excerpt = null;
+        var blocked = false;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
+            using var response = await httpFactory.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            status = response.StatusCode;
+            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            excerpt = text.Length > 512 ? text[..512] : text;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            error = $"timed out after {options.Value.TimeoutSeconds} s";
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is BlockedAddressException blockedAddress)
+        {
+            error = "blocked: " + blockedAddress.Message;
+            blocked = true;
+        }
+        catch (HttpRequestException ex)
+        {
+            error = ex.Message;
+        }
+        var latency = clock.Elapsed.TotalMilliseconds;
+
+        var outcome = blocked ? AttemptOutcome.PermanentFailure : Classify(status);
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var row = await db.Deliveries.SingleAsync(d => d.RowId == delivery.RowId, CancellationToken.None);
+        var now = Timestamps.ToMicroseconds(time.GetUtcNow());
+        db.DeliveryAttempts.Add(new DeliveryAttemptRecord
+        {
+            DeliveryRowId = row.RowId, AttemptedAt = now, StatusCode = (int?)status, LatencyMs = Math.Round(latency, 1), Error = error, ResponseExcerpt = excerpt,
+        });
+        row.Attempts++;
+        row.LastError = outcome == AttemptOutcome.Delivered ? null : error ?? $"HTTP {(int?)status}";
+        switch (outcome)
+        {
+            case AttemptOutcome.Delivered:
+                row.Status = "delivered";
+                row.DeliveredAt = now;
+                break;
+            case AttemptOutcome.Gone:
+                row.Status = "dead";
+                var gone = await db.WebhookEndpoints.SingleAsync(e => e.Id == endpoint.Id, CancellationToken.None);
+                gone.PausedAt = now;
+                gone.PausedReason = "the receiver answered 410 Gone";
+                break;
+            case AttemptOutcome.PermanentFailure:
+                row.Status = "dead";
+                break;
+            case AttemptOutcome.TransientFailure:
+                if (row.Attempts >= options.Value.MaxAttempts) row.Status = "dead";
+                else row.NextAttemptAt = now + Backoff(row.Attempts, options.Value.BaseBackoffSeconds, Random.Shared.NextDouble());
+                break;
+        }
+        await db.SaveChangesAsync(CancellationToken.None);
+        if (row.Status == "dead") LogDeadLetter(row.Id, endpoint.Id, row.Attempts, row.LastError);
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(LogLevel.Error, "Webhook dispatch loop failed; retrying on the next poll.")]
+    private partial void LogDispatchFailed(Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "Webhook delivery {Delivery} to endpoint {Endpoint} dead-lettered after {Attempts} attempt(s): {Error}")]
+    private partial void LogDeadLetter(string delivery, string endpoint, int attempts, string? error);
+}

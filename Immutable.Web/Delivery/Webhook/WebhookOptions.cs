@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Immutable.Web.Delivery.Webhook;
+
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>
+    /// Hosts (names or IPs) and CIDRs that may be private, loopback or link-local anyway: for receivers the operator
+    /// runs next to us (and the tests' receiver on 127.0.0.1). Empty by default.
+    /// </summary>
+    public List<string> AllowedPrivateHosts { get; set; } = [];
+
+    [Range(1, 120)]
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Attempts before a delivery is dead-lettered.</summary>
+    [Range(1, 50)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>First retry delay; each later one doubles it (with ±20 % jitter), capped at one hour.</summary>
+    [Range(1, 3600)]
+    public int BaseBackoffSeconds { get; set; } = 10;
+
+    /// <summary>How often the dispatcher looks for due deliveries when nothing signalled it.</summary>
+    [Range(1, 60)]
+    public int PollSeconds { get; set; } = 1;
+}
