@@ -57,6 +57,7 @@ app.UseRateLimiter();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapScalarApiReference("/docs/api", o => o.WithTitle("Immutable API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapHealth();
+app.MapDelivery();
 
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AuthExtensions.ApiKeyPolicy)

@@ -99,7 +99,8 @@ public static class AlertsApi
 
     /// <summary>Records who and when (and an optional note); acknowledging twice keeps the first acknowledgement.</summary>
     public static async Task<Results<Ok<DataEnvelope<AlertJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, CancellationToken ct)
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time,
+        Immutable.Web.Delivery.Live.LiveNotifier live, CancellationToken ct)
     {
         var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
         if (invalid is not null) return invalid;
@@ -108,8 +109,9 @@ public static class AlertsApi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Alerts.SingleOrDefaultAsync(a => a.Id == id && a.WorkspaceId == ws, ct);
         if (row is null) return ApiResults.NotFound("Alert");
-        await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
-            "alert.acknowledged", "alert", row.Id, row.RuleName, new JsonObject { ["rule_type"] = row.RuleType, ["severity"] = row.Severity }, ct);
+        if (await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
+                "alert.acknowledged", "alert", row.Id, row.RuleName, new JsonObject { ["rule_type"] = row.RuleType, ["severity"] = row.Severity }, ct))
+            live.OnAlerts(ws, [], [row]);
         return TypedResults.Ok(new DataEnvelope<AlertJson>(AlertJson.From(row)));
     }
 

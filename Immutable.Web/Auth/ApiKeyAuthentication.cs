@@ -26,6 +26,9 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
+        // Browsers cannot set headers on a WebSocket: the hub (and only the hub) also takes ?access_token=.
+        if (header.Length == 0 && Request.Path.StartsWithSegments("/hubs") && Request.Query["access_token"].ToString() is { Length: > 0 } token)
+            header = "Bearer " + token;
         if (header.Length == 0) return AuthenticateResult.NoResult();
         const string bearer = "Bearer ";
         if (!header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))

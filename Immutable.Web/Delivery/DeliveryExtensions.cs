@@ -1,3 +1,4 @@
+using Immutable.Web.Delivery.Live;
 using Immutable.Web.Delivery.Webhook;
 
 namespace Immutable.Web.Delivery;
@@ -20,6 +21,23 @@ public static class DeliveryExtensions
             .ConfigureHttpClient((sp, client) => client.Timeout = Timeout.InfiniteTimeSpan); // per attempt, in the dispatcher
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        // Same JSON as the HTTP API: snake_case names, enums as strings.
+        builder.Services.AddSignalR().AddJsonProtocol(o =>
+        {
+            o.PayloadSerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
+        });
+        builder.Services.AddSingleton<LiveNotifier>();
         return builder;
+    }
+
+    public static WebApplication MapDelivery(this WebApplication app)
+    {
+        app.Services.GetRequiredService<LiveNotifier>().Attach(
+            app.Services.GetRequiredService<Immutable.Web.Detection.StreamEvaluator>(),
+            app.Services.GetRequiredService<Immutable.Web.Detection.ScheduledRuleEvaluator>(),
+            app.Services.GetRequiredService<Immutable.Web.Monitors.MonitorEvaluator>());
+        app.MapHub<AlertsHub>("/hubs/alerts");
+        return app;
     }
 }

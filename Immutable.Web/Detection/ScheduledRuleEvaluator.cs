@@ -8,6 +8,9 @@ namespace Immutable.Web.Detection;
 /// <summary>The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).</summary>
 public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
 {
+    /// <summary>Raised after a commit with the alerts it created and changed (live push subscribes).</summary>
+    public event Action<string, IReadOnlyList<AlertRecord>, IReadOnlyList<AlertRecord>>? AlertsCommitted;
+
     /// <summary>Evaluates every enabled spike rule for the window ending at the current minute; returns alerts created.</summary>
     public async Task<int> EvaluateAsync(CancellationToken ct)
     {
@@ -37,6 +40,7 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             created += writer.Created.Count;
+            if (writer.Created.Count + writer.Changed.Count > 0) AlertsCommitted?.Invoke(ws, writer.Created, writer.Changed);
             if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();
         }
         return created;
