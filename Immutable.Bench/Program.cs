@@ -10,6 +10,7 @@ using Immutable.Bench;
 //   Immutable.Bench batch  --url URL --key KEY [--batches 100] [--size 100] [--concurrency 4]
 //   Immutable.Bench alert-latency --url URL --key KEY [--events 1000]
 //   Immutable.Bench detection-throughput [--events 100000]   (in process, no server needed)
+//   Immutable.Bench webhooks --url URL --key KEY [--alerts 2000] [--receiver-port 5097]   (app must allow 127.0.0.1)
 //   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
@@ -46,6 +47,8 @@ switch (mode)
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":
         return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000));
+    case "webhooks":
+        return await WebhookBench.RunAsync(http, options.GetInt("alerts", 2000), options.GetInt("receiver-port", 5097));
     case "alert-latency":
         return await DetectionBench.LatencyAsync(http, options.GetInt("events", 1000));
     default:

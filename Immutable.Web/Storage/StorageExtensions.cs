@@ -12,7 +12,8 @@ public static class StorageExtensions
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var connectionString = ResolveConnectionString(builder.Configuration.GetConnectionString("Default") ?? DefaultConnectionString);
         builder.Services.AddSingleton(new SqliteConnectionString(connectionString));
-        builder.Services.AddPooledDbContextFactory<ImmutableDbContext>(o => o.UseSqlite(connectionString));
+        var synchronous = builder.Configuration.GetSection(StorageOptions.Section).GetValue(nameof(StorageOptions.Synchronous), SqliteSynchronous.Normal);
+        builder.Services.AddPooledDbContextFactory<ImmutableDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmaInterceptor(synchronous)));
         builder.Services.TryAddSingletonTimeProvider();
 
         builder.Services.AddSingleton<SqliteEventChainWriter>();

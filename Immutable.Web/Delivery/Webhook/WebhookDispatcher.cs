@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -94,15 +95,20 @@ public sealed partial class WebhookDispatcher(
                           join e in db.WebhookEndpoints.AsNoTracking() on d.EndpointId equals e.Id
                           where d.Status == "pending" && d.NextAttemptAt <= now && e.Enabled && e.PausedAt == null
                           orderby d.NextAttemptAt
-                          select new { d, e }).Take(64).ToListAsync(ct))
+                          select new { d, e }).Take(256).ToListAsync(ct))
                 .Select(x => (x.d, x.e)).ToList();
         }
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (item, token) => await AttemptAsync(item.Delivery, item.Endpoint, token));
+        if (due.Count == 0) return 0;
+        var results = new ConcurrentBag<AttemptResult>();
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (item, token) => results.Add(await SendAsync(item.Delivery, item.Endpoint, token)));
+        await RecordAsync(results);
         return due.Count;
     }
 
-    private async Task AttemptAsync(DeliveryRecord delivery, WebhookEndpointRecord endpoint, CancellationToken ct)
+    private sealed record AttemptResult(DeliveryRecord Delivery, WebhookEndpointRecord Endpoint, HttpStatusCode? Status, string? Error, string? Excerpt, bool Blocked, double LatencyMs);
+
+    private async Task<AttemptResult> SendAsync(DeliveryRecord delivery, WebhookEndpointRecord endpoint, CancellationToken ct)
     {
         var body = Encoding.UTF8.GetBytes(delivery.Payload);
         var unix = time.GetUtcNow().ToUnixTimeSeconds();
@@ -141,40 +147,52 @@ public sealed partial class WebhookDispatcher(
         {
             error = ex.Message;
         }
-        var latency = clock.Elapsed.TotalMilliseconds;
+        return new AttemptResult(delivery, endpoint, status, error, excerpt, blocked, clock.Elapsed.TotalMilliseconds);
+    }
 
-        var outcome = blocked ? AttemptOutcome.PermanentFailure : Classify(status);
+    /// <summary>Records a batch of attempts in one transaction (one commit, not one per delivery).</summary>
+    private async Task RecordAsync(IEnumerable<AttemptResult> results)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        var row = await db.Deliveries.SingleAsync(d => d.RowId == delivery.RowId, CancellationToken.None);
+        var list = results.ToList();
+        var rowIds = list.Select(r => r.Delivery.RowId).ToList();
+        var rows = await db.Deliveries.Where(d => rowIds.Contains(d.RowId)).ToDictionaryAsync(d => d.RowId, CancellationToken.None);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
-        db.DeliveryAttempts.Add(new DeliveryAttemptRecord
+        var dead = new List<DeliveryRecord>();
+        foreach (var r in list)
         {
-            DeliveryRowId = row.RowId, AttemptedAt = now, StatusCode = (int?)status, LatencyMs = Math.Round(latency, 1), Error = error, ResponseExcerpt = excerpt,
-        });
-        row.Attempts++;
-        row.LastError = outcome == AttemptOutcome.Delivered ? null : error ?? $"HTTP {(int?)status}";
-        switch (outcome)
-        {
-            case AttemptOutcome.Delivered:
-                row.Status = "delivered";
-                row.DeliveredAt = now;
-                break;
-            case AttemptOutcome.Gone:
-                row.Status = "dead";
-                var gone = await db.WebhookEndpoints.SingleAsync(e => e.Id == endpoint.Id, CancellationToken.None);
-                gone.PausedAt = now;
-                gone.PausedReason = "the receiver answered 410 Gone";
-                break;
-            case AttemptOutcome.PermanentFailure:
-                row.Status = "dead";
-                break;
-            case AttemptOutcome.TransientFailure:
-                if (row.Attempts >= options.Value.MaxAttempts) row.Status = "dead";
-                else row.NextAttemptAt = now + Backoff(row.Attempts, options.Value.BaseBackoffSeconds, Random.Shared.NextDouble());
-                break;
+            var row = rows[r.Delivery.RowId];
+            var outcome = r.Blocked ? AttemptOutcome.PermanentFailure : Classify(r.Status);
+            db.DeliveryAttempts.Add(new DeliveryAttemptRecord
+            {
+                DeliveryRowId = row.RowId, AttemptedAt = now, StatusCode = (int?)r.Status, LatencyMs = Math.Round(r.LatencyMs, 1), Error = r.Error, ResponseExcerpt = r.Excerpt,
+            });
+            row.Attempts++;
+            row.LastError = outcome == AttemptOutcome.Delivered ? null : r.Error ?? $"HTTP {(int?)r.Status}";
+            switch (outcome)
+            {
+                case AttemptOutcome.Delivered:
+                    row.Status = "delivered";
+                    row.DeliveredAt = now;
+                    break;
+                case AttemptOutcome.Gone:
+                    row.Status = "dead";
+                    var gone = await db.WebhookEndpoints.SingleAsync(e => e.Id == r.Endpoint.Id, CancellationToken.None);
+                    gone.PausedAt = now;
+                    gone.PausedReason = "the receiver answered 410 Gone";
+                    break;
+                case AttemptOutcome.PermanentFailure:
+                    row.Status = "dead";
+                    break;
+                case AttemptOutcome.TransientFailure:
+                    if (row.Attempts >= options.Value.MaxAttempts) row.Status = "dead";
+                    else row.NextAttemptAt = now + Backoff(row.Attempts, options.Value.BaseBackoffSeconds, Random.Shared.NextDouble());
+                    break;
+            }
+            if (row.Status == "dead") dead.Add(row);
         }
         await db.SaveChangesAsync(CancellationToken.None);
-        if (row.Status == "dead") LogDeadLetter(row.Id, endpoint.Id, row.Attempts, row.LastError);
+        foreach (var row in dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
     }
 
     public override void Dispose()
