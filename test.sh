@@ -4,6 +4,11 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 ./scripts/fetch-geo.sh || { echo "could not fetch the GeoLite2 database"; echo "0 passed, 1 failed"; exit 1; }
+# A real SMTP server for the email tests: Debian's python3-aiosmtpd (run with Debian's /usr/bin/python3).
+if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-aiosmtpd >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq python3-aiosmtpd >/dev/null; fi \
+    || { echo "could not install python3-aiosmtpd"; echo "0 passed, 1 failed"; exit 1; }
+fi
 export IMMUTABLE_GEO_DB="$PWD/.cache/geo/GeoLite2-City.mmdb"
 
 log=$(mktemp)

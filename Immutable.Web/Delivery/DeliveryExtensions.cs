@@ -19,6 +19,9 @@ public static class DeliveryExtensions
                 ConnectCallback = sp.GetRequiredService<WebhookUrlGuard>().ConnectAsync,
             })
             .ConfigureHttpClient((sp, client) => client.Timeout = Timeout.InfiniteTimeSpan); // per attempt, in the dispatcher
+        builder.Services.AddOptions<Email.EmailOptions>().BindConfiguration(Email.EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Email.EmailSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Email.EmailSender>());
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         // Same JSON as the HTTP API: snake_case names, enums as strings.

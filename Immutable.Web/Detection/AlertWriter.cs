@@ -15,6 +15,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     private readonly List<AlertRecord> _created = [];
     private readonly HashSet<string> _createdIds = new(StringComparer.Ordinal);
     private readonly List<AlertRecord> _toWebhooks = [];
+    private readonly List<AlertRecord> _toEmail = [];
 
     private bool _preloaded;
 
@@ -46,9 +47,12 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     public IReadOnlyList<AlertRecord> ForWebhooks => _toWebhooks;
 
     /// <summary>Writes the webhook notifications of the new alerts into the outbox, in the caller's transaction.</summary>
-    public Task<int> EnqueueNotificationsAsync(CancellationToken ct) =>
-        Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, workspaceId, Immutable.Web.Delivery.Webhook.WebhookOutbox.Alerts,
+    public Task<int> EnqueueNotificationsAsync(CancellationToken ct, string dashboardUrl = "")
+    {
+        Immutable.Web.Delivery.Email.EmailQueue.Alerts(db, _toEmail, dashboardUrl, now);
+        return Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, workspaceId, Immutable.Web.Delivery.Webhook.WebhookOutbox.Alerts,
             _toWebhooks.Select(a => ("alert.triggered", a.Id, Immutable.Web.Delivery.Webhook.WebhookOutbox.AlertPayload(a))).ToList(), now, ct);
+    }
 
     public async Task ApplyAsync(RuleHit hit, CancellationToken ct)
     {
@@ -115,6 +119,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
         _created.Add(alert);
         _createdIds.Add(id);
         if (hit.Rule.Channels.Contains(Channel.Webhook)) _toWebhooks.Add(alert);
+        if (hit.Rule.Channels.Contains(Channel.Email)) _toEmail.Add(alert);
         return alert;
     }
 

@@ -6,7 +6,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Immutable.Web.Detection;
 
 /// <summary>The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).</summary>
-public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
+public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard)
 {
     /// <summary>Raised after a commit with the alerts it created and changed (live push subscribes).</summary>
     public event Action<string, IReadOnlyList<AlertRecord>, IReadOnlyList<AlertRecord>>? AlertsCommitted;
@@ -36,7 +37,7 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
                 var decision = IngestionSpike.Evaluate(c, windowStart, count, baseline, firstEventAt);
                 if (decision.State == SpikeState.Spike) await writer.ApplyAsync(IngestionSpike.ToHit(rule, windowStart, windowEnd, decision), ct);
             }
-            var notifications = await writer.EnqueueNotificationsAsync(ct);
+            var notifications = await writer.EnqueueNotificationsAsync(ct, dashboard.Value.DashboardUrl);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             created += writer.Created.Count;

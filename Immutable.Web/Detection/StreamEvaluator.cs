@@ -17,6 +17,7 @@ public sealed partial class StreamEvaluator(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     TimeProvider time,
     IOptions<DetectionOptions> options,
+    IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard,
     ILogger<StreamEvaluator> logger)
 {
     private readonly ConcurrentDictionary<string, WorkspaceRules> _loaded = new(StringComparer.Ordinal);
@@ -87,7 +88,7 @@ public sealed partial class StreamEvaluator(
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
             }
             PersistMemory(db, rules);
-            var notifications = await writer.EnqueueNotificationsAsync(ct);
+            var notifications = await writer.EnqueueNotificationsAsync(ct, dashboard.Value.DashboardUrl);
 
             if (checkpoint is null)
                 db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });

@@ -6,7 +6,7 @@ namespace Immutable.Web.Health;
 
 public sealed record Liveness(string Status);
 
-public sealed record Readiness(string Status, string Database, string Migrations, string GeoDatabase);
+public sealed record Readiness(string Status, string Database, string Migrations, string GeoDatabase, string Email);
 
 /// <summary>/healthz: the process answers. /readyz: the store is usable (geo is reported, never blocking).</summary>
 public static class HealthApi
@@ -18,7 +18,8 @@ public static class HealthApi
         return app;
     }
 
-    public static async Task<IResult> ReadyAsync(IDbContextFactory<ImmutableDbContext> dbFactory, IGeoLocator geo, CancellationToken ct)
+    public static async Task<IResult> ReadyAsync(IDbContextFactory<ImmutableDbContext> dbFactory, IGeoLocator geo,
+        Microsoft.Extensions.Options.IOptions<Immutable.Web.Delivery.Email.EmailOptions> email, CancellationToken ct)
     {
         string database, migrations;
         try
@@ -33,7 +34,9 @@ public static class HealthApi
             migrations = "unknown";
         }
         var ready = database == "ok" && migrations == "ok";
-        var body = new Readiness(ready ? "ready" : "not_ready", database, migrations, geo.DatabaseLoaded ? "loaded" : "missing");
+        // Email is reported, never blocking: without SMTP the channel is simply off.
+        var body = new Readiness(ready ? "ready" : "not_ready", database, migrations, geo.DatabaseLoaded ? "loaded" : "missing",
+            email.Value.Enabled ? "configured" : "disabled");
         return TypedResults.Json(body, statusCode: ready ? 200 : 503);
     }
 }

@@ -174,6 +174,8 @@ public sealed partial class MonitorEvaluator(
         var notifications = await Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, ws, Immutable.Web.Delivery.Webhook.WebhookOutbox.Observations,
             created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Webhook))
                 .Select(o => ("observation.created", o.Id, ObservationNotification.Payload(o, options.Value.DashboardUrl))).ToList(), now, ct);
+        Immutable.Web.Delivery.Email.EmailQueue.Observations(db,
+            created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Email)), options.Value.DashboardUrl, now);
         await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
         await transaction.CommitAsync(ct);
         if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();

@@ -10,7 +10,7 @@ namespace Immutable.Web.Workspaces;
 /// </summary>
 public static class KeysCommand
 {
-    public static bool IsInvocation(string[] args) => args.Length > 0 && args[0] == "keys";
+    public static bool IsInvocation(string[] args) => args.Length > 0 && args[0] is "keys" or "members";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -24,6 +24,7 @@ public static class KeysCommand
         var directory = host.Services.GetRequiredService<WorkspaceDirectory>();
         var verb = args.Length > 1 ? args[1] : "";
         var options = ParseOptions(args.Skip(2).ToArray());
+        if (args[0] == "members") return await MembersAsync(host.Services, directory, verb, options);
 
         switch (verb)
         {
@@ -51,6 +52,49 @@ public static class KeysCommand
         }
     }
 
+    /// <summary>
+    /// <c>members add --workspace NAME --email E --role owner|admin|analyst [--name N]</c> and <c>members list</c>:
+    /// the people who receive alert email (owners, admins) until the dashboard manages members.
+    /// </summary>
+    private static async Task<int> MembersAsync(IServiceProvider services, WorkspaceDirectory directory, string verb, Dictionary<string, string> options)
+    {
+        var factory = services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<ImmutableDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        switch (verb)
+        {
+            case "add":
+                if (!options.TryGetValue("workspace", out var workspace) || !options.TryGetValue("email", out var email) || !email.Contains('@', StringComparison.Ordinal))
+                    return Usage("members add needs --workspace <name> and --email <address>.");
+                var role = options.GetValueOrDefault("role") ?? "admin";
+                if (role is not ("owner" or "admin" or "analyst")) return Usage("--role must be owner, admin or analyst.");
+                var ws = await directory.GetOrCreateWorkspaceAsync(workspace.Trim());
+                var existing = await db.WorkspaceMembers.FindAsync(ws.Id, email.Trim().ToLowerInvariant());
+                if (existing is null)
+                {
+                    db.WorkspaceMembers.Add(new WorkspaceMemberRecord
+                    {
+                        WorkspaceId = ws.Id, Email = email.Trim().ToLowerInvariant(), Name = options.GetValueOrDefault("name"), Role = role,
+                        CreatedAt = Timestamps.ToMicroseconds(services.GetRequiredService<TimeProvider>().GetUtcNow()),
+                    });
+                }
+                else
+                {
+                    existing.Role = role;
+                    existing.Name = options.GetValueOrDefault("name") ?? existing.Name;
+                }
+                await db.SaveChangesAsync();
+                Console.WriteLine($"{email.Trim().ToLowerInvariant()} is {role} of workspace {ws.Name}.");
+                return 0;
+            case "list":
+                var query = from m in db.WorkspaceMembers join w in db.Workspaces on m.WorkspaceId equals w.Id select new { w.Name, m.Email, m.Role };
+                foreach (var m in await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(query.OrderBy(x => x.Name).ThenBy(x => x.Email)))
+                    Console.WriteLine($"{m.Name,-24}{m.Email,-40}{m.Role}");
+                return 0;
+            default:
+                return Usage($"Unknown members command '{verb}'.");
+        }
+    }
+
     private static Dictionary<string, string> ParseOptions(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -73,6 +117,8 @@ public static class KeysCommand
               Immutable.Web keys create --workspace <name> [--label <label>]
               Immutable.Web keys list [--workspace <name>]
               Immutable.Web keys revoke <prefix>
+              Immutable.Web members add --workspace <name> --email <address> [--role owner|admin|analyst] [--name <name>]
+              Immutable.Web members list
             Configuration (ConnectionStrings__Default, ...) is read as for the server.
             """);
         return 2;

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text;
+using Immutable.Domain.Chain;
+using Immutable.Web.Storage;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Immutable.Web.Delivery.Email;
+
+/// <summary>
+/// Sends queued findings to each workspace's owners and admins. A workspace gets at most one email per recipient
+/// per <see cref="EmailOptions.DigestSeconds"/>: one finding is one email, several are one digest. One SMTP
+/// connection per send batch, never shared across threads. A failed send leaves the items queued for the next round.
+/// </summary>
+public sealed partial class EmailSender(
+    IDbContextFactory<ImmutableDbContext> dbFactory,
+    IOptions<EmailOptions> options,
+    TimeProvider time,
+    ILogger<EmailSender> logger) : BackgroundService
+{
+    private readonly Dictionary<string, DateTime> _lastSent = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            LogDisabled();
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SendDueAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSendFailed(ex);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(options.Value.PollSeconds), stoppingToken);
+        }
+    }
+
+    /// <summary>Sends what is due; returns the number of emails sent.</summary>
+    public async Task<int> SendDueAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        if (!o.Enabled) return 0;
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pending = await db.EmailItems.Where(i => i.SentAt == null).OrderBy(i => i.RowId).ToListAsync(ct);
+        var batches = new List<(List<EmailItemRecord> Items, List<WorkspaceMemberRecord> Recipients)>();
+        foreach (var workspace in pending.GroupBy(i => i.WorkspaceId))
+        {
+            if (_lastSent.TryGetValue(workspace.Key, out var last) && now - last < TimeSpan.FromSeconds(o.DigestSeconds)) continue;
+            var recipients = await db.WorkspaceMembers.AsNoTracking()
+                .Where(m => m.WorkspaceId == workspace.Key && (m.Role == "owner" || m.Role == "admin")).ToListAsync(ct);
+            batches.Add((workspace.ToList(), recipients));
+        }
+        if (batches.Count == 0) return 0;
+
+        var sent = 0;
+        using var smtp = new SmtpClient();
+        await smtp.ConnectAsync(o.Host!, o.Port, o.Security switch
+        {
+            SmtpSecurity.None => SecureSocketOptions.None,
+            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+            SmtpSecurity.Auto => SecureSocketOptions.Auto,
+        }, ct);
+        if (!string.IsNullOrEmpty(o.Username)) await smtp.AuthenticateAsync(o.Username, o.Password ?? "", ct);
+        foreach (var (items, recipients) in batches)
+        {
+            foreach (var recipient in recipients)
+            {
+                await smtp.SendAsync(Compose(o.From, recipient, items), ct);
+                sent++;
+            }
+            var at = Timestamps.ToMicroseconds(time.GetUtcNow());
+            foreach (var item in items) item.SentAt = at; // also when nobody is owner/admin: nothing to keep them for
+            _lastSent[items[0].WorkspaceId] = now;
+            await db.SaveChangesAsync(ct);
+        }
+        await smtp.DisconnectAsync(quit: true, ct);
+        return sent;
+    }
+
+    /// <summary>Plain text and HTML; every value from events is HTML-encoded (actor names are untrusted input).</summary>
+    public static MimeMessage Compose(string from, WorkspaceMemberRecord to, IReadOnlyList<EmailItemRecord> items)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(from));
+        message.To.Add(new MailboxAddress(to.Name ?? "", to.Email));
+        var first = items[0];
+        message.Subject = items.Count == 1
+            ? $"[Immutable] {first.Severity.ToUpperInvariant()}: {Shorten(first.Reason, 120)}"
+            : $"[Immutable] {items.Count} new findings ({string.Join(", ", items.GroupBy(i => i.Severity).Select(g => $"{g.Count()} {g.Key}"))})";
+
+        var text = new StringBuilder();
+        var html = new StringBuilder("<div style=\"font-family:sans-serif\">");
+        if (items.Count > 1) html.Append("<p>").Append(items.Count).Append(" findings since the last email:</p>");
+        foreach (var i in items)
+        {
+            text.Append(i.Severity.ToUpperInvariant()).Append(' ').Append(i.Kind).Append(": ").AppendLine(i.Title)
+                .AppendLine(i.Reason);
+            if (i.Actor is not null) text.Append("Actor: ").AppendLine(i.Actor);
+            if (i.Country is not null) text.Append("Country: ").AppendLine(i.Country);
+            text.AppendLine(i.Link).AppendLine();
+
+            html.Append("<div style=\"margin:0 0 16px\"><b>").Append(WebUtility.HtmlEncode(i.Severity.ToUpperInvariant())).Append("</b> ")
+                .Append(WebUtility.HtmlEncode(i.Kind)).Append(": ").Append(WebUtility.HtmlEncode(i.Title)).Append("<br>")
+                .Append(WebUtility.HtmlEncode(i.Reason)).Append("<br>");
+            if (i.Actor is not null) html.Append("Actor: ").Append(WebUtility.HtmlEncode(i.Actor)).Append("<br>");
+            if (i.Country is not null) html.Append("Country: ").Append(WebUtility.HtmlEncode(i.Country)).Append("<br>");
+            html.Append("<a href=\"").Append(WebUtility.HtmlEncode(i.Link)).Append("\">Open in Immutable</a></div>");
+        }
+        html.Append("</div>");
+        message.Body = new BodyBuilder { TextBody = text.ToString(), HtmlBody = html.ToString() }.ToMessageBody();
+        return message;
+    }
+
+    private static string Shorten(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+
+    [LoggerMessage(LogLevel.Warning, "Email is disabled: no Email:Host configured. Alerts and observations are not emailed.")]
+    private partial void LogDisabled();
+
+    [LoggerMessage(LogLevel.Error, "Sending email failed; the items stay queued for the next round.")]
+    private partial void LogSendFailed(Exception ex);
+}
