@@ -18,7 +18,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         _app = new ImmutableAppFactory(null, new DateTimeOffset(2026, 3, 27, 14, 0, 0, TimeSpan.Zero))
             .With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1")
             .With("Webhooks:TimeoutSeconds", "1")
-            .With("Webhooks:MaxAttempts", "3");
+            .With("Webhooks:MaxAttempts", "3")
+            .With("Webhooks:PauseAfterFailures", "4");
         _client = await _app.CreateWorkspaceClientAsync();
     }
 
@@ -158,6 +159,45 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, redeliver.StatusCode);
         var delivered = await WaitForDeliveryStatusAsync(slowId, "delivered");
         Assert.Equal(4, delivered["attempt_log"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task EndpointThatKeepsFailing_IsPaused_AndAdminsAreToldByEmail()
+    {
+        _receiver.Behavior = _ => (503, TimeSpan.Zero);
+        var endpoint = await CreateEndpointAsync();
+        var id = endpoint["id"]!.GetValue<string>();
+        await _client.PostAsync($"/api/v1/webhook-endpoints/{id}/test", null);
+        await _client.PostAsync($"/api/v1/webhook-endpoints/{id}/test", null);
+        await _receiver.WaitForAsync(2);
+        await Task.Delay(1200);
+        _app.Time.Advance(TimeSpan.FromSeconds(15));
+        await _receiver.WaitForAsync(4);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        JsonNode state;
+        do
+        {
+            state = (await _client.GetJsonAsync($"/api/v1/webhook-endpoints/{id}"))["data"]!;
+            if (state["paused_at"] is not null) break;
+            await Task.Delay(50);
+        }
+        while (clock.ElapsedMilliseconds < 5000);
+        Assert.Contains("4 failed attempts in a row", state["paused_reason"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        using var db = _app.OpenDatabase();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT reason FROM email_items WHERE kind = 'webhook endpoint'";
+        Assert.Contains(_receiver.Url, (string)cmd.ExecuteScalar()!, StringComparison.Ordinal);
+
+        // Paused: nothing more is sent until an admin enables it again.
+        _app.Time.Advance(TimeSpan.FromMinutes(10));
+        await Task.Delay(1500);
+        Assert.Equal(4, _receiver.Requests.Count);
+        _receiver.Behavior = _ => (200, TimeSpan.Zero);
+        var resume = await _client.PutAsync($"/api/v1/webhook-endpoints/{id}", new StringContent($$"""{"url":"{{_receiver.Url}}","enabled":true}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Null((await resume.ReadJsonAsync())["data"]!["paused_at"]);
+        await _receiver.WaitForAsync(5);
     }
 
     [Fact]

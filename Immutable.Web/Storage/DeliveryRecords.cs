@@ -15,6 +15,8 @@ public sealed class WebhookEndpointRecord
     /// <summary>Set when the endpoint was paused after repeated failures or a 410 Gone.</summary>
     public DateTime? PausedAt { get; set; }
     public string? PausedReason { get; set; }
+    /// <summary>Failed attempts since the last success; at Webhooks:PauseAfterFailures the endpoint is paused.</summary>
+    public int ConsecutiveFailures { get; set; }
 }
 
 /// <summary>

@@ -29,6 +29,7 @@ public sealed partial class WebhookDispatcher(
     IHttpClientFactory httpFactory,
     TimeProvider time,
     IOptions<WebhookOptions> options,
+    IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -159,9 +160,12 @@ public sealed partial class WebhookDispatcher(
         var rows = await db.Deliveries.Where(d => rowIds.Contains(d.RowId)).ToDictionaryAsync(d => d.RowId, CancellationToken.None);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var dead = new List<DeliveryRecord>();
+        var endpointIds = list.Select(r => r.Endpoint.Id).Distinct().ToList();
+        var endpoints = await db.WebhookEndpoints.Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, CancellationToken.None);
         foreach (var r in list)
         {
             var row = rows[r.Delivery.RowId];
+            var endpoint = endpoints[r.Endpoint.Id];
             var outcome = r.Blocked ? AttemptOutcome.PermanentFailure : Classify(r.Status);
             db.DeliveryAttempts.Add(new DeliveryAttemptRecord
             {
@@ -169,6 +173,7 @@ public sealed partial class WebhookDispatcher(
             });
             row.Attempts++;
             row.LastError = outcome == AttemptOutcome.Delivered ? null : r.Error ?? $"HTTP {(int?)r.Status}";
+            endpoint.ConsecutiveFailures = outcome == AttemptOutcome.Delivered ? 0 : endpoint.ConsecutiveFailures + 1;
             switch (outcome)
             {
                 case AttemptOutcome.Delivered:
@@ -177,9 +182,7 @@ public sealed partial class WebhookDispatcher(
                     break;
                 case AttemptOutcome.Gone:
                     row.Status = "dead";
-                    var gone = await db.WebhookEndpoints.SingleAsync(e => e.Id == r.Endpoint.Id, CancellationToken.None);
-                    gone.PausedAt = now;
-                    gone.PausedReason = "the receiver answered 410 Gone";
+                    Pause(db, endpoint, "the receiver answered 410 Gone", now);
                     break;
                 case AttemptOutcome.PermanentFailure:
                     row.Status = "dead";
@@ -190,10 +193,30 @@ public sealed partial class WebhookDispatcher(
                     break;
             }
             if (row.Status == "dead") dead.Add(row);
+            if (endpoint.PausedAt is null && endpoint.ConsecutiveFailures >= options.Value.PauseAfterFailures)
+                Pause(db, endpoint, $"{endpoint.ConsecutiveFailures} failed attempts in a row (last: {row.LastError})", now);
         }
         await db.SaveChangesAsync(CancellationToken.None);
         foreach (var row in dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
     }
+
+    /// <summary>Pauses the endpoint and tells the workspace's owners and admins by email (queued in the same save).</summary>
+    private void Pause(ImmutableDbContext db, WebhookEndpointRecord endpoint, string reason, DateTime now)
+    {
+        if (endpoint.PausedAt is not null) return;
+        endpoint.PausedAt = now;
+        endpoint.PausedReason = reason;
+        db.EmailItems.Add(new EmailItemRecord
+        {
+            WorkspaceId = endpoint.WorkspaceId, Kind = "webhook endpoint", RecordId = endpoint.Id, Severity = "high",
+            Title = "Webhook endpoint paused", Reason = $"Deliveries to {endpoint.Url} are paused: {reason}. Fix the receiver, then enable the endpoint again.",
+            Link = dashboard.Value.DashboardUrl.TrimEnd('/') + "/settings/webhooks", CreatedAt = now,
+        });
+        LogPaused(endpoint.Id, reason);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Webhook endpoint {Endpoint} paused: {Reason}")]
+    private partial void LogPaused(string endpoint, string reason);
 
     public override void Dispose()
     {

@@ -105,7 +105,7 @@ public static class WebhookEndpointsApi
         row.Url = input!.Url;
         row.Enabled = input.Enabled ?? row.Enabled;
         row.RecordTypes = JsonSerializer.Serialize(input.RecordTypes ?? RecordTypes);
-        if (input.Enabled == true) (row.PausedAt, row.PausedReason) = (null, null); // enabling again resumes a paused endpoint
+        if (input.Enabled == true) (row.PausedAt, row.PausedReason, row.ConsecutiveFailures) = (null, null, 0); // enabling again resumes a paused endpoint
         row.UpdatedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         await db.SaveChangesAsync(ct);
         await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "webhook_endpoint.updated", "webhook_endpoint", row.Id, row.Url,

@@ -23,6 +23,10 @@ public sealed class WebhookOptions
     [Range(1, 3600)]
     public int BaseBackoffSeconds { get; set; } = 10;
 
+    /// <summary>Failed attempts in a row after which an endpoint is paused and the workspace's admins are emailed.</summary>
+    [Range(1, 1000)]
+    public int PauseAfterFailures { get; set; } = 10;
+
     /// <summary>How often the dispatcher looks for due deliveries when nothing signalled it.</summary>
     [Range(1, 60)]
     public int PollSeconds { get; set; } = 1;

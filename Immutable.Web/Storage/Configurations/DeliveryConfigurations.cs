@@ -19,6 +19,7 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         b.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         b.Property(x => x.PausedAt).HasColumnName("paused_at");
         b.Property(x => x.PausedReason).HasColumnName("paused_reason");
+        b.Property(x => x.ConsecutiveFailures).HasColumnName("consecutive_failures");
         b.HasIndex(x => new { x.WorkspaceId, x.CreatedAt });
         b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);
     }
