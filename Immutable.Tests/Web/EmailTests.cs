@@ -79,6 +79,22 @@ public sealed class EmailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Observations_OfEmailMonitors_AreEmailedWithTheirMessageAndLink()
+    {
+        var key = await _app.CreateKeyAsync("data");
+        await AddMembersAsync(key.WorkspaceId);
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        var created = await client.PostJsonAsync("/api/v1/monitors", """{"name":"Query volume","thresholds":[{"value":1,"severity":"high"}],"channels":["email"]}""");
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        await client.PostJsonAsync("/api/v1/events/batch", """{"events":[{"actor_id":"dana","action":"query.run","occurred_at":"2026-03-27T10:00:00Z"},{"actor_id":"dana","action":"query.run","occurred_at":"2026-03-27T10:01:00Z"}]}""");
+        await _app.Services.GetRequiredService<Immutable.Web.Monitors.MonitorEvaluator>().EvaluateAsync(default);
+        var mails = await _smtp.WaitForMessagesAsync(2);
+        Assert.All(mails, m => Assert.Contains("Greater than 1 query events in the last 1 hour.", m, StringComparison.Ordinal));
+        Assert.All(mails, m => Assert.Contains("https://immutable.example/observations/obs_", m, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Compose_EncodesUntrustedValuesInHtml()
     {
         var item = new EmailItemRecord
