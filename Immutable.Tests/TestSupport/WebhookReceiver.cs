@@ -18,6 +18,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private readonly WebApplication _app;
     private int _count;
+    private int _redirectHits;
+
+    /// <summary>Requests that followed a redirect to /redirected (must stay 0: we never follow redirects).</summary>
+    public int RedirectHits => Volatile.Read(ref _redirectHits);
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -45,7 +49,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver.Requests.Enqueue(new Received(System.Text.Encoding.UTF8.GetString(body),
                 http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), valid, status));
             if (delay > TimeSpan.Zero) await Task.Delay(delay);
+            if (status is >= 300 and < 400) http.Response.Headers.Location = "/redirected";
             return Results.Text("{\"ok\":true}", "application/json", statusCode: status);
+        });
+        app.MapPost("/redirected", () =>
+        {
+            Interlocked.Increment(ref receiver._redirectHits);
+            return Results.NoContent();
         });
         await app.StartAsync();
         receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";

@@ -162,6 +162,28 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Redirects_AreNeverFollowed()
+    {
+        _receiver.Behavior = _ => (302, TimeSpan.Zero);
+        var endpoint = await CreateEndpointAsync();
+        var id = endpoint["id"]!.GetValue<string>();
+        await _client.PostAsync($"/api/v1/webhook-endpoints/{id}/test", null);
+        await _receiver.WaitForAsync(1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        JsonNode? delivery = null;
+        while (clock.ElapsedMilliseconds < 5000)
+        {
+            delivery = (await DeliveriesAsync(id)).FirstOrDefault();
+            if (delivery?["attempts"]?.GetValue<int>() >= 1) break;
+            await Task.Delay(50);
+        }
+        Assert.Equal(302, delivery!["attempt_log"]![0]!["status_code"]!.GetValue<int>());
+        Assert.Equal("pending", delivery["status"]!.GetValue<string>()); // retried later, never followed
+        await Task.Delay(500);
+        Assert.Equal(0, _receiver.RedirectHits);
+    }
+
+    [Fact]
     public async Task EndpointThatKeepsFailing_IsPaused_AndAdminsAreToldByEmail()
     {
         _receiver.Behavior = _ => (503, TimeSpan.Zero);
