@@ -47,6 +47,21 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     private async Task<JsonArray> DeliveriesAsync(string endpointId) =>
         (await _client.GetJsonAsync($"/api/v1/webhook-endpoints/{endpointId}/deliveries"))["data"]!.AsArray();
 
+    /// <summary>
+    /// Waits until the endpoint's deliveries have recorded <paramref name="attempts"/> attempts in all: only then may a
+    /// test advance the fake clock (a retry is scheduled from the clock at the time the attempt is recorded).
+    /// </summary>
+    private async Task WaitForAttemptsAsync(string endpointId, int attempts)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < 10_000)
+        {
+            if ((await DeliveriesAsync(endpointId)).Sum(d => d!["attempt_log"]!.AsArray().Count) >= attempts) return;
+            await Task.Delay(25);
+        }
+        Assert.Fail($"expected {attempts} recorded attempt(s): {(await DeliveriesAsync(endpointId)).ToJsonString()}");
+    }
+
     private async Task<JsonNode> WaitForDeliveryStatusAsync(string endpointId, string status)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -113,19 +128,19 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         var id = endpoint["id"]!.GetValue<string>();
         await _client.PostAsync($"/api/v1/webhook-endpoints/{id}/test", null);
         await _receiver.WaitForAsync(1);
-        var first = await WaitForDeliveryStatusAsync(id, "pending");
+        await WaitForAttemptsAsync(id, 1);
         await Task.Delay(1500);
         Assert.Single(_receiver.Requests); // not before the backoff has passed
 
         _app.Time.Advance(TimeSpan.FromSeconds(13));
         await _receiver.WaitForAsync(2);
+        await WaitForAttemptsAsync(id, 2);
         _app.Time.Advance(TimeSpan.FromSeconds(25));
         await _receiver.WaitForAsync(3);
         var delivery = await WaitForDeliveryStatusAsync(id, "delivered");
         Assert.Equal([503, 503, 200], delivery["attempt_log"]!.AsArray().Select(a => a!["status_code"]!.GetValue<int>()));
         Assert.Single(_receiver.Requests.Select(r => r.Headers["X-Immutable-Delivery"]).Distinct());
         Assert.All(_receiver.Requests, r => Assert.True(r.SignatureValid));
-        _ = first;
     }
 
     [Fact]
@@ -147,7 +162,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         for (var i = 0; i < 3; i++)
         {
             await _receiver.WaitForAsync(2 + i);
-            await Task.Delay(1200);
+            await WaitForAttemptsAsync(slowId, i + 1);
             _app.Time.Advance(TimeSpan.FromMinutes(2));
         }
         var dead = await WaitForDeliveryStatusAsync(slowId, "dead");
@@ -192,7 +207,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         await _client.PostAsync($"/api/v1/webhook-endpoints/{id}/test", null);
         await _client.PostAsync($"/api/v1/webhook-endpoints/{id}/test", null);
         await _receiver.WaitForAsync(2);
-        await Task.Delay(1200);
+        await WaitForAttemptsAsync(id, 2);
         _app.Time.Advance(TimeSpan.FromSeconds(15));
         await _receiver.WaitForAsync(4);
 
