@@ -281,8 +281,15 @@ public sealed class WebhookRestartTests : IAsyncDisposable
             var created = await (await client.PostJsonAsync("/api/v1/webhook-endpoints", $$"""{"url":"http://127.0.0.1:{{port}}/hook"}""")).ReadJsonAsync();
             endpointId = created["data"]!["id"]!.GetValue<string>();
             await client.PostAsync($"/api/v1/webhook-endpoints/{endpointId}/test", null); // nobody listens yet
-            await Task.Delay(1500);
-            var pending = (await client.GetJsonAsync($"/api/v1/webhook-endpoints/{endpointId}/deliveries"))["data"]![0]!;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            JsonNode pending;
+            do
+            {
+                pending = (await client.GetJsonAsync($"/api/v1/webhook-endpoints/{endpointId}/deliveries"))["data"]![0]!;
+                if (pending["attempts"]!.GetValue<int>() >= 1) break;
+                await Task.Delay(25);
+            }
+            while (waited.ElapsedMilliseconds < 10_000);
             Assert.Equal("pending", pending["status"]!.GetValue<string>());
             Assert.Equal(1, pending["attempts"]!.GetValue<int>());
         }
