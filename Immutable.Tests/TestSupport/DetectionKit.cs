@@ -53,5 +53,21 @@ public static class DetectionKit
         Assert.Fail("stream detection did not catch up");
     }
 
+    /// <summary>Polls GET <paramref name="url"/> until <paramref name="field"/> of its data is not null.</summary>
+    public static async Task<JsonNode> WaitForFieldAsync(this HttpClient client, string url, string field, int timeoutMs = 10_000)
+    {
+        var clock = Stopwatch.StartNew();
+        JsonNode data;
+        do
+        {
+            data = (await client.GetJsonAsync(url))["data"]!;
+            if (data[field] is not null) return data;
+            await Task.Delay(25);
+        }
+        while (clock.ElapsedMilliseconds < timeoutMs);
+        Assert.Fail($"{field} stayed null: {data.ToJsonString()}");
+        return data;
+    }
+
     public static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

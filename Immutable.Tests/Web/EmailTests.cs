@@ -61,6 +61,8 @@ public sealed class EmailTests : IAsyncLifetime
         Assert.Contains("Jordan Lee (jordan)", mail, StringComparison.Ordinal);
         Assert.Contains("https://immutable.example/alerts/alt_", mail, StringComparison.Ordinal);
         Assert.Contains("text/html", mail, StringComparison.Ordinal);
+        var alertId = (await client.GetJsonAsync("/api/v1/alerts?rule_type=new_country"))["data"]![0]!["id"]!.GetValue<string>();
+        await client.WaitForFieldAsync($"/api/v1/alerts/{alertId}", "notified_at");
 
         // Three more alerts inside the digest minute: held back, then one digest per recipient.
         foreach (var actor in new[] { "sam", "kim", "lee" })

@@ -116,6 +116,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 
         var delivery = await WaitForDeliveryStatusAsync(endpoint["id"]!.GetValue<string>(), "delivered");
         Assert.Equal(200, delivery["attempt_log"]![0]!["status_code"]!.GetValue<int>());
+        var alert = await _client.WaitForFieldAsync($"/api/v1/alerts/{payload["alert_id"]!.GetValue<string>()}", "notified_at");
+        Assert.Equal("2026-03-27T14:00:00.000000Z", alert["notified_at"]!.GetValue<string>());
         await Task.Delay(300);
         Assert.Single(_receiver.Requests); // the email-only rule's alert is not sent to webhooks
     }

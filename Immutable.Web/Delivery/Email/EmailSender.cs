@@ -83,6 +83,7 @@ public sealed partial class EmailSender(
             foreach (var item in items) item.SentAt = at; // also when nobody is owner/admin: nothing to keep them for
             _lastSent[items[0].WorkspaceId] = now;
             await db.SaveChangesAsync(ct);
+            if (recipients.Count > 0) await NotificationMarks.MarkNotifiedAsync(db, items.Select(i => i.RecordId).ToList(), at);
         }
         await smtp.DisconnectAsync(quit: true, ct);
         return sent;

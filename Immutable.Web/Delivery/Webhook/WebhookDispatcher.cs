@@ -197,6 +197,7 @@ public sealed partial class WebhookDispatcher(
                 Pause(db, endpoint, $"{endpoint.ConsecutiveFailures} failed attempts in a row (last: {row.LastError})", now);
         }
         await db.SaveChangesAsync(CancellationToken.None);
+        await NotificationMarks.MarkNotifiedAsync(db, rows.Values.Where(d => d.Status == "delivered" && d.RecordId is not null).Select(d => d.RecordId!).ToList(), now);
         foreach (var row in dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
     }
 
