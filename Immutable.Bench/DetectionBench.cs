@@ -7,12 +7,8 @@ using Immutable.Domain.Events;
 using Immutable.Domain.Rules;
 using Immutable.Web.Detection;
 using Immutable.Web.Storage;
-using Immutable.Web.Workspaces;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Immutable.Bench;
 
@@ -24,62 +20,38 @@ internal static class DetectionBench
     /// </summary>
     public static async Task<int> ThroughputAsync(int events)
     {
-        var data = Directory.CreateTempSubdirectory("immutable-bench-").FullName;
-        try
+        await using var host = await BenchHost.StartAsync(new Dictionary<string, string?>(), b => b.AddDetection());
+        await SeedRulesAsync(host.Services, host.WorkspaceId);
+        var log = host.Services.GetRequiredService<IEventLog>();
+        var seed = Stopwatch.StartNew();
+        for (var i = 0; i < events; i += 1000)
+            await log.AppendAsync(host.WorkspaceId, Enumerable.Range(i, Math.Min(1000, events - i)).Select(SyntheticEvent).ToList(), default);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {events} events in {seed.Elapsed.TotalSeconds:F1} s"));
+
+        // Split of the cost: the same events through the same rules in memory, without the store.
+        await using (var read = await host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync())
         {
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.ClearProviders();
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(data, "bench.db")}",
-                ["Detection:StreamEvaluation"] = "false", // no Quartz here: the benchmark drives the evaluator itself
-            });
-            builder.AddStorage();
-            builder.AddDetection();
-            builder.Services.AddSingleton<WorkspaceDirectory>();
-            using var host = builder.Build();
-            await host.Services.MigrateDatabaseAsync();
-            await host.StartAsync();
-
-            var workspace = await host.Services.GetRequiredService<WorkspaceDirectory>().GetOrCreateWorkspaceAsync("bench");
-            await SeedRulesAsync(host.Services, workspace.Id);
-            var log = host.Services.GetRequiredService<IEventLog>();
-            var seed = Stopwatch.StartNew();
-            for (var i = 0; i < events; i += 1000)
-                await log.AppendAsync(workspace.Id, Enumerable.Range(i, Math.Min(1000, events - i)).Select(SyntheticEvent).ToList(), default);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {events} events in {seed.Elapsed.TotalSeconds:F1} s"));
-
-            // Split of the cost: the same events through the same rules in memory, without the store.
-            await using (var read = await host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync())
-            {
-                var readClock = Stopwatch.StartNew();
-                var domainEvents = (await read.Events.AsNoTracking().Where(e => e.WorkspaceId == workspace.Id).OrderBy(e => e.Sequence).ToListAsync()).Select(r => r.ToDomain()).ToList();
-                var readTime = readClock.Elapsed;
-                var rules = (await read.AlertRules.AsNoTracking().ToListAsync()).Select(r => r.ToDomain()).ToList();
-                var ruleSet = new RuleSet(rules, RuleMemory.Empty);
-                var pure = Stopwatch.StartNew();
-                var hits = 0;
-                foreach (var e in domainEvents) hits += ruleSet.Observe(e).Count;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  split: reading+mapping {domainEvents.Count} events {readTime.TotalSeconds:F2} s; rule logic alone {pure.Elapsed.TotalSeconds:F2} s ({domainEvents.Count / pure.Elapsed.TotalSeconds:F0} events/s, {hits} hits)"));
-            }
-
-            var evaluator = host.Services.GetRequiredService<StreamEvaluator>();
-            var clock = Stopwatch.StartNew();
-            var processed = await evaluator.ProcessAsync(workspace.Id, default);
-            clock.Stop();
-            await using var db = await host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
-            var alerts = await db.Alerts.CountAsync();
+            var readClock = Stopwatch.StartNew();
+            var domainEvents = (await read.Events.AsNoTracking().Where(e => e.WorkspaceId == host.WorkspaceId).OrderBy(e => e.Sequence).ToListAsync()).Select(r => r.ToDomain()).ToList();
+            var readTime = readClock.Elapsed;
+            var rules = (await read.AlertRules.AsNoTracking().ToListAsync()).Select(r => r.ToDomain()).ToList();
+            var ruleSet = new RuleSet(rules, RuleMemory.Empty);
+            var pure = Stopwatch.StartNew();
+            var hits = 0;
+            foreach (var e in domainEvents) hits += ruleSet.Observe(e).Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"stream evaluation: {processed} events through 20 rules in {clock.Elapsed.TotalSeconds:F2} s = {processed / clock.Elapsed.TotalSeconds:F0} events/s ({alerts} alerts stored)"));
-            await host.StopAsync();
-            return 0;
+                $"  split: reading+mapping {domainEvents.Count} events {readTime.TotalSeconds:F2} s; rule logic alone {pure.Elapsed.TotalSeconds:F2} s ({domainEvents.Count / pure.Elapsed.TotalSeconds:F0} events/s, {hits} hits)"));
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(data, recursive: true);
-        }
+
+        var evaluator = host.Services.GetRequiredService<StreamEvaluator>();
+        var clock = Stopwatch.StartNew();
+        var processed = await evaluator.ProcessAsync(host.WorkspaceId, default);
+        clock.Stop();
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
+        var alerts = await db.Alerts.CountAsync();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"stream evaluation: {processed} events through 20 rules in {clock.Elapsed.TotalSeconds:F2} s = {processed / clock.Elapsed.TotalSeconds:F0} events/s ({alerts} alerts stored)"));
+        return 0;
     }
 
     private static readonly GeoLocation[] Places =

@@ -3,12 +3,8 @@ using System.Globalization;
 using Immutable.Domain.Events;
 using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
-using Immutable.Web.Workspaces;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Immutable.Bench;
 
@@ -21,77 +17,55 @@ internal static class MonitorBench
     /// </summary>
     public static async Task<int> RunAsync(int events, int users, int perPass)
     {
-        var data = Directory.CreateTempSubdirectory("immutable-monbench-").FullName;
-        try
+        await using var host = await BenchHost.StartAsync(
+            new Dictionary<string, string?> { ["Monitors:MaxEventsPerPass"] = perPass.ToString(CultureInfo.InvariantCulture) },
+            b => b.AddMonitors());
+        var ws = host.WorkspaceId;
+        var log = host.Services.GetRequiredService<IEventLog>();
+        var seed = Stopwatch.StartNew();
+        var start = new DateTime(2026, 3, 20, 0, 0, 0, DateTimeKind.Utc);
+        var spacing = TimeSpan.FromDays(7) / events;
+        for (var i = 0; i < events; i += 2000)
         {
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.ClearProviders();
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var batch = Enumerable.Range(i, Math.Min(2000, events - i)).Select(n => new EventContent
             {
-                ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(data, "bench.db")}",
-                ["Detection:StreamEvaluation"] = "false",
-                ["Monitors:MaxEventsPerPass"] = perPass.ToString(CultureInfo.InvariantCulture),
+                Id = Guid.NewGuid(),
+                ActorId = $"user_{n % users}",
+                Action = "query.executed",
+                OccurredAt = start + n * spacing,
+                MetadataJson = $$"""{"data_source":"warehouse","rows":{{n % 500}},"schema":"prod","sensitivity":"{{(n % 7 == 0 ? "highly_sensitive" : "sensitive")}}","table_tags":["{{(n % 3 == 0 ? "PII" : "ops")}}"]}""",
+            }).ToList();
+            await log.AppendAsync(ws, batch, default);
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {events} query events of {users} users over 7 days in {seed.Elapsed.TotalSeconds:F1} s"));
+
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync())
+        {
+            // Each user runs ~1 query per 10 minutes: 144 a day. Thresholds sit above that except for the busiest users.
+            db.Monitors.Add(new MonitorRecord
+            {
+                Id = "mon_bench",
+                WorkspaceId = ws,
+                Name = "queries per user per day",
+                Enabled = true,
+                Definition = """{"name":"queries per user per day","enabled":true,"scope":{"type":"all"},"conditions":{"tags":["PII"],"sensitivity":null,"outcome":null,"min_duration_ms":null},"metric":"query_count","timeframe_minutes":1440,"thresholds":[{"value":40,"severity":"low"},{"value":60,"severity":"high"}],"notify":"each","channels":[]}""",
             });
-            builder.AddStorage();
-            builder.AddMonitors();
-            builder.Services.AddSingleton<WorkspaceDirectory>();
-            using var host = builder.Build();
-            await host.Services.MigrateDatabaseAsync();
-            await host.StartAsync();
-
-            var ws = (await host.Services.GetRequiredService<WorkspaceDirectory>().GetOrCreateWorkspaceAsync("bench")).Id;
-            var log = host.Services.GetRequiredService<IEventLog>();
-            var seed = Stopwatch.StartNew();
-            var start = new DateTime(2026, 3, 20, 0, 0, 0, DateTimeKind.Utc);
-            var spacing = TimeSpan.FromDays(7) / events;
-            for (var i = 0; i < events; i += 2000)
-            {
-                var batch = Enumerable.Range(i, Math.Min(2000, events - i)).Select(n => new EventContent
-                {
-                    Id = Guid.NewGuid(),
-                    ActorId = $"user_{n % users}",
-                    Action = "query.executed",
-                    OccurredAt = start + n * spacing,
-                    MetadataJson = $$"""{"data_source":"warehouse","rows":{{n % 500}},"schema":"prod","sensitivity":"{{(n % 7 == 0 ? "highly_sensitive" : "sensitive")}}","table_tags":["{{(n % 3 == 0 ? "PII" : "ops")}}"]}""",
-                }).ToList();
-                await log.AppendAsync(ws, batch, default);
-            }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {events} query events of {users} users over 7 days in {seed.Elapsed.TotalSeconds:F1} s"));
-
-            await using (var db = await host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync())
-            {
-                // Each user runs ~1 query per 10 minutes: 144 a day. Thresholds sit above that except for the busiest users.
-                db.Monitors.Add(new MonitorRecord
-                {
-                    Id = "mon_bench",
-                    WorkspaceId = ws,
-                    Name = "queries per user per day",
-                    Enabled = true,
-                    Definition = """{"name":"queries per user per day","enabled":true,"scope":{"type":"all"},"conditions":{"tags":["PII"],"sensitivity":null,"outcome":null,"min_duration_ms":null},"metric":"query_count","timeframe_minutes":1440,"thresholds":[{"value":40,"severity":"low"},{"value":60,"severity":"high"}],"notify":"each","channels":[]}""",
-                });
-                await db.SaveChangesAsync();
-            }
-
-            GC.Collect();
-            var process = Process.GetCurrentProcess();
-            process.Refresh();
-            var before = process.WorkingSet64;
-            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var evaluator = host.Services.GetRequiredService<MonitorEvaluator>();
-            var clock = Stopwatch.StartNew();
-            var observations = await evaluator.EvaluateWorkspaceAsync(ws, int.MaxValue, default);
-            clock.Stop();
-            process.Refresh();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"monitor evaluation: {events} events, {users} users, 1-day timeframe, {perPass} events per pass: {clock.Elapsed.TotalSeconds:F2} s, {observations} observations; " +
-                $"working set {before / 1048576} MB before → peak {process.PeakWorkingSet64 / 1048576} MB, allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1048576} MB"));
-            await host.StopAsync();
-            return 0;
+            await db.SaveChangesAsync();
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(data, recursive: true);
-        }
+
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var before = process.WorkingSet64;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var evaluator = host.Services.GetRequiredService<MonitorEvaluator>();
+        var clock = Stopwatch.StartNew();
+        var observations = await evaluator.EvaluateWorkspaceAsync(ws, int.MaxValue, default);
+        clock.Stop();
+        process.Refresh();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"monitor evaluation: {events} events, {users} users, 1-day timeframe, {perPass} events per pass: {clock.Elapsed.TotalSeconds:F2} s, {observations} observations; " +
+            $"working set {before / 1048576} MB before → peak {process.PeakWorkingSet64 / 1048576} MB, allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1048576} MB"));
+        return 0;
     }
 }
