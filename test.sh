@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test (unit, integration over the real host and a real SQLite file, crash test with a real
-# child process) and ends with the plain summary line "N passed, N failed[, N skipped]".
+# child process, the bench's smoke run) and ends with the plain summary line "N passed, N failed[, N skipped]".
 set -uo pipefail
 cd "$(dirname "$0")"
 ./scripts/fetch-geo.sh || { echo "could not fetch the GeoLite2 database"; echo "0 passed, 1 failed"; exit 1; }
@@ -26,6 +26,15 @@ read -r passed failed skipped < <(awk '
   block && /Total time/ { block = 0 }
   END { print p + 0, f + 0, s + 0 }' "$log")
 rm -f "$log"
+
+# The bench's smoke run (toy sizes, seconds): every bench step against the real app, so the bench never rots.
+# It counts as one test.
+echo "== bench smoke: ./bench.sh --smoke"
+if PORT=5191 ./bench.sh --smoke > .cache/bench-smoke.log 2>&1; then
+  passed=$((passed + 1)); echo "bench smoke: passed"
+else
+  failed=$((failed + 1)); echo "bench smoke: FAILED"; tail -40 .cache/bench-smoke.log
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a build or runner failure counts
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

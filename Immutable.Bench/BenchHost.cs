@@ -15,25 +15,32 @@ internal sealed class BenchHost : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly string _data;
+    private readonly bool _keepData;
 
-    private BenchHost(IHost host, string data, string workspaceId)
+    private BenchHost(IHost host, string data, bool keepData, string workspaceId)
     {
         _host = host;
         _data = data;
+        _keepData = keepData;
         WorkspaceId = workspaceId;
     }
+
+    public string DatabasePath => Path.Combine(_data, "immutable.db");
 
     public IServiceProvider Services => _host.Services;
     public string WorkspaceId { get; }
 
-    public static async Task<BenchHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<HostApplicationBuilder> addFeatures)
+    /// <param name="dataDirectory">A folder to keep (e.g. to seed a database the app then serves); null: a temp folder, deleted on dispose.</param>
+    public static async Task<BenchHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<HostApplicationBuilder> addFeatures,
+        string? dataDirectory = null, string workspace = "bench")
     {
-        var data = Directory.CreateTempSubdirectory("immutable-bench-").FullName;
+        var data = dataDirectory ?? Directory.CreateTempSubdirectory("immutable-bench-").FullName;
+        Directory.CreateDirectory(data);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
         {
-            ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(data, "bench.db")}",
+            ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(data, "immutable.db")}",
             ["Detection:StreamEvaluation"] = "false",
         });
         builder.AddStorage();
@@ -42,8 +49,8 @@ internal sealed class BenchHost : IAsyncDisposable
         var host = builder.Build();
         await host.Services.MigrateDatabaseAsync();
         await host.StartAsync();
-        var workspace = await host.Services.GetRequiredService<WorkspaceDirectory>().GetOrCreateWorkspaceAsync("bench");
-        return new BenchHost(host, data, workspace.Id);
+        var created = await host.Services.GetRequiredService<WorkspaceDirectory>().GetOrCreateWorkspaceAsync(workspace);
+        return new BenchHost(host, data, dataDirectory is not null, created.Id);
     }
 
     public async ValueTask DisposeAsync()
@@ -51,6 +58,6 @@ internal sealed class BenchHost : IAsyncDisposable
         await _host.StopAsync();
         _host.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
+        if (!_keepData) Directory.Delete(_data, recursive: true);
     }
 }

@@ -5,8 +5,15 @@ using System.Net.Http.Headers;
 using System.Text;
 using Immutable.Bench;
 
-// Usage:
-//   Immutable.Bench single --url URL --key KEY [--requests 10000] [--concurrency 32]
+// Usage (./bench.sh runs the whole suite; each mode appends its figures to --results FILE when given):
+//   Immutable.Bench single --url URL --key KEY [--requests 10000] [--concurrency 32] [--path /api/v1/events]
+//   Immutable.Bench noop-server --port P          (the no-op POST ceiling's server; `single --path /noop` loads it)
+//   Immutable.Bench raw-sqlite [--rows 100000] [--batch 100]
+//   Immutable.Bench seed --data DIR [--events 1000000] [--alerts 20000]   (workspace "history", app stopped)
+//   Immutable.Bench queries --url URL --key KEY [--requests 500]
+//   Immutable.Bench live-latency --url URL --key KEY [--alerts 300] [--rate 500] [--receiver-port 5096]
+//   Immutable.Bench record NAME VALUE --results FILE
+//   Immutable.Bench report --results FILE --out docs/benchmarks.md
 //   Immutable.Bench batch  --url URL --key KEY [--batches 100] [--size 100] [--concurrency 4]
 //   Immutable.Bench alert-latency --url URL --key KEY [--events 1000]
 //   Immutable.Bench detection-throughput [--events 100000]   (in process, no server needed)
@@ -16,6 +23,7 @@ var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
 var url = options.Get("url", "http://127.0.0.1:5080");
 var key = options.Get("key", Environment.GetEnvironmentVariable("IMMUTABLE_KEY") ?? "");
+var results = options.Get("results", "");
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
@@ -30,8 +38,17 @@ switch (mode)
     {
         var requests = options.GetInt("requests", 10_000);
         var concurrency = options.GetInt("concurrency", 32);
-        var result = await Load.RunAsync(http, requests, concurrency, i => ("/api/v1/events", Payloads.Single(i)));
-        Console.WriteLine(result.Describe($"single-event ingest, {requests} requests, {concurrency} connections", eventsPerRequest: 1));
+        var path = options.Get("path", "/api/v1/events");
+        var noOp = path == "/noop";
+        var result = await Load.RunAsync(http, requests, concurrency, i => (path, Payloads.Single(i)));
+        Console.WriteLine(result.Describe($"{(noOp ? "ceiling, no-op POST" : "single-event ingest")}, {requests} requests, {concurrency} connections", eventsPerRequest: 1));
+        var name = noOp ? $"ceiling.noop.c{concurrency}.requests_per_s" : $"single.c{concurrency}.events_per_s";
+        BenchResults.Record(results, name, result.RequestsPerSecond);
+        if (!noOp)
+        {
+            BenchResults.Record(results, $"single.c{concurrency}.p50_ms", result.Percentile(50));
+            BenchResults.Record(results, $"single.c{concurrency}.p99_ms", result.Percentile(99));
+        }
         return result.Failures == 0 ? 0 : 1;
     }
     case "batch":
@@ -41,6 +58,7 @@ switch (mode)
         var concurrency = options.GetInt("concurrency", 4);
         var result = await Load.RunAsync(http, batches, concurrency, i => ("/api/v1/events/batch", Payloads.Batch(i, size)));
         Console.WriteLine(result.Describe($"batch ingest, {batches} batches of {size}, {concurrency} connections", eventsPerRequest: size));
+        BenchResults.Record(results, "batch.events_per_s", result.RequestsPerSecond * size);
         return result.Failures == 0 ? 0 : 1;
     }
     case "detection-throughput":
@@ -51,6 +69,21 @@ switch (mode)
         return await WebhookBench.RunAsync(http, options.GetInt("alerts", 2000), options.GetInt("receiver-port", 5097));
     case "alert-latency":
         return await DetectionBench.LatencyAsync(http, options.GetInt("events", 1000));
+    case "noop-server":
+        return await Ceilings.ServeNoOpAsync(options.GetInt("port", 5095));
+    case "raw-sqlite":
+        return await Ceilings.RawSqliteAsync(options.GetInt("rows", 100_000), options.GetInt("batch", 100), results);
+    case "seed":
+        return await QueryBench.SeedAsync(options.Get("data", ""), options.GetInt("events", 1_000_000), options.GetInt("alerts", 20_000));
+    case "queries":
+        return await QueryBench.RunAsync(http, options.GetInt("requests", 500), results);
+    case "live-latency":
+        return await LiveLatencyBench.RunAsync(http, url, key, options.GetInt("alerts", 300), options.GetInt("rate", 500), options.GetInt("receiver-port", 5096), results);
+    case "record":
+        BenchResults.Record(results, args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
+        return 0;
+    case "report":
+        return Report.Write(results, options.Get("out", "docs/benchmarks.md"), options.Get("command", "./bench.sh"), options.Get("scale", "full"));
     default:
         Console.Error.WriteLine("usage: Immutable.Bench single|batch|alert-latency --url URL --key KEY [options] | detection-throughput [--events N]");
         return 2;
@@ -83,6 +116,8 @@ namespace Immutable.Bench
             var sorted = LatenciesMs.Order().ToArray();
             return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
         }
+
+        public double RequestsPerSecond => (Requests - Failures) / Elapsed.TotalSeconds;
 
         public string Describe(string what, int eventsPerRequest) => string.Create(CultureInfo.InvariantCulture,
             $"{what}: {(Requests - Failures) * eventsPerRequest / Elapsed.TotalSeconds:F0} events/s, {(Requests - Failures) / Elapsed.TotalSeconds:F0} requests/s, p50 {Percentile(50):F2} ms, p99 {Percentile(99):F2} ms, failures {Failures}, elapsed {Elapsed.TotalSeconds:F2} s");
@@ -126,6 +161,7 @@ namespace Immutable.Bench
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i + 1 < args.Length; i++)
                 if (args[i].StartsWith("--", StringComparison.Ordinal)) values[args[i][2..]] = args[++i];
+            // "record NAME VALUE --results F": positional words before the options are read by the mode itself.
             return new Args(values);
         }
 

@@ -5,7 +5,7 @@ namespace Immutable.Web.Storage;
 /// <summary>The connection string of the embedded store, resolved once (data folder created).</summary>
 public sealed record SqliteConnectionString(string Value);
 
-internal static class SqlitePragmas
+public static class SqlitePragmas
 {
     /// <summary>
     /// WAL lets readers run beside the one writer. synchronous=NORMAL in WAL mode makes a commit durable

@@ -1,5 +1,6 @@
 # Shared by the measure-*.sh scripts (sourced, not run): build the Release app and the load tool, and start the app
-# on a fresh data folder with rate limits lifted. After start_app: $url, $key; the app and its data go away on exit.
+# on a fresh data folder with rate limits lifted. After start_app PORT [DATA]: $url, $key (workspace "bench"), $app (pid);
+# the app and its data folder go away on exit.
 
 build_measure_tools() {
   ./scripts/fetch-geo.sh
@@ -11,7 +12,7 @@ bench() { dotnet .cache/measure/bench/Immutable.Bench.dll "$@"; }
 
 start_app() {
   local port=$1
-  data=$(mktemp -d)
+  data=${2:-$(mktemp -d)}
   export ConnectionStrings__Default="Data Source=$data/immutable.db"
   export Geo__DatabasePath="$PWD/.cache/geo/GeoLite2-City.mmdb"
   export RateLimiting__PermitsPerSecond=10000000 RateLimiting__Burst=10000000

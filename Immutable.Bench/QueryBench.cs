@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Immutable.Domain.Events;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Immutable.Bench;
+
+/// <summary>Query latency over a large store: seeded in process through the app's own chain writer, read over HTTP.</summary>
+internal static class QueryBench
+{
+    public const string Workspace = "history";
+    private const int Actors = 5000;
+
+    /// <summary>
+    /// Appends <paramref name="events"/> events (30 days, <see cref="Actors"/> actors, a mix of actions) and
+    /// <paramref name="alerts"/> alerts to workspace "history" of the database in <paramref name="dataDirectory"/>,
+    /// through the app's chain writer, so the chain is real and verifiable. The app is started on it afterwards.
+    /// </summary>
+    public static async Task<int> SeedAsync(string dataDirectory, int events, int alerts)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var host = await BenchHost.StartAsync(new Dictionary<string, string?>(), _ => { }, dataDirectory, Workspace);
+        var log = host.Services.GetRequiredService<IEventLog>();
+        var step = TimeSpan.FromDays(30) / Math.Max(events, 1);
+        var start = new DateTime(2026, 2, 1, 0, 0, 0, DateTimeKind.Utc);
+        string[] actions = ["document.viewed", "document.viewed", "document.updated", "auth.login", "project.created", "member.invited", "document.deleted", "invoice.paid"];
+        for (var i = 0; i < events; i += 2000)
+        {
+            var chunk = Enumerable.Range(i, Math.Min(2000, events - i)).Select(n => new EventContent
+            {
+                Id = Guid.NewGuid(),
+                ActorId = $"user_{n % Actors}",
+                ActorName = $"User {n % Actors}",
+                Action = actions[n % actions.Length],
+                Resource = "document",
+                ResourceId = $"doc_{n % 20_000}",
+                SessionId = $"sess_{n % 9000}",
+                IpAddress = $"81.2.69.{n % 250}",
+                Geo = new GeoLocation("GB", "London", 51.5, -0.13, 20, "Europe/London"),
+                MetadataJson = $$"""{"n":{{n}}}""",
+                OccurredAt = start + step * n,
+            }).ToList();
+            await log.AppendAsync(host.WorkspaceId, chunk, default);
+        }
+
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync())
+        {
+            for (var i = 0; i < alerts; i += 5000)
+            {
+                db.Alerts.AddRange(Enumerable.Range(i, Math.Min(5000, alerts - i)).Select(n => SeedAlert(host.WorkspaceId, n, start + step * n * Math.Max(events / Math.Max(alerts, 1), 1))));
+                await db.SaveChangesAsync();
+                db.ChangeTracker.Clear();
+            }
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"seeded workspace {Workspace}: {events} events and {alerts} alerts in {clock.Elapsed.TotalSeconds:F1} s"));
+        return 0;
+    }
+
+    /// <summary>A stored alert as detection writes it (the triage and alerts-page benchmarks need many).</summary>
+    public static AlertRecord SeedAlert(string workspaceId, int n, DateTime at)
+    {
+        string[] severities = ["low", "medium", "high", "critical"];
+        return new AlertRecord
+        {
+            Id = "alt_" + Guid.NewGuid().ToString("D"),
+            WorkspaceId = workspaceId,
+            RuleId = "rul_seed",
+            RuleName = "Seeded rule",
+            RuleType = "repeated_action",
+            Severity = severities[n % severities.Length],
+            Status = n % 3 == 0 ? "acknowledged" : "open",
+            Reason = $"user_{n % Actors} did document.viewed 25 times in 10 minutes",
+            GroupKey = $"user_{n % Actors}",
+            ActorId = $"user_{n % Actors}",
+            Context = "{}",
+            RelatedEventIds = "[]",
+            FirstEventAt = at,
+            TriggeredAt = at,
+            LastSeenAt = at,
+            HitCount = 1,
+        };
+    }
+
+    /// <summary>p50/p95 of the three reads an analyst makes most, each <paramref name="requests"/> times in a row.</summary>
+    public static async Task<int> RunAsync(HttpClient http, int requests, string? results)
+    {
+        var random = new Random(7);
+        var failures = 0;
+        async Task Measure(string name, string label, Func<string> path)
+        {
+            for (var i = 0; i < 20; i++) (await http.GetAsync(path())).Dispose(); // warm-up
+            var latencies = new List<double>(requests);
+            for (var i = 0; i < requests; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.GetAsync(path());
+                await response.Content.ReadAsByteArrayAsync();
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (response.StatusCode != HttpStatusCode.OK) failures++;
+            }
+            latencies.Sort();
+            var (p50, p95) = (BenchResults.Percentile(latencies, 50), BenchResults.Percentile(latencies, 95));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"query, {label}: p50 {p50:F2} ms, p95 {p95:F2} ms ({requests} requests)"));
+            BenchResults.Record(results, $"query.{name}.p50_ms", p50);
+            BenchResults.Record(results, $"query.{name}.p95_ms", p95);
+        }
+
+        await Measure("timeline", "one actor's timeline, 50 newest", () => $"/api/v1/events?actor_id=user_{random.Next(Actors)}&limit=50");
+        await Measure("action_pattern", "events by action pattern document.*, 50 newest", () => "/api/v1/events?action=document.*&limit=50");
+        await Measure("alerts_page", "alerts page, 50 newest open", () => "/api/v1/alerts?status=open&limit=50");
+        var total = await http.GetStringAsync("/api/v1/events?limit=1");
+        Console.WriteLine($"  store: {total[(total.IndexOf("\"total\"", StringComparison.Ordinal))..].Split('}')[0]}");
+        return failures == 0 ? 0 : 1;
+    }
+}

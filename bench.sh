@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The product against this machine's own ceilings, in one run (README, "Performance"):
+#   ./bench.sh           full run (~10 minutes), rewrites docs/benchmarks.md
+#   ./bench.sh --smoke   the same steps at toy sizes (seconds), report under .cache/bench; run by ./test.sh
+# Steps: seed 1 000 000 events + 20 000 alerts through the app's chain writer; no-op POST ceiling at 1/16/64
+# connections; the Release app on that data folder: single-event ingest at 1/16/64 connections, batch ingest; raw
+# SQLite insert ceiling; alert latency (SignalR client and webhook receiver) under half-capacity background load;
+# query latency; the app's resident memory; the report.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/lib/measure-app.sh
+
+if [ "${1:-}" = "--smoke" ]; then
+  scale=smoke; events=3000; alerts=500; requests=(100 200 400); batches=5; rows=2000; live=10; queries=20
+  out=.cache/bench/benchmarks-smoke.md
+else
+  scale="full: 1 000 000 events stored"; events=1000000; alerts=20000; requests=(3000 20000 30000); batches=300; rows=200000; live=300; queries=500
+  out=docs/benchmarks.md
+fi
+port=${PORT:-5091}; noop_port=$((port + 1)); receiver_port=$((port + 2))
+
+build_measure_tools
+data=$(mktemp -d)
+results="$data/results.txt"
+mkdir -p .cache/bench
+
+echo "== seed"
+ConnectionStrings__Default="Data Source=$data/immutable.db" Logging__LogLevel__Default=Warning \
+  bench seed --data "$data" --events "$events" --alerts "$alerts"
+bench record query.events_stored "$events" --results "$results"
+bench record query.alerts_stored "$alerts" --results "$results"
+
+echo "== ceiling: no-op POST"
+dotnet .cache/measure/bench/Immutable.Bench.dll noop-server --port "$noop_port" &
+noop=$!
+trap 'kill $noop 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$noop_port/ready" >/dev/null && break; sleep 0.1; done
+for i in 0 1 2; do
+  c=$(echo 1 16 64 | cut -d' ' -f$((i + 1)))
+  bench single --url "http://127.0.0.1:$noop_port" --path /noop --requests "${requests[$i]}" --concurrency "$c" --results "$results"
+done
+kill $noop; wait $noop 2>/dev/null || true
+
+echo "== ceiling: raw SQLite insert"
+bench raw-sqlite --rows "$rows" --batch 100 --results "$results"
+
+echo "== product"
+export Webhooks__AllowedPrivateHosts__0=127.0.0.1
+start_app "$port" "$data"
+history_key=$(dotnet .cache/measure/app/Immutable.Web.dll keys create --workspace history --label bench 2>/dev/null)
+for i in 0 1 2; do
+  c=$(echo 1 16 64 | cut -d' ' -f$((i + 1)))
+  bench single --url "$url" --key "$key" --requests "${requests[$i]}" --concurrency "$c" --results "$results"
+done
+bench batch --url "$url" --key "$key" --batches "$batches" --size 100 --concurrency 4 --results "$results"
+rate=$(awk '$1 == "single.c64.events_per_s" { printf "%d", $2 / 2 }' "$results")
+bench live-latency --url "$url" --key "$key" --alerts "$live" --rate "$rate" --receiver-port "$receiver_port" --results "$results"
+bench queries --url "$url" --key "$history_key" --requests "$queries" --results "$results"
+rss_mb=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$app/status")
+bench record app.rss_mb "$rss_mb" --results "$results"
+
+echo "== report"
+bench report --results "$results" --out "$out" --command "./bench.sh${1:+ $1}" --scale "$scale"
