@@ -1,3 +1,4 @@
+using Immutable.Web.Accounts;
 using Immutable.Web.Alerts;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
@@ -5,6 +6,7 @@ using Immutable.Web.Delivery;
 using Immutable.Web.Delivery.Webhook;
 using Immutable.Web.Detection;
 using Immutable.Web.Auth;
+using Immutable.Web.Components;
 using Immutable.Web.Enrichment;
 using Immutable.Web.Events;
 using Immutable.Web.Health;
@@ -25,6 +27,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+// Serve the dashboard's static assets (MudBlazor's CSS/JS) from a build output too, not only a publish folder;
+// a no-op where no build manifest exists.
+builder.WebHost.UseStaticWebAssets();
 builder.Services.ConfigureApiJson();
 builder.Services.AddApiErrorHandling();
 builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
@@ -36,6 +41,7 @@ builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
 builder.AddStorage();
 builder.AddEnrichment();
 builder.AddApiKeyAuth();
+builder.AddAccounts();
 builder.AddApiRateLimiting();
 builder.Services.AddSingleton<ChainAudit>();
 builder.Services.AddSingleton<AuditTrail>();
@@ -43,6 +49,7 @@ builder.AddDetection();
 builder.AddMonitors();
 builder.AddDelivery();
 builder.AddJobs();
+builder.AddDashboard();
 
 var app = builder.Build();
 
@@ -53,6 +60,7 @@ app.UseApiErrorHandling();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseAntiforgery();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapScalarApiReference("/docs/api", o => o.WithTitle("Immutable API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
@@ -70,6 +78,9 @@ api.MapAlertsApi();
 api.MapMonitorsApi();
 api.MapObservationsApi();
 api.MapWebhooksApi();
+
+app.MapAccounts();
+app.MapDashboard();
 
 await app.RunAsync();
 return 0;

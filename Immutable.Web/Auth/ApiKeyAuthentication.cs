@@ -64,9 +64,14 @@ public static class WorkspaceClaims
     public static string? WorkspaceIdOrNull(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim);
 
-    /// <summary>The caller as an audit-log actor: "api_key:imk_AbCdEfGh" named by the key's label.</summary>
+    /// <summary>
+    /// The caller as an audit-log actor: "api_key:imk_AbCdEfGh" named by the key's label, or "user:ana@example.com"
+    /// named by the member's name when the dashboard acts for a signed-in member.
+    /// </summary>
     public static Immutable.Web.Audit.AuditActor AuditActor(this ClaimsPrincipal user) =>
-        new("api_key:" + user.FindFirstValue(ApiKeyAuthenticationHandler.KeyPrefixClaim), user.FindFirstValue(ApiKeyAuthenticationHandler.KeyLabelClaim), "api_key");
+        user.FindFirstValue(Immutable.Web.Accounts.DashboardUser.EmailClaim) is { } email
+            ? new("user:" + email, user.FindFirstValue(ClaimTypes.Name), "user")
+            : new("api_key:" + user.FindFirstValue(ApiKeyAuthenticationHandler.KeyPrefixClaim), user.FindFirstValue(ApiKeyAuthenticationHandler.KeyLabelClaim), "api_key");
 }
 
 public static class AuthExtensions

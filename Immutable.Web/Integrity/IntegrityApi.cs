@@ -52,10 +52,11 @@ public static class IntegrityApi
 /// <summary>Reads a run of the stored chain and checks it with the pure <see cref="ChainVerifier"/>.</summary>
 public sealed class ChainAudit(IDbContextFactory<ImmutableDbContext> dbFactory)
 {
-    public async Task<VerifyJson> VerifyAsync(string workspaceId, DateTime? from, DateTime? to, int limit, CancellationToken ct)
+    /// <param name="afterSequence">Continue after this sequence (the dashboard verifies a long chain in runs).</param>
+    public async Task<VerifyJson> VerifyAsync(string workspaceId, DateTime? from, DateTime? to, int limit, CancellationToken ct, long afterSequence = 0)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var q = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId);
+        var q = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence > afterSequence);
         if (from is { } f) q = q.Where(e => e.CreatedAt >= f);
         if (to is { } t) q = q.Where(e => e.CreatedAt <= t);
         var rows = await q.OrderBy(e => e.Sequence).Take(limit + 1).ToListAsync(ct);
@@ -76,4 +77,14 @@ public sealed class ChainAudit(IDbContextFactory<ImmutableDbContext> dbFactory)
             .ToList();
         return new VerifyJson(verification.Valid, verification.EventsChecked, breaks, rows[0].Sequence, rows[^1].Sequence, hasMore);
     }
+}
+
+/// <summary>The last whole-chain verification per workspace run from the dashboard (shown on the overview).</summary>
+public sealed class IntegrityStatus
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime At, bool Valid, long Checked, int Breaks)> _last = new(StringComparer.Ordinal);
+
+    public void Record(string workspaceId, DateTime at, bool valid, long eventsChecked, int breaks) => _last[workspaceId] = (at, valid, eventsChecked, breaks);
+
+    public (DateTime At, bool Valid, long Checked, int Breaks)? Last(string workspaceId) => _last.TryGetValue(workspaceId, out var v) ? v : null;
 }

@@ -23,6 +23,8 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<DeliveryAttemptRecord> DeliveryAttempts => Set<DeliveryAttemptRecord>();
     public DbSet<WorkspaceMemberRecord> WorkspaceMembers => Set<WorkspaceMemberRecord>();
     public DbSet<EmailItemRecord> EmailItems => Set<EmailItemRecord>();
+    public DbSet<DashboardUserRecord> DashboardUsers => Set<DashboardUserRecord>();
+    public DbSet<AccountTokenRecord> AccountTokens => Set<AccountTokenRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

@@ -26,3 +26,31 @@ public sealed class EmailItemRecord
     public DateTime CreatedAt { get; set; }
     public DateTime? SentAt { get; set; }
 }
+
+/// <summary>A person who signs in to the dashboard; what they may do in a workspace is their membership's role.</summary>
+public sealed class DashboardUserRecord
+{
+    public required string Id { get; set; }
+    /// <summary>Lower-cased; the join key to <see cref="WorkspaceMemberRecord.Email"/>.</summary>
+    public required string Email { get; set; }
+    public required string Name { get; set; }
+    /// <summary>ASP.NET Core Identity's PBKDF2 format (PasswordHasher v3): never the password.</summary>
+    public required string PasswordHash { get; set; }
+    public int FailedSignIns { get; set; }
+    public DateTime? LockedUntil { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A one-time link: the first owner's setup, or an invitation. Only the SHA-256 of the token is stored.</summary>
+public sealed class AccountTokenRecord
+{
+    public required string TokenHash { get; set; }
+    /// <summary>"setup" (first owner, creates the workspace) or "invite" (joins <see cref="WorkspaceId"/>).</summary>
+    public required string Purpose { get; set; }
+    public string? WorkspaceId { get; set; }
+    public string? Email { get; set; }
+    public string? Role { get; set; }
+    public DateTime ExpiresAt { get; set; }
+    public DateTime? UsedAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+}

@@ -59,6 +59,27 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
         return await query.ToListAsync(ct);
     }
 
+    /// <summary>The keys of one workspace (the dashboard's settings page).</summary>
+    public async Task<IReadOnlyList<KeySummary>> ListKeysOfAsync(string workspaceId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await (from k in db.ApiKeys
+                      join w in db.Workspaces on k.WorkspaceId equals w.Id
+                      where w.Id == workspaceId
+                      orderby k.CreatedAt descending
+                      select new KeySummary(k.Prefix, k.Label, w.Name, k.CreatedAt, k.RevokedAt)).ToListAsync(ct);
+    }
+
+    /// <summary>Revokes a key of this workspace only (a dashboard member cannot touch another workspace's keys).</summary>
+    public async Task<int> RevokeInWorkspaceAsync(string workspaceId, string prefix, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = Timestamps.ToMicroseconds(time.GetUtcNow());
+        return await db.ApiKeys
+            .Where(k => k.WorkspaceId == workspaceId && k.Prefix == prefix && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+    }
+
     /// <summary>Revokes the keys with this prefix; returns how many were revoked. Takes effect on the next request.</summary>
     public async Task<int> RevokeAsync(string prefix, CancellationToken ct = default)
     {

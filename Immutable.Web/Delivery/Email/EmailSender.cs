@@ -63,15 +63,7 @@ public sealed partial class EmailSender(
         if (batches.Count == 0) return 0;
 
         var sent = 0;
-        using var smtp = new SmtpClient();
-        await smtp.ConnectAsync(o.Host!, o.Port, o.Security switch
-        {
-            SmtpSecurity.None => SecureSocketOptions.None,
-            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
-            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-            SmtpSecurity.Auto => SecureSocketOptions.Auto,
-        }, ct);
-        if (!string.IsNullOrEmpty(o.Username)) await smtp.AuthenticateAsync(o.Username, o.Password ?? "", ct);
+        using var smtp = await ConnectAsync(o, ct);
         foreach (var (items, recipients) in batches)
         {
             foreach (var recipient in recipients)
@@ -87,6 +79,43 @@ public sealed partial class EmailSender(
         }
         await smtp.DisconnectAsync(quit: true, ct);
         return sent;
+    }
+
+    private static async Task<SmtpClient> ConnectAsync(EmailOptions o, CancellationToken ct)
+    {
+        var smtp = new SmtpClient();
+        await smtp.ConnectAsync(o.Host!, o.Port, o.Security switch
+        {
+            SmtpSecurity.None => SecureSocketOptions.None,
+            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+            SmtpSecurity.Auto => SecureSocketOptions.Auto,
+        }, ct);
+        if (!string.IsNullOrEmpty(o.Username)) await smtp.AuthenticateAsync(o.Username, o.Password ?? "", ct);
+        return smtp;
+    }
+
+    /// <summary>The settings page's "send test email": null when sent, else what went wrong (for the admin to fix).</summary>
+    public async Task<string?> SendTestAsync(string toEmail, string? toName, CancellationToken ct)
+    {
+        var o = options.Value;
+        if (!o.Enabled) return "Email is disabled: set Email:Host (and Port, Security, From) in appsettings.json or the environment.";
+        try
+        {
+            using var smtp = await ConnectAsync(o, ct);
+            var message = new MimeMessage();
+            message.From.Add(MailboxAddress.Parse(o.From));
+            message.To.Add(new MailboxAddress(toName ?? toEmail, toEmail));
+            message.Subject = "Immutable: test email";
+            message.Body = new TextPart("plain") { Text = "This is a test from Immutable's settings page. Alert and observation emails will arrive like this one." };
+            await smtp.SendAsync(message, ct);
+            await smtp.DisconnectAsync(quit: true, ct);
+            return null;
+        }
+        catch (Exception ex) when (ex is MailKit.Net.Smtp.SmtpCommandException or MailKit.Net.Smtp.SmtpProtocolException or System.Net.Sockets.SocketException or IOException or MailKit.Security.AuthenticationException or FormatException)
+        {
+            return $"Could not send: {ex.Message}";
+        }
     }
 
     /// <summary>Plain text and HTML; every value from events is HTML-encoded (actor names are untrusted input).</summary>

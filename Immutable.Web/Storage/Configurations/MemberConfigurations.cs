@@ -39,3 +39,37 @@ internal sealed class EmailItemConfiguration : IEntityTypeConfiguration<EmailIte
         b.HasIndex(x => new { x.SentAt, x.WorkspaceId });
     }
 }
+
+internal sealed class DashboardUserConfiguration : IEntityTypeConfiguration<DashboardUserRecord>
+{
+    public void Configure(EntityTypeBuilder<DashboardUserRecord> b)
+    {
+        b.ToTable("dashboard_users");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Id).HasColumnName("id");
+        b.Property(x => x.Email).HasColumnName("email");
+        b.Property(x => x.Name).HasColumnName("name");
+        b.Property(x => x.PasswordHash).HasColumnName("password_hash");
+        b.Property(x => x.FailedSignIns).HasColumnName("failed_sign_ins");
+        b.Property(x => x.LockedUntil).HasColumnName("locked_until");
+        b.Property(x => x.CreatedAt).HasColumnName("created_at");
+        b.HasIndex(x => x.Email).IsUnique();
+    }
+}
+
+internal sealed class AccountTokenConfiguration : IEntityTypeConfiguration<AccountTokenRecord>
+{
+    public void Configure(EntityTypeBuilder<AccountTokenRecord> b)
+    {
+        b.ToTable("account_tokens");
+        b.HasKey(x => x.TokenHash);
+        b.Property(x => x.TokenHash).HasColumnName("token_hash");
+        b.Property(x => x.Purpose).HasColumnName("purpose");
+        b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
+        b.Property(x => x.Email).HasColumnName("email");
+        b.Property(x => x.Role).HasColumnName("role");
+        b.Property(x => x.ExpiresAt).HasColumnName("expires_at");
+        b.Property(x => x.UsedAt).HasColumnName("used_at");
+        b.Property(x => x.CreatedAt).HasColumnName("created_at");
+    }
+}

@@ -1,0 +1,32 @@
+namespace Immutable.Web.Accounts;
+
+/// <summary>Dashboard sign-in (section "Accounts").</summary>
+public sealed class AccountOptions
+{
+    public const string Section = "Accounts";
+
+    /// <summary>Failed sign-ins in a row before the account is locked.</summary>
+    public int MaxFailedSignIns { get; set; } = 5;
+    public int LockoutMinutes { get; set; } = 15;
+    /// <summary>How long the first-run setup link printed on the console stays valid.</summary>
+    public int SetupLinkMinutes { get; set; } = 60;
+    public int InvitationDays { get; set; } = 7;
+    /// <summary>Base address used in printed and copied links; defaults to the first address the server listens on.</summary>
+    public string? PublicUrl { get; set; }
+    public int MinimumPasswordLength { get; set; } = 10;
+}
+
+/// <summary>The roles a member holds in a workspace, most powerful first.</summary>
+public static class Roles
+{
+    public const string Owner = "owner";
+    public const string Admin = "admin";
+    public const string Analyst = "analyst";
+    public static readonly IReadOnlyList<string> All = [Owner, Admin, Analyst];
+
+    /// <summary>Admins and owners configure detection, keys and webhooks; analysts triage.</summary>
+    public static bool CanConfigure(string role) => role is Owner or Admin;
+    public static bool CanManageMembers(string role) => role is Owner;
+
+    public static int Rank(string role) => role switch { Owner => 0, Admin => 1, _ => 2 };
+}

@@ -1,0 +1,33 @@
+using System.Security.Claims;
+using Immutable.Web.Auth;
+using Immutable.Web.Storage;
+
+namespace Immutable.Web.Accounts;
+
+/// <summary>The signed-in person as the dashboard sees them: who, which workspace, which role there.</summary>
+public sealed record DashboardUser(string Id, string Email, string Name, string WorkspaceId, string WorkspaceName, string Role)
+{
+    public const string UserIdClaim = "user_id";
+    public const string EmailClaim = "user_email";
+    public const string WorkspaceNameClaim = "workspace_name";
+
+    public bool CanConfigure => Roles.CanConfigure(Role);
+    public bool CanManageMembers => Roles.CanManageMembers(Role);
+
+    public static DashboardUser? From(ClaimsPrincipal principal) =>
+        principal.FindFirstValue(UserIdClaim) is { } id
+            ? new DashboardUser(id, principal.FindFirstValue(EmailClaim)!, principal.FindFirstValue(ClaimTypes.Name) ?? "",
+                principal.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim)!, principal.FindFirstValue(WorkspaceNameClaim) ?? "",
+                principal.FindFirstValue(ClaimTypes.Role)!)
+            : null;
+
+    public static ClaimsPrincipal Principal(DashboardUserRecord user, Membership membership) => new(new ClaimsIdentity(
+    [
+        new Claim(UserIdClaim, user.Id),
+        new Claim(EmailClaim, user.Email),
+        new Claim(ClaimTypes.Name, user.Name),
+        new Claim(ApiKeyAuthenticationHandler.WorkspaceClaim, membership.WorkspaceId),
+        new Claim(WorkspaceNameClaim, membership.WorkspaceName),
+        new Claim(ClaimTypes.Role, membership.Role),
+    ], AccountsExtensions.CookieScheme, ClaimTypes.Name, ClaimTypes.Role));
+}

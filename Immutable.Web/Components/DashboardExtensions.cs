@@ -1,0 +1,42 @@
+using Immutable.Web.Components.Pages.Triage;
+using Immutable.Web.Components.Shared;
+using Immutable.Web.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using MudBlazor.Services;
+
+namespace Immutable.Web.Components;
+
+public static class DashboardExtensions
+{
+    /// <summary>The Blazor Server dashboard: components, MudBlazor, and the services its screens read through.</summary>
+    public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddSingleton<WorkspaceGateway>();
+        builder.Services.AddSingleton<DashboardActions>();
+        builder.Services.AddSingleton<TriageQueries>();
+        builder.Services.AddSingleton<Pages.Overview.OverviewQueries>();
+        builder.Services.AddSingleton<Pages.Actors.ActorQueries>();
+        builder.Services.AddSingleton<Integrity.IntegrityStatus>();
+
+        // Sign-in cookies and antiforgery tokens must survive a restart: keep the keys beside the database.
+        var dataSource = new SqliteConnectionStringBuilder(
+            StorageExtensions.ResolveConnectionString(builder.Configuration.GetConnectionString("Default") ?? StorageExtensions.DefaultConnectionString)).DataSource;
+        if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:")
+        {
+            builder.Services.AddDataProtection()
+                .SetApplicationName("Immutable")
+                .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(dataSource)!, "keys")));
+        }
+        return builder;
+    }
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,54 @@
+using Immutable.Domain.Chain;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Immutable.Web.Components.Pages.Overview;
+
+public sealed record OverviewData(
+    IReadOnlyDictionary<string, int> OpenAlerts,
+    IReadOnlyDictionary<string, int> OpenObservations,
+    IReadOnlyList<int> EventsPerMinute,
+    IReadOnlyList<(string Actor, int Events)> TopActors,
+    IReadOnlyList<(string Country, int Events)> TopCountries,
+    long ChainLength,
+    DateTime? LastEventAt,
+    IReadOnlyList<(string Url, string Problem)> FailingEndpoints);
+
+/// <summary>The overview's numbers, each from an index range of the workspace (no full scans).</summary>
+public sealed class OverviewQueries(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
+{
+    public async Task<OverviewData> LoadAsync(string workspaceId, CancellationToken ct = default)
+    {
+        var now = Timestamps.ToMicroseconds(time.GetUtcNow());
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var openAlerts = await db.Alerts.Where(a => a.WorkspaceId == workspaceId && a.Status == "open")
+            .GroupBy(a => a.Severity).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var openObservations = await db.Observations.Where(o => o.WorkspaceId == workspaceId && o.Status == "open")
+            .GroupBy(o => o.Severity).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+
+        var hourAgo = now.AddMinutes(-60);
+        var recent = await db.Events.Where(e => e.WorkspaceId == workspaceId && e.CreatedAt >= hourAgo).Select(e => e.CreatedAt).ToListAsync(ct);
+        var perMinute = new int[60];
+        foreach (var at in recent) perMinute[Math.Clamp((int)(at - hourAgo).TotalMinutes, 0, 59)]++;
+
+        var dayAgo = now.AddHours(-24);
+        var lastDay = db.Events.Where(e => e.WorkspaceId == workspaceId && e.CreatedAt >= dayAgo);
+        var topActors = (await lastDay.GroupBy(e => e.ActorId).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).Take(8).ToListAsync(ct))
+            .Select(g => (g.Key, g.Count)).ToList();
+        var topCountries = (await lastDay.Where(e => e.IpCountry != null).GroupBy(e => e.IpCountry!).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).Take(8).ToListAsync(ct))
+            .Select(g => (g.Key, g.Count)).ToList();
+
+        var head = await db.Events.Where(e => e.WorkspaceId == workspaceId).OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.CreatedAt }).FirstOrDefaultAsync(ct);
+
+        var failing = (await db.WebhookEndpoints.AsNoTracking().Where(w => w.WorkspaceId == workspaceId).ToListAsync(ct))
+            .Select(w => (w.Url, Problem: WebhookProblem(w)))
+            .Where(w => w.Problem is not null).Select(w => (w.Url, w.Problem!)).ToList();
+        return new OverviewData(openAlerts, openObservations, perMinute, topActors, topCountries, head?.Sequence ?? 0, head?.CreatedAt, failing);
+    }
+
+    private static string? WebhookProblem(WebhookEndpointRecord w) =>
+        w.PausedReason is { } reason ? $"paused: {reason}"
+        : !w.Enabled ? "disabled"
+        : w.ConsecutiveFailures > 0 ? $"{w.ConsecutiveFailures} failed deliveries in a row"
+        : null;
+}

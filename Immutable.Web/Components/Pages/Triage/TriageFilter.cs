@@ -1,0 +1,66 @@
+using System.Globalization;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Immutable.Web.Components.Pages.Triage;
+
+/// <summary>
+/// What the triage grid shows. It lives in the URL (<see cref="ToQueryString"/>/<see cref="Parse"/>) so an analyst can
+/// share the exact view with a colleague during an incident.
+/// </summary>
+public sealed record TriageFilter
+{
+    /// <summary>"alerts" or "observations".</summary>
+    public string Kind { get; init; } = "alerts";
+    /// <summary>"open", "acknowledged" or null for both.</summary>
+    public string? Status { get; init; } = "open";
+    public IReadOnlyList<string> Severities { get; init; } = [];
+    /// <summary>A rule type (alerts) — e.g. new_country.</summary>
+    public string? RuleType { get; init; }
+    /// <summary>A rule id (alerts) or monitor id (observations).</summary>
+    public string? SourceId { get; init; }
+    public string? Actor { get; init; }
+    public DateTime? From { get; init; }
+    public DateTime? To { get; init; }
+
+    public bool IsObservations => Kind == "observations";
+
+    public string ToQueryString()
+    {
+        var parts = new List<KeyValuePair<string, string?>>();
+        if (Kind != "alerts") parts.Add(new("kind", Kind));
+        parts.Add(new("status", Status ?? "all"));
+        if (Severities.Count > 0) parts.Add(new("severity", string.Join(',', Severities)));
+        if (RuleType is not null) parts.Add(new("rule_type", RuleType));
+        if (SourceId is not null) parts.Add(new("source", SourceId));
+        if (Actor is not null) parts.Add(new("actor", Actor));
+        if (From is { } f) parts.Add(new("from", f.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture)));
+        if (To is { } t) parts.Add(new("to", t.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture)));
+        return QueryString.Create(parts).Value ?? "";
+    }
+
+    /// <summary>Reads a URL's query; values that make no sense are dropped rather than failing the page.</summary>
+    public static TriageFilter Parse(string? query)
+    {
+        var q = QueryHelpers.ParseQuery(query);
+        string? Get(string name) => q.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
+        DateTime? Time(string name) => DateTime.TryParse(Get(name), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+        var status = Get("status");
+        return new TriageFilter
+        {
+            Kind = Get("kind") == "observations" ? "observations" : "alerts",
+            Status = status switch { "all" => null, "acknowledged" => "acknowledged", _ => "open" },
+            Severities = (Get("severity") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(Shared.SeverityStyle.All.Contains).Distinct().ToList(),
+            RuleType = Get("rule_type"),
+            SourceId = Get("source"),
+            Actor = Get("actor"),
+            From = Time("from"),
+            To = Time("to"),
+        };
+    }
+}
+
+/// <summary>One row of the triage grid: an alert or an observation in one shape.</summary>
+public sealed record TriageRow(
+    string Kind, string Id, string Severity, string Status, string Source, string? RuleType, string Actor, string Reason,
+    DateTime TriggeredAt, int HitCount, string? AcknowledgedBy);

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using Immutable.Web.Accounts;
+using Immutable.Web.Alerts;
+using Immutable.Web.Audit;
+using Immutable.Web.Delivery.Live;
+using Immutable.Web.Delivery.Webhook;
+using Immutable.Web.Detection;
+using Immutable.Web.Integrity;
+using Immutable.Web.Monitors;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Components.Shared;
+
+/// <summary>
+/// Every state change the dashboard makes, each through the HTTP API's own handler (via <see cref="WorkspaceGateway"/>),
+/// so a change made in the browser is validated, audited and pushed exactly like one made with an API key.
+/// </summary>
+public sealed class DashboardActions(WorkspaceGateway gateway)
+{
+    private static T S<T>(HttpContext http) where T : notnull => http.RequestServices.GetRequiredService<T>();
+    private static IDbContextFactory<ImmutableDbContext> Db(HttpContext http) => S<IDbContextFactory<ImmutableDbContext>>(http);
+    private static JsonObject Note(string? note) => new() { ["note"] = string.IsNullOrWhiteSpace(note) ? null : note.Trim() };
+
+    public Task<GatewayResult> AcknowledgeAlertAsync(DashboardUser user, string id, string? note) =>
+        gateway.InvokeAsync(user, async http => await AlertsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<LiveNotifier>(http), http.RequestAborted), body: Note(note));
+
+    public Task<GatewayResult> AcknowledgeObservationAsync(DashboardUser user, string id, string? note) =>
+        gateway.InvokeAsync(user, async http => await ObservationsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IOptions<QueryActivityOptions>>(http), http.RequestAborted), body: Note(note));
+
+    public Task<GatewayResult> ListRulesAsync(DashboardUser user) =>
+        gateway.InvokeAsync(user, async http => await AlertRulesApi.ListAsync(http, Db(http), http.RequestAborted));
+
+    public Task<GatewayResult> GetRuleAsync(DashboardUser user, string id) =>
+        gateway.InvokeAsync(user, async http => await AlertRulesApi.GetAsync(id, http, Db(http), http.RequestAborted));
+
+    public Task<GatewayResult> SaveRuleAsync(DashboardUser user, string? id, JsonObject rule) => id is null
+        ? gateway.InvokeAsync(user, async http => await AlertRulesApi.CreateAsync(http, Db(http), S<AuditTrail>(http), S<StreamEvaluator>(http), S<TimeProvider>(http), http.RequestAborted), body: rule)
+        : gateway.InvokeAsync(user, async http => await AlertRulesApi.UpdateAsync(id, http, Db(http), S<AuditTrail>(http), S<StreamEvaluator>(http), S<TimeProvider>(http), http.RequestAborted), body: rule);
+
+    public Task<GatewayResult> DryRunAsync(DashboardUser user, JsonObject rule) =>
+        gateway.InvokeAsync(user, async http => await DryRunApi.TestAsync(http, Db(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject { ["rule"] = rule });
+
+    public Task<GatewayResult> ListMonitorsAsync(DashboardUser user) =>
+        gateway.InvokeAsync(user, async http => await MonitorsApi.ListAsync(http, Db(http), http.RequestAborted));
+
+    public Task<GatewayResult> GetMonitorAsync(DashboardUser user, string id) =>
+        gateway.InvokeAsync(user, async http => await MonitorsApi.GetAsync(id, http, Db(http), http.RequestAborted));
+
+    public Task<GatewayResult> SaveMonitorAsync(DashboardUser user, string? id, JsonObject monitor) => id is null
+        ? gateway.InvokeAsync(user, async http => await MonitorsApi.CreateAsync(http, Db(http), S<AuditTrail>(http), S<MonitorEvaluator>(http), S<TimeProvider>(http), http.RequestAborted), body: monitor)
+        : gateway.InvokeAsync(user, async http => await MonitorsApi.UpdateAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), http.RequestAborted), body: monitor);
+
+    public Task<GatewayResult> ListWebhooksAsync(DashboardUser user) =>
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.ListAsync(http, Db(http), http.RequestAborted));
+
+    public Task<GatewayResult> CreateWebhookAsync(DashboardUser user, JsonObject endpoint) =>
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.CreateAsync(http, Db(http), S<WebhookUrlGuard>(http), S<AuditTrail>(http), S<TimeProvider>(http), http.RequestAborted), body: endpoint);
+
+    public Task<GatewayResult> UpdateWebhookAsync(DashboardUser user, string id, JsonObject endpoint) =>
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.UpdateAsync(id, http, Db(http), S<WebhookUrlGuard>(http), S<AuditTrail>(http), S<TimeProvider>(http), http.RequestAborted), body: endpoint);
+
+    public Task<GatewayResult> DeleteWebhookAsync(DashboardUser user, string id) =>
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.DeleteAsync(id, http, Db(http), S<AuditTrail>(http), http.RequestAborted));
+
+    public Task<GatewayResult> WebhookDeliveriesAsync(DashboardUser user, string id) =>
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.DeliveriesAsync(id, http, Db(http), http.RequestAborted), query: "limit=20");
+
+    public Task<GatewayResult> TestWebhookAsync(DashboardUser user, string id) =>
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.TestAsync(id, http, Db(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject());
+
+    public Task<GatewayResult> RedeliverAsync(DashboardUser user, string deliveryId) =>
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.RedeliverAsync(deliveryId, http, Db(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject());
+
+    /// <summary>Records a dashboard-only change (keys, members, test email) in the workspace's chain.</summary>
+    public static Task RecordAsync(AuditTrail audit, DashboardUser user, string action, string resource, string resourceId, string? resourceName, JsonObject details) =>
+        audit.RecordAsync(user.WorkspaceId, new AuditActor("user:" + user.Email, user.Name, "user"), action, resource, resourceId, resourceName, details, CancellationToken.None);
+}
