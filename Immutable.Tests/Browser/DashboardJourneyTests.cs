@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+using Immutable.Tests.TestSupport;
+using Microsoft.Playwright;
+
+namespace Immutable.Tests.Browser;
+
+/// <summary>
+/// The analyst's and admin's path through the real app (a child process on 127.0.0.1, its own SQLite file) in
+/// Debian's Chromium: first-run setup from the console link, API key, a rule made in the form, events posted through
+/// the API, the alert arriving live, acknowledged, and its status changing. Screenshots of every main page are saved.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("immutable-browser-").FullName;
+    private AppProcess _app = default!;
+
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(_data);
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    [GeneratedRegex(@"http://\S+/account/setup\?token=[A-Za-z0-9]+")]
+    private static partial Regex SetupLink();
+
+    internal static async Task<string> WaitForSetupLinkAsync(AppProcess app)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (SetupLink().Match(app.Output) is { Success: true } m) return m.Value;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("no setup link on the console:\n" + app.Output);
+    }
+
+    /// <summary>Runs the first-run setup in <paramref name="page"/> and returns signed in on the overview.</summary>
+    internal static async Task SetUpOwnerAsync(AppProcess app, IPage page)
+    {
+        await page.GotoAsync(await WaitForSetupLinkAsync(app));
+        await page.FillAsync("#workspace", "acme");
+        await page.FillAsync("#name", "Ana Owner");
+        await page.FillAsync("#email", "ana@example.com");
+        await page.FillAsync("#password", "correct horse battery");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(app.BaseUrl + "/");
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Overview" }).WaitForAsync();
+    }
+
+    internal static async Task<string> CreateKeyInSettingsAsync(IPage page)
+    {
+        await page.GotoAsync("/settings");
+        await Field(page, "key-label").FillAsync("journey");
+        await page.ClickAsync("[data-testid=create-key]");
+        var key = (await page.Locator("[data-testid=secret-value]").InnerTextAsync()).Trim();
+        Assert.StartsWith("imk_", key);
+        return key;
+    }
+
+    [Fact]
+    public async Task Analyst_journey_setup_rule_live_alert_acknowledge()
+    {
+        var page = await browser.NewPageAsync(_app.BaseUrl);
+
+        // Not signed in: every page sends you to sign in.
+        await page.GotoAsync("/triage");
+        Assert.Contains("/account/signin", page.Url);
+        await BrowserFixture.ScreenshotAsync(page, "01-sign-in-first-run");
+
+        await SetUpOwnerAsync(_app, page);
+        await BrowserFixture.ScreenshotAsync(page, "02-overview-empty");
+        var key = await CreateKeyInSettingsAsync(page);
+        await BrowserFixture.ScreenshotAsync(page, "03-settings-api-key");
+
+        // A rule made in the form: logins on any weekday are off-hours, so every login alerts; critical.
+        await page.GotoAsync("/rules/new");
+        await Field(page, "rule-name").FillAsync("Logins outside office hours");
+        await SelectAsync(page, "[data-testid=rule-type]", "off_hours");
+        await SelectAsync(page, "[data-testid=rule-severity]", "Critical");
+        await Field(page, "rule-patterns").FillAsync("auth.login");
+        Assert.Contains("22:00–05:59", await page.Locator("[data-testid=hours-help]").InnerTextAsync());
+        foreach (var day in new[] { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" })
+            await page.GetByLabel(day, new() { Exact = true }).CheckAsync();
+        await BrowserFixture.ScreenshotAsync(page, "04-rule-form");
+        await page.ClickAsync("[data-testid=save-rule]");
+        await page.WaitForURLAsync(_app.BaseUrl + "/rules");
+        await page.Locator("[data-testid=rules-table]", new() { HasText = "Logins outside office hours" }).WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "05-rules");
+
+        // Triage is open before the event exists: the alert must arrive live, without a reload.
+        await page.GotoAsync("/triage");
+        await page.Locator("[data-testid=triage-empty]").WaitForAsync();
+        using (var api = ApiClient(key))
+        {
+            var response = await api.PostAsync("/api/v1/events", Json("""{"actor_id":"user_42","actor_name":"Grace","action":"auth.login","ip_address":"81.2.69.160","user_agent":"Mozilla/5.0","session_id":"s1"}"""));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        var row = page.Locator("[data-testid=triage-grid] tbody tr", new() { HasText = "Logins outside office hours" });
+        await row.WaitForAsync(new() { Timeout = 10_000 });
+        await page.GetByText("Critical alert:").WaitForAsync(); // the snackbar
+        await BrowserFixture.ScreenshotAsync(page, "06-triage-live-alert");
+
+        // Detail, then acknowledge with a note; the status changes on the page.
+        await row.Locator("td").Nth(3).ClickAsync();
+        await page.Locator("[data-testid=alert-reason]").WaitForAsync();
+        Assert.Contains("user_42", await page.Locator("[data-testid=alert-reason]").InnerTextAsync());
+        Assert.Equal("open", (await page.Locator("[data-testid=alert-status]").InnerTextAsync()).Trim());
+        await BrowserFixture.ScreenshotAsync(page, "07-alert-detail");
+        await Field(page, "ack-note").FillAsync("Grace confirmed: travelling");
+        await page.ClickAsync("[data-testid=ack-button]");
+        await Assertions.Expect(page.Locator("[data-testid=alert-status]")).ToHaveTextAsync("acknowledged");
+        Assert.Contains("ana@example.com", await page.Locator("[data-testid=alert-ack]").InnerTextAsync());
+
+        // The other main pages render (and are kept as screenshots).
+        await page.GotoAsync("/actors/user_42");
+        await page.Locator("[data-testid=timeline-event]").First.WaitForAsync();
+        await page.Locator("[data-testid=heatmap]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "08-actor-timeline");
+        await page.GotoAsync("/events");
+        await page.Locator("[data-testid=events-table]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "09-events");
+        await page.GotoAsync("/integrity");
+        await page.ClickAsync("[data-testid=verify]");
+        await Assertions.Expect(page.Locator("[data-testid=verify-result]")).ToContainTextAsync("Intact");
+        await BrowserFixture.ScreenshotAsync(page, "10-integrity");
+        await page.GotoAsync("/monitors/new");
+        await page.Locator("[data-testid=monitor-name]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "11-monitor-form");
+        await page.GotoAsync("/");
+        await page.Locator("[data-testid=open-alerts]").WaitForAsync();
+        await BrowserFixture.ScreenshotAsync(page, "12-overview");
+        await page.ClickAsync("[data-testid=theme-toggle]");
+        await BrowserFixture.ScreenshotAsync(page, "13-overview-toggled-theme");
+
+        // Every change made in the browser is in the workspace's own chain, by the member.
+        using (var api = ApiClient(key))
+        {
+            var audit = await api.GetStringAsync("/api/v1/events?actor_id=user:ana@example.com&limit=50");
+            foreach (var action in new[] { "member.joined", "api_key.created", "alert_rule.created", "alert.acknowledged" })
+                Assert.Contains($"\"{action}\"", audit);
+        }
+
+        // Signing out ends the session.
+        await page.ClickAsync("[data-testid=sign-out]");
+        await page.WaitForURLAsync(new Regex("/account/signin"));
+        await page.GotoAsync("/triage");
+        Assert.Contains("/account/signin", page.Url);
+    }
+
+    [Fact]
+    public async Task Sign_in_locks_out_after_repeated_failures()
+    {
+        var page = await browser.NewPageAsync(_app.BaseUrl);
+        await SetUpOwnerAsync(_app, page);
+        var other = await browser.NewPageAsync(_app.BaseUrl);
+        for (var i = 0; i < 5; i++)
+        {
+            await other.GotoAsync("/account/signin");
+            await other.FillAsync("#email", "ana@example.com");
+            await other.FillAsync("#password", "wrong password " + i);
+            await other.ClickAsync("button[type=submit]");
+            await other.Locator("[data-testid=signin-error]").WaitForAsync();
+        }
+        Assert.Contains("locked", await other.Locator("[data-testid=signin-error]").InnerTextAsync());
+        // Even the right password is refused while locked.
+        await other.FillAsync("#email", "ana@example.com");
+        await other.FillAsync("#password", "correct horse battery");
+        await other.ClickAsync("button[type=submit]");
+        Assert.Contains("locked", await other.Locator("[data-testid=signin-error]").InnerTextAsync());
+        Assert.Contains("/account/signin", other.Url);
+    }
+
+    /// <summary>A MudBlazor text field's input, whether the test id landed on the input or on its wrapper.</summary>
+    internal static ILocator Field(IPage page, string testId) =>
+        page.Locator($"input[data-testid={testId}], textarea[data-testid={testId}], [data-testid={testId}] input, [data-testid={testId}] textarea").First;
+
+    internal static async Task SelectAsync(IPage page, string selectTestId, string option)
+    {
+        await page.Locator(selectTestId).ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = option }).First.ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+    }
+
+    internal HttpClient ApiClient(string key)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+
+    internal static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
