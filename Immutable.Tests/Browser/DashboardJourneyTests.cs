@@ -154,6 +154,48 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
     }
 
     [Fact]
+    public async Task Script_in_actor_name_and_metadata_renders_as_text_everywhere()
+    {
+        var page = await browser.NewPageAsync(_app.BaseUrl);
+        await SetUpOwnerAsync(_app, page);
+        var key = await CreateKeyInSettingsAsync(page);
+        const string name = "<script>window.__xss = 1</script>Mallory";
+        const string note = "<img src=x onerror=\"window.__xss = 2\">";
+        using (var api = ApiClient(key))
+        {
+            var rule = await api.PostAsync("/api/v1/alert-rules", Json("""{"name":"<b>every login</b>","rule_type":"off_hours","conditions":{"action_pattern":"auth.login","start_hour":0,"end_hour":0,"days":["monday","tuesday","wednesday","thursday","friday","saturday","sunday"]}}"""));
+            Assert.Equal(HttpStatusCode.Created, rule.StatusCode);
+            var body = new System.Text.Json.Nodes.JsonObject
+            {
+                ["actor_id"] = "mallory", ["actor_name"] = name, ["action"] = "auth.login", ["session_id"] = "<i>s</i>",
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["note"] = note },
+            };
+            var posted = await api.PostAsync("/api/v1/events", Json(body.ToJsonString()));
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        }
+
+        await page.GotoAsync("/triage?status=all");
+        var row = page.Locator("[data-testid=triage-grid] tbody tr", new() { HasText = "every login" });
+        await row.WaitForAsync(new() { Timeout = 10_000 });
+        await row.Locator("td").Nth(3).ClickAsync();
+        await page.Locator("[data-testid=event-fields]").WaitForAsync();
+        await Assertions.Expect(page.Locator("[data-testid=event-fields]")).ToContainTextAsync(name);
+        await Assertions.Expect(page.Locator("[data-testid=event-metadata]")).ToContainTextAsync("<img src=x onerror=");
+        Assert.Contains("<b>every login</b>", await page.Locator("[data-testid=alert-title]").InnerTextAsync());
+        await BrowserFixture.ScreenshotAsync(page, "14-xss-as-text");
+
+        await page.GotoAsync("/actors/mallory");
+        await Assertions.Expect(page.Locator("[data-testid=actor-name]")).ToHaveTextAsync(name);
+        await page.GotoAsync("/events?actor_id=mallory");
+        await page.Locator("[data-testid=events-table] tbody tr").First.ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=event-json]")).ToContainTextAsync("onerror");
+
+        // Nothing ran, and no element came from the payloads.
+        Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
+        Assert.Equal(0, await page.Locator("main img[src=x], .mud-main-content script").CountAsync());
+    }
+
+    [Fact]
     public async Task Sign_in_locks_out_after_repeated_failures()
     {
         var page = await browser.NewPageAsync(_app.BaseUrl);

@@ -18,6 +18,14 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     public string BaseUrl { get; }
+    public int ProcessId => _process.Id;
+
+    /// <summary>Resident memory of the app process (Linux /proc), in MiB.</summary>
+    public double ResidentMiB()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     public static string AppDll => Path.Combine(AppContext.BaseDirectory, "Immutable.Web.dll");
