@@ -144,3 +144,25 @@ public sealed class TriageComponentTests : IAsyncLifetime
         Assert.Equal("user:ana@example.com", audit["data"]![0]!["actor_id"]!.GetValue<string>());
     }
 }
+
+public sealed class DashboardRoleTests
+{
+    [Fact]
+    public async Task An_analyst_cannot_change_rules_even_by_calling_the_action()
+    {
+        await using var app = new ImmutableAppFactory();
+        var key = await app.CreateKeyAsync("acme");
+        var actions = app.Services.GetRequiredService<Immutable.Web.Components.Shared.DashboardActions>();
+        var analyst = new Immutable.Web.Accounts.DashboardUser("usr_1", "an@example.com", "An", key.WorkspaceId, "acme", "analyst");
+        var rule = new Immutable.Web.Components.Pages.Rules.RuleFormModel { Name = "x", RuleType = "new_country" }.ToJson();
+
+        var refused = await actions.SaveRuleAsync(analyst, null, rule);
+        Assert.Equal(403, refused.Status);
+        Assert.Empty(((System.Text.Json.Nodes.JsonArray)(await actions.ListRulesAsync(analyst)).Data!));
+
+        var admin = analyst with { Role = "admin", Email = "ad@example.com" };
+        var saved = await actions.SaveRuleAsync(admin, null, rule);
+        Assert.Equal(201, saved.Status);
+        Assert.Single(((System.Text.Json.Nodes.JsonArray)(await actions.ListRulesAsync(analyst)).Data!));
+    }
+}
