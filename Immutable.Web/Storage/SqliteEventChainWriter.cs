@@ -63,7 +63,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
     {
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(CancellationToken.None);
-        SqlitePragmas.Apply(connection, _options.Synchronous);
+        SqlitePragmas.Apply(connection, _options.Synchronous, writer: true);
         using var statements = new Statements(connection);
 
         var group = new List<PendingAppend>();

@@ -12,7 +12,13 @@ public static class SqlitePragmas
     /// against process crashes (the WAL write reaches the OS before COMMIT returns); FULL also fsyncs it,
     /// for power-loss safety. See README "Durability".
     /// </summary>
-    public static void Apply(SqliteConnection connection, SqliteSynchronous synchronous)
+    /// <param name="writer">
+    /// The chain writer's connection: a 64 MB page cache (the events table's eight indexes stay in memory instead of being
+    /// re-read through system calls on every insert) and no automatic checkpoints, which would otherwise run inside
+    /// its commits (a checkpoint copies the WAL into the database and fsyncs it); <see cref="WalCheckpointer"/> does
+    /// that work on its own connection instead.
+    /// </param>
+    public static void Apply(SqliteConnection connection, SqliteSynchronous synchronous, bool writer = false)
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"""
@@ -20,6 +26,7 @@ public static class SqlitePragmas
             PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout = 10000;
             PRAGMA foreign_keys = ON;
+            {(writer ? "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;" : "")}
             """;
         command.ExecuteNonQuery();
     }

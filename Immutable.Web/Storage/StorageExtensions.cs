@@ -19,6 +19,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<SqliteEventChainWriter>();
         builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventChainWriter>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteEventChainWriter>());
+        builder.Services.AddHostedService<WalCheckpointer>();
         return builder;
     }
 
