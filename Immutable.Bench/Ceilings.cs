@@ -38,7 +38,7 @@ internal static class Ceilings
 
     /// <summary>
     /// Raw insert of event rows into a fresh database with the app's schema and indexes (its migrations), on one
-    /// connection with the same pragmas (WAL, the same synchronous mode), <paramref name="batch"/> rows per
+    /// connection with the chain writer's pragmas (WAL, the same synchronous mode, cache, no inline checkpoints), <paramref name="batch"/> rows per
     /// transaction, through one prepared statement: no JSON, no hashing, no chain, no EF.
     /// </summary>
     public static async Task<int> RawSqliteAsync(int rows, int batch, string? results)
@@ -47,7 +47,7 @@ internal static class Ceilings
         var path = host.DatabasePath;
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
-        SqlitePragmas.Apply(connection, SqliteSynchronous.Normal);
+        SqlitePragmas.Apply(connection, SqliteSynchronous.Normal, writer: true); // the chain writer's own settings
 
         string[] columns =
         [
