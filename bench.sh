@@ -14,7 +14,7 @@ if [ "${1:-}" = "--smoke" ]; then
   scale=smoke; events=3000; alerts=500; requests=(100 200 400); batches=5; rows=2000; live=10; queries=20
   out=.cache/bench/benchmarks-smoke.md
 else
-  scale="full: 1 000 000 events stored"; events=1000000; alerts=20000; requests=(3000 20000 30000); batches=300; rows=200000; live=300; queries=500
+  scale="full: 1 000 000 events stored"; events=1000000; alerts=20000; requests=(3000 20000 30000); batches=300; rows=200000; live=300; queries=200
   out=docs/benchmarks.md
 fi
 port=${PORT:-5091}; noop_port=$((port + 1)); receiver_port=$((port + 2))

@@ -4,17 +4,14 @@ using Microsoft.Extensions.Options;
 namespace Immutable.Web.Storage;
 
 /// <summary>
-/// Moves WAL checkpoints off the chain writer's commit path: every second, a PASSIVE checkpoint on its own connection
-/// copies committed WAL pages into the database file without blocking the writer or readers. Under steady reads the
-/// WAL may never be reset by that alone, so once it holds more than <see cref="TruncateAfterPages"/> pages a TRUNCATE
-/// checkpoint waits for the readers of the moment, resets the file and lets the writer go on (a pause of milliseconds).
+/// Takes most checkpoint work off the chain writer's commit path: every second, a PASSIVE checkpoint on its own
+/// connection copies committed WAL pages into the database file without blocking the writer or readers. The writer's
+/// own automatic checkpoint then finds little left to copy and resets the WAL. (Measured: a TRUNCATE checkpoint here
+/// instead stalled the writer and pushed the alert p99 under load from ~100 ms to ~880 ms, so there is none.)
 /// </summary>
 public sealed partial class WalCheckpointer(SqliteConnectionString connectionString, IOptions<StorageOptions> options, TimeProvider time, ILogger<WalCheckpointer> logger)
     : BackgroundService
 {
-    /// <summary>16 MB of 4 KB pages.</summary>
-    public const int TruncateAfterPages = 4096;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await using var connection = new SqliteConnection(connectionString.Value);
@@ -22,17 +19,12 @@ public sealed partial class WalCheckpointer(SqliteConnectionString connectionStr
         SqlitePragmas.Apply(connection, options.Value.Synchronous);
         await using var checkpoint = connection.CreateCommand();
         checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-        await using var truncate = connection.CreateCommand();
-        truncate.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
-                await using var result = await checkpoint.ExecuteReaderAsync(stoppingToken);
-                var walPages = await result.ReadAsync(stoppingToken) ? result.GetInt64(1) : 0;
-                await result.DisposeAsync();
-                if (walPages > TruncateAfterPages) await truncate.ExecuteNonQueryAsync(stoppingToken);
+                await checkpoint.ExecuteNonQueryAsync(stoppingToken);
             }
             catch (OperationCanceledException) { break; }
             catch (SqliteException ex)
