@@ -14,11 +14,8 @@ public sealed record GatewayResult(int Status, JsonNode? Body)
     public JsonNode? Data => Body?["data"];
     public string? Message => Body?["message"]?.GetValue<string>();
 
-    public IReadOnlyDictionary<string, string> Violations =>
-        (Body?["violations"] as JsonArray ?? [])
-        .Select(v => (Field: v?["field"]?.GetValue<string>() ?? "", Message: v?["message"]?.GetValue<string>() ?? ""))
-        .GroupBy(v => v.Field, StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => string.Join("; ", g.Select(v => v.Message)), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> Violations => ViolationMap.ByField(
+        (Body?["violations"] as JsonArray ?? []).Select(v => new Api.Violation(v?["field"]?.GetValue<string>() ?? "", v?["message"]?.GetValue<string>() ?? "")));
 }
 
 /// <summary>

@@ -83,6 +83,6 @@ public sealed class MonitorFormModel
         var violations = new List<Violation>();
         using var doc = JsonDocument.Parse(ToJson().ToJsonString());
         MonitorCodec.Parse(doc.RootElement, violations);
-        return violations.GroupBy(v => v.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => string.Join("; ", g.Select(v => v.Message)), StringComparer.Ordinal);
+        return Shared.ViolationMap.ByField(violations);
     }
 }

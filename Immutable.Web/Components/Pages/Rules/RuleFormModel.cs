@@ -142,7 +142,7 @@ public sealed class RuleFormModel
         var violations = new List<Violation>();
         using var doc = JsonDocument.Parse(ToJson().ToJsonString());
         RuleCodec.Parse(doc.RootElement, violations);
-        return violations.GroupBy(v => v.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => string.Join("; ", g.Select(v => v.Message)), StringComparer.Ordinal);
+        return Shared.ViolationMap.ByField(violations);
     }
 
     /// <summary>

@@ -26,15 +26,22 @@ public sealed partial class Triage
     private DashboardUser _user = default!;
     private IReadOnlyList<(string Id, string Name)> _sources = [];
     private HashSet<TriageRow> _selected = [];
-    private readonly HashSet<string> _fresh = new(StringComparer.Ordinal);
+    /// <summary>Rows that arrived live in this tab (highlighted); filled from the notifier's thread.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _fresh = new(StringComparer.Ordinal);
     private string? _note;
     private bool _busy;
+    private CoalescedRefresh _live = default!;
 
     protected override async Task OnInitializedAsync()
     {
         _user = DashboardUser.From((await AuthState).User)!;
         _filter = TriageFilter.Parse(new Uri(Navigation.Uri).Query);
         _sources = await Queries.SourcesAsync(_user.WorkspaceId, _filter.IsObservations);
+        _live = new CoalescedRefresh(() => InvokeAsync(async () =>
+        {
+            if (_grid is not null) await _grid.ReloadServerData();
+            StateHasChanged();
+        }));
         Live.AlertRaised += OnAlertRaised;
         Live.AlertChanged += OnAlertChanged;
         Live.ObservationCreated += OnObservationCreated;
@@ -95,21 +102,20 @@ public sealed partial class Triage
     private void OnAlertRaised(string workspaceId, AlertJson alert)
     {
         if (workspaceId != _user.WorkspaceId || _filter.IsObservations) return;
-        _fresh.Add(alert.Id);
-        _ = InvokeAsync(async () => { if (_grid is not null) await _grid.ReloadServerData(); StateHasChanged(); });
+        _fresh.TryAdd(alert.Id, 0);
+        _live.Request();
     }
 
     private void OnAlertChanged(string workspaceId, AlertJson alert)
     {
-        if (workspaceId != _user.WorkspaceId || _filter.IsObservations) return;
-        _ = InvokeAsync(async () => { if (_grid is not null) await _grid.ReloadServerData(); StateHasChanged(); });
+        if (workspaceId == _user.WorkspaceId && !_filter.IsObservations) _live.Request();
     }
 
     private void OnObservationCreated(string workspaceId, ObservationJson observation)
     {
         if (workspaceId != _user.WorkspaceId || !_filter.IsObservations) return;
-        _fresh.Add(observation.Id);
-        _ = InvokeAsync(async () => { if (_grid is not null) await _grid.ReloadServerData(); StateHasChanged(); });
+        _fresh.TryAdd(observation.Id, 0);
+        _live.Request();
     }
 
     public void Dispose()
