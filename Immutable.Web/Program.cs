@@ -43,7 +43,7 @@ builder.AddEnrichment();
 builder.AddApiKeyAuth();
 builder.AddAccounts();
 builder.AddApiRateLimiting();
-builder.Services.AddSingleton<ChainAudit>();
+builder.AddIntegrity();
 builder.Services.AddSingleton<AuditTrail>();
 builder.AddDetection();
 builder.AddMonitors();

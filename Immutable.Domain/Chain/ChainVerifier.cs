@@ -25,26 +25,46 @@ public static class ChainVerifier
     /// </param>
     public static ChainVerification Verify(IEnumerable<AuditEvent> events, AuditEvent? predecessor)
     {
-        var breaks = new List<ChainBreak>();
-        var checkedCount = 0;
-        var previous = predecessor;
-        foreach (var e in events)
-        {
-            checkedCount++;
-            var recomputed = EventHashing.ComputeHash(e);
-            if (!string.Equals(recomputed, e.EventHash, StringComparison.Ordinal))
-                breaks.Add(new ChainBreak(e.Id, e.Sequence, ChainBreakType.HashMismatch, recomputed, e.EventHash));
+        var run = new ChainRun(predecessor, int.MaxValue);
+        foreach (var e in events) run.Check(e);
+        return run.Result;
+    }
+}
 
-            // The first event of a chain links to nothing; every other one links to its predecessor's
-            // stored hash and follows its sequence number without a gap.
-            var expectedPrevious = previous?.EventHash;
-            var expectedSequence = previous is null ? 1 : previous.Sequence + 1;
-            var linkHolds = string.Equals(expectedPrevious, e.PreviousEventHash, StringComparison.Ordinal)
-                && e.Sequence == expectedSequence;
-            if (!linkHolds)
-                breaks.Add(new ChainBreak(e.Id, e.Sequence, ChainBreakType.ChainBreak, expectedPrevious, e.PreviousEventHash));
-            previous = e;
-        }
-        return new ChainVerification(breaks.Count == 0, checkedCount, breaks);
+/// <summary>
+/// A verification fed one event at a time, so a long chain is checked page by page in bounded memory: it keeps only
+/// the previous event and at most <c>maxBreaks</c> breaks (<see cref="BreaksFound"/> counts them all).
+/// </summary>
+public sealed class ChainRun(AuditEvent? predecessor, int maxBreaks)
+{
+    private readonly List<ChainBreak> _breaks = [];
+    private AuditEvent? _previous = predecessor;
+
+    public int EventsChecked { get; private set; }
+    public int BreaksFound { get; private set; }
+    public ChainVerification Result => new(BreaksFound == 0, EventsChecked, _breaks);
+
+    public void Check(AuditEvent e)
+    {
+        EventsChecked++;
+        var recomputed = EventHashing.ComputeHash(e);
+        if (!string.Equals(recomputed, e.EventHash, StringComparison.Ordinal))
+            Add(new ChainBreak(e.Id, e.Sequence, ChainBreakType.HashMismatch, recomputed, e.EventHash));
+
+        // The first event of a chain links to nothing; every other one links to its predecessor's
+        // stored hash and follows its sequence number without a gap.
+        var expectedPrevious = _previous?.EventHash;
+        var expectedSequence = _previous is null ? 1 : _previous.Sequence + 1;
+        var linkHolds = string.Equals(expectedPrevious, e.PreviousEventHash, StringComparison.Ordinal)
+            && e.Sequence == expectedSequence;
+        if (!linkHolds)
+            Add(new ChainBreak(e.Id, e.Sequence, ChainBreakType.ChainBreak, expectedPrevious, e.PreviousEventHash));
+        _previous = e;
+    }
+
+    private void Add(ChainBreak b)
+    {
+        BreaksFound++;
+        if (_breaks.Count < maxBreaks) _breaks.Add(b);
     }
 }

@@ -9,16 +9,29 @@ public sealed record TravelFix(Guid EventId, DateTime At, double Latitude, doubl
 /// <summary>
 /// Two consecutive geolocated matching events of one actor imply a speed above the limit (great-circle distance
 /// over the time between their occurred_at). Distances under min_distance_km are ignored (geo-IP is coarse).
-/// Memory (last fix per actor) is long-lived: the host persists <see cref="DrainChanged"/>.
+/// Memory (last fix per actor) is long-lived: the host persists <see cref="DrainChanged"/>. With a capacity it is a
+/// bounded cache the host primes from its store (<see cref="ActorMemory{T}"/>); without one, <c>known</c> is all of it.
 /// </summary>
-public sealed class ImpossibleTravelEvaluator(AlertRule rule, IEnumerable<(string ActorId, TravelFix Fix)> known) : IEventRuleEvaluator
+public sealed class ImpossibleTravelEvaluator(AlertRule rule, IEnumerable<(string ActorId, TravelFix Fix)> known, int? maxCachedActors = null)
+    : IEventRuleEvaluator, IActorMemoryRule
 {
     private const double EarthRadiusKm = 6371.0088;
     private readonly ImpossibleTravelConditions _c = (ImpossibleTravelConditions)rule.Conditions;
-    private readonly Dictionary<string, TravelFix> _last = known.ToDictionary(k => k.ActorId, k => k.Fix, StringComparer.Ordinal);
-    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+    private readonly ActorMemory<TravelFix> _last = new(maxCachedActors, known);
 
     public AlertRule Rule => rule;
+
+    public int CachedActors => _last.Count;
+
+    public string? MemoryActor(AuditEvent e) =>
+        e.Content.Geo.HasCoordinates && ActionPattern.MatchesAny(_c.ActionPatterns, e.Content.Action) ? e.Content.ActorId : null;
+
+    public bool IsCached(string actor) => _last.IsCached(actor);
+
+    /// <summary>Loads the last fix the store knows for an actor (null: none yet).</summary>
+    public void Prime(string actor, TravelFix? fix) => _last.Prime(actor, fix);
+
+    public void Trim() => _last.Trim();
 
     public static double DistanceKm(double lat1, double lon1, double lat2, double lon2)
     {
@@ -35,13 +48,9 @@ public sealed class ImpossibleTravelEvaluator(AlertRule rule, IEnumerable<(strin
         if (!geo.HasCoordinates || !ActionPattern.MatchesAny(_c.ActionPatterns, e.Content.Action)) return null;
         var actor = e.Content.ActorId;
         var fix = new TravelFix(e.Id, e.OccurredAt, geo.Latitude!.Value, geo.Longitude!.Value, geo.CountryCode, geo.City);
-        _last.TryGetValue(actor, out var previous);
+        var previous = _last.Get(actor);
         // Keep the latest fix by event time, so a late event does not rewind the actor's position.
-        if (previous is null || fix.At >= previous.At)
-        {
-            _last[actor] = fix;
-            _changed.Add(actor);
-        }
+        if (previous is null || fix.At >= previous.At) _last.Set(actor, fix);
         if (previous is null) return null;
 
         var distance = DistanceKm(previous.Latitude, previous.Longitude, fix.Latitude, fix.Longitude);
@@ -61,10 +70,5 @@ public sealed class ImpossibleTravelEvaluator(AlertRule rule, IEnumerable<(strin
     private static Place ToPlace(TravelFix f) => new(f.Country, f.City, f.Latitude, f.Longitude, Timestamps.ToIso(f.At), f.EventId);
 
     /// <summary>Actors whose last fix changed since the last call, with the fix to persist.</summary>
-    public IReadOnlyList<(string ActorId, TravelFix Fix)> DrainChanged()
-    {
-        var list = _changed.Select(a => (a, _last[a])).ToList();
-        _changed.Clear();
-        return list;
-    }
+    public IReadOnlyList<(string ActorId, TravelFix Fix)> DrainChanged() => _last.DrainChanged();
 }

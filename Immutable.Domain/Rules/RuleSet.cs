@@ -17,21 +17,25 @@ public sealed class RuleSet
 {
     private readonly List<IEventRuleEvaluator> _evaluators;
 
-    public RuleSet(IEnumerable<AlertRule> rules, RuleMemory memory)
+    /// <param name="maxCachedActors">
+    /// Null: <paramref name="memory"/> is the rules' whole memory. A number: memory is a bounded cache the host primes
+    /// from its store before each chunk (<see cref="IActorMemoryRule"/>), and <paramref name="memory"/> is only a start.
+    /// </param>
+    public RuleSet(IEnumerable<AlertRule> rules, RuleMemory memory, int? maxCachedActors = null)
     {
-        _evaluators = rules.Where(r => r.Enabled).Select(r => Create(r, memory)).OfType<IEventRuleEvaluator>().ToList();
+        _evaluators = rules.Where(r => r.Enabled).Select(r => Create(r, memory, maxCachedActors)).OfType<IEventRuleEvaluator>().ToList();
     }
 
     public IReadOnlyList<IEventRuleEvaluator> Evaluators => _evaluators;
 
     /// <summary>Per-event evaluator for a rule; null for rules evaluated elsewhere (spike: scheduled; correlation: on alerts).</summary>
-    public static IEventRuleEvaluator? Create(AlertRule rule, RuleMemory memory) => rule.Type switch
+    public static IEventRuleEvaluator? Create(AlertRule rule, RuleMemory memory, int? maxCachedActors = null) => rule.Type switch
     {
-        RuleType.NewCountry => new NewCountryEvaluator(rule, memory.CountriesByRule.GetValueOrDefault(rule.Id) ?? []),
+        RuleType.NewCountry => new NewCountryEvaluator(rule, memory.CountriesByRule.GetValueOrDefault(rule.Id) ?? [], maxCachedActors),
         RuleType.OffHours => new OffHoursEvaluator(rule),
         RuleType.RepeatedAction => new RepeatedActionEvaluator(rule),
         RuleType.HighVolumeDestructive => new HighVolumeDestructiveEvaluator(rule),
-        RuleType.ImpossibleTravel => new ImpossibleTravelEvaluator(rule, memory.FixesByRule.GetValueOrDefault(rule.Id) ?? []),
+        RuleType.ImpossibleTravel => new ImpossibleTravelEvaluator(rule, memory.FixesByRule.GetValueOrDefault(rule.Id) ?? [], maxCachedActors),
         RuleType.IngestionSpike or RuleType.Correlation => null,
     };
 

@@ -11,9 +11,12 @@ namespace Immutable.Domain.Rules;
 public sealed class RepeatedActionEvaluator(AlertRule rule) : IEventRuleEvaluator
 {
     private readonly RepeatedActionConditions _c = (RepeatedActionConditions)rule.Conditions;
-    private readonly Dictionary<string, SlidingWindow> _groups = new(StringComparer.Ordinal);
+    private readonly WindowGroups _groups = new(TimeSpan.FromMinutes(((RepeatedActionConditions)rule.Conditions).WindowMinutes));
 
     public AlertRule Rule => rule;
+
+    /// <summary>Groups with a live window (expired ones are evicted).</summary>
+    public int Groups => _groups.Count;
 
     public static string? GroupValue(AuditEvent e, string groupBy)
     {
@@ -36,8 +39,7 @@ public sealed class RepeatedActionEvaluator(AlertRule rule) : IEventRuleEvaluato
         var value = GroupValue(e, _c.GroupBy);
         if (string.IsNullOrWhiteSpace(value)) return null;
         var key = Wording.FoldKey(value);
-        if (!_groups.TryGetValue(key, out var window)) _groups[key] = window = new SlidingWindow(TimeSpan.FromMinutes(_c.WindowMinutes));
-        var (count, events) = window.Add(e.OccurredAt, e.Id, e.Content.Action);
+        var (count, events) = _groups.Add(key, e.OccurredAt, e.Id, e.Content.Action);
         if (count < _c.Threshold) return null;
 
         return new RuleHit(rule, key, e.Content.ActorId, e, e.OccurredAt,
@@ -52,16 +54,18 @@ public sealed class HighVolumeDestructiveEvaluator(AlertRule rule) : IEventRuleE
 {
     private const string WholeWorkspace = "*";
     private readonly HighVolumeDestructiveConditions _c = (HighVolumeDestructiveConditions)rule.Conditions;
-    private readonly Dictionary<string, SlidingWindow> _groups = new(StringComparer.Ordinal);
+    private readonly WindowGroups _groups = new(TimeSpan.FromMinutes(((HighVolumeDestructiveConditions)rule.Conditions).WindowMinutes));
 
     public AlertRule Rule => rule;
+
+    /// <summary>Groups with a live window (expired ones are evicted).</summary>
+    public int Groups => _groups.Count;
 
     public RuleHit? Observe(AuditEvent e)
     {
         if (!ActionPattern.MatchesAny(_c.ActionPatterns, e.Content.Action)) return null;
         var key = _c.PerActor ? Wording.FoldKey(e.Content.ActorId) : WholeWorkspace;
-        if (!_groups.TryGetValue(key, out var window)) _groups[key] = window = new SlidingWindow(TimeSpan.FromMinutes(_c.WindowMinutes));
-        var (count, events) = window.Add(e.OccurredAt, e.Id, e.Content.Action);
+        var (count, events) = _groups.Add(key, e.OccurredAt, e.Id, e.Content.Action);
         if (count < _c.Threshold) return null;
 
         var actions = events.Select(x => x.Action).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();

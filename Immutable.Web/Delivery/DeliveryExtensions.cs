@@ -17,6 +17,10 @@ public static class DeliveryExtensions
                 UseProxy = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
                 ConnectCallback = sp.GetRequiredService<WebhookUrlGuard>().ConnectAsync,
+                // A receiver's body is read only as far as the log's excerpt; the rest is never drained into memory
+                // or time: the connection is dropped instead (see WebhookDispatcher.ReadExcerptAsync).
+                MaxResponseDrainSize = 0,
+                MaxResponseHeadersLength = 64, // KiB
             })
             .ConfigureHttpClient((sp, client) => client.Timeout = Timeout.InfiniteTimeSpan); // per attempt, in the dispatcher
         builder.Services.AddOptions<Email.EmailOptions>().BindConfiguration(Email.EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();

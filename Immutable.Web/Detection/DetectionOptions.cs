@@ -20,4 +20,11 @@ public sealed class DetectionOptions
     /// <summary>Events per transaction of stream evaluation (alerts + rule memory + checkpoint commit together).</summary>
     [Range(1, 100_000)]
     public int ChunkSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Actors whose long-lived rule memory (countries seen, last travel fix) is cached in memory per rule; the rest
+    /// is read from the store when an actor's event arrives. Bounds detection's memory whatever the number of actors.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxCachedGroups { get; set; } = 50_000;
 }

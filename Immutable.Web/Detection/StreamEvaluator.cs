@@ -12,6 +12,9 @@ namespace Immutable.Web.Detection;
 /// advanced checkpoint commit in one transaction, so a crash or restart neither skips an event nor raises an
 /// alert twice. Sliding-window contents are not persisted; they are rebuilt by replaying the recent events
 /// up to the checkpoint (without alerting) when a workspace's rules are loaded.
+/// Memory is bounded: windows of expired groups are evicted by the rules themselves, and the long-lived memory
+/// (countries per actor, last travel fix) is read from the store per chunk into caches of at most
+/// <c>Detection:MaxCachedGroups</c> actors per rule.
 /// </summary>
 public sealed partial class StreamEvaluator(
     IDbContextFactory<ImmutableDbContext> dbFactory,
@@ -82,12 +85,12 @@ public sealed partial class StreamEvaluator(
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var writer = new AlertWriter(db, workspaceId, Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow()), rules.Correlations);
             await writer.PreloadAsync(rows.Select(r => r.Id).ToList(), rows.Min(r => r.OccurredAt), rows.Max(r => r.OccurredAt), rules.MaxCooldownMinutes, ct);
-            foreach (var row in rows)
-            {
-                var e = row.ToDomain();
+            var events = rows.Select(r => r.ToDomain()).ToList();
+            await PrimeMemoryAsync(db, rules.RuleSet, events, ct);
+            foreach (var e in events)
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
-            }
             PersistMemory(db, rules);
+            foreach (var memory in rules.RuleSet.Evaluators.OfType<IActorMemoryRule>()) memory.Trim();
             var notifications = await writer.EnqueueNotificationsAsync(ct, dashboard.Value.DashboardUrl);
 
             if (checkpoint is null)
@@ -114,21 +117,14 @@ public sealed partial class StreamEvaluator(
     /// <summary>Raised after a commit with the alerts it created and changed (delivery and live push subscribe).</summary>
     public event Action<string, IReadOnlyList<AlertRecord>, IReadOnlyList<AlertRecord>>? AlertsCommitted;
 
-    private static async Task<WorkspaceRules> LoadAsync(ImmutableDbContext db, string workspaceId, long checkpoint, int generation, CancellationToken ct)
+    private async Task<WorkspaceRules> LoadAsync(ImmutableDbContext db, string workspaceId, long checkpoint, int generation, CancellationToken ct)
     {
         var records = await db.AlertRules.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.Enabled).ToListAsync(ct);
         var rules = records.Select(r => r.ToDomain()).ToList();
-        var ruleIds = rules.Select(r => r.Id).ToList();
 
-        var countries = (await db.RuleActorCountries.AsNoTracking().Where(c => ruleIds.Contains(c.RuleId)).ToListAsync(ct))
-            .GroupBy(c => c.RuleId)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<(string, string)>)g.Select(c => (c.ActorId, c.Country)).ToList());
-        var fixRows = await db.RuleTravelFixes.AsNoTracking().Where(f => ruleIds.Contains(f.RuleId)).ToListAsync(ct);
-        var fixes = fixRows
-            .GroupBy(f => f.RuleId)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<(string, TravelFix)>)g
-                .Select(f => (f.ActorId, new TravelFix(Guid.Parse(f.EventId), f.At, f.Latitude, f.Longitude, f.Country, f.City))).ToList());
-        var ruleSet = new RuleSet(rules, new RuleMemory(countries, fixes));
+        // Countries per actor and last travel fixes live in the store; only a bounded cache of them is held here,
+        // primed per chunk for the actors it contains (PrimeMemoryAsync), so loading a workspace reads none of them.
+        var ruleSet = new RuleSet(rules, RuleMemory.Empty, options.Value.MaxCachedGroups);
 
         // Rebuild sliding windows: replay the events a window can still reach, without alerting.
         var maxWindow = rules.Select(r => r.Conditions switch
@@ -153,6 +149,36 @@ public sealed partial class StreamEvaluator(
             }
         }
         return new WorkspaceRules(ruleSet, rules.Where(r => r.Type == RuleType.Correlation).ToList(), generation);
+    }
+
+    /// <summary>Loads from the store the memory of every actor of the chunk that the rules' caches lack.</summary>
+    private static async Task PrimeMemoryAsync(ImmutableDbContext db, RuleSet ruleSet, IReadOnlyList<Immutable.Domain.Events.AuditEvent> events, CancellationToken ct)
+    {
+        foreach (var evaluator in ruleSet.Evaluators)
+        {
+            if (evaluator is not IActorMemoryRule memory) continue;
+            var missing = events.Select(memory.MemoryActor).OfType<string>().Where(a => !memory.IsCached(a)).Distinct(StringComparer.Ordinal).ToList();
+            var ruleId = evaluator.Rule.Id;
+            foreach (var batch in missing.Chunk(500))
+            {
+                switch (evaluator)
+                {
+                    case NewCountryEvaluator countries:
+                        var seen = (await db.RuleActorCountries.AsNoTracking()
+                                .Where(c => c.RuleId == ruleId && batch.Contains(c.ActorId))
+                                .Select(c => new { c.ActorId, c.Country }).ToListAsync(ct))
+                            .ToLookup(c => c.ActorId, c => c.Country, StringComparer.Ordinal);
+                        foreach (var actor in batch) countries.Prime(actor, seen[actor].ToList());
+                        break;
+                    case ImpossibleTravelEvaluator travel:
+                        var fixes = (await db.RuleTravelFixes.AsNoTracking()
+                                .Where(f => f.RuleId == ruleId && batch.Contains(f.ActorId)).ToListAsync(ct))
+                            .ToDictionary(f => f.ActorId, f => new TravelFix(Guid.Parse(f.EventId), f.At, f.Latitude, f.Longitude, f.Country, f.City), StringComparer.Ordinal);
+                        foreach (var actor in batch) travel.Prime(actor, fixes.GetValueOrDefault(actor));
+                        break;
+                }
+            }
+        }
     }
 
     private static void PersistMemory(ImmutableDbContext db, WorkspaceRules rules)

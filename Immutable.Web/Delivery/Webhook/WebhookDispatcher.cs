@@ -132,8 +132,7 @@ public sealed partial class WebhookDispatcher(
             timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
             using var response = await httpFactory.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             status = response.StatusCode;
-            var text = await response.Content.ReadAsStringAsync(timeout.Token);
-            excerpt = text.Length > 512 ? text[..512] : text;
+            excerpt = await ReadExcerptAsync(response.Content, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -149,6 +148,43 @@ public sealed partial class WebhookDispatcher(
             error = ex.Message;
         }
         return new AttemptResult(delivery, endpoint, status, error, excerpt, blocked, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>Characters of the receiver's answer kept in the delivery log.</summary>
+    public const int ExcerptChars = 512;
+
+    /// <summary>
+    /// Invariant: a receiver's body costs at most a fixed buffer, whatever it sends (200 MiB, or a body that never
+    /// ends): read a prefix big enough for <see cref="ExcerptChars"/> UTF-8 characters, then stop. Disposing the
+    /// response drops the connection (the handler drains nothing: <c>MaxResponseDrainSize = 0</c>).
+    /// </summary>
+    public static async Task<string> ReadExcerptAsync(HttpContent content, CancellationToken ct)
+    {
+        var buffer = new byte[ExcerptChars * 4];
+        await using var stream = await content.ReadAsStreamAsync(ct);
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(filled), ct);
+            if (read == 0) break;
+            filled += read;
+        }
+        // A full buffer may end inside a multi-byte sequence: decode only whole characters.
+        var length = filled == buffer.Length ? WholeUtf8Prefix(buffer) : filled;
+        var text = Encoding.UTF8.GetString(buffer, 0, length);
+        if (text.Length > ExcerptChars) text = text[..ExcerptChars];
+        if (text.Length > 0 && char.IsHighSurrogate(text[^1])) text = text[..^1];
+        return text;
+    }
+
+    private static int WholeUtf8Prefix(ReadOnlySpan<byte> bytes)
+    {
+        // Step back over continuation bytes (10xxxxxx) to the last lead byte; drop it if its sequence is cut.
+        var i = bytes.Length - 1;
+        while (i > 0 && (bytes[i] & 0xC0) == 0x80) i--;
+        var lead = bytes[i];
+        var needed = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        return i + needed <= bytes.Length ? bytes.Length : i;
     }
 
     /// <summary>Records a batch of attempts in one transaction (one commit, not one per delivery).</summary>
