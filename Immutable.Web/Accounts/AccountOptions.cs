@@ -5,9 +5,14 @@ public sealed class AccountOptions
 {
     public const string Section = "Accounts";
 
-    /// <summary>Failed sign-ins in a row before the account is locked.</summary>
+    /// <summary>Failed sign-ins of one account from one client address (within LockoutMinutes) before that address is locked out of it.</summary>
     public int MaxFailedSignIns { get; set; } = 5;
+    /// <summary>The first lockout's length (each further lockout of the same address doubles it) and the failure-counting window.</summary>
     public int LockoutMinutes { get; set; } = 15;
+    /// <summary>Failed sign-ins from one client address, any account, before it must back off exponentially.</summary>
+    public int ClientFreeFailures { get; set; } = 10;
+    /// <summary>How often open hub connections and dashboard circuits are checked against revocations and memberships.</summary>
+    public int SessionCheckMilliseconds { get; set; } = 500;
     /// <summary>How long the first-run setup link printed on the console stays valid.</summary>
     public int SetupLinkMinutes { get; set; } = 60;
     public int InvitationDays { get; set; } = 7;

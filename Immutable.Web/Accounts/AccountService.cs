@@ -13,23 +13,33 @@ public sealed record Membership(string WorkspaceId, string WorkspaceName, string
 
 public abstract record SignInResult
 {
-    public sealed record Success(DashboardUserRecord User, Membership Membership) : SignInResult;
+    /// <summary>How long the page waits before answering a failure (the per-account back-off; zero when none).</summary>
+    public TimeSpan Delay { get; init; }
+
+    public sealed record Success(DashboardUserRecord User, Membership Membership, string SessionId) : SignInResult;
     /// <summary>Wrong email or password, or no workspace: one answer, so an attacker cannot tell which.</summary>
     public sealed record Invalid : SignInResult;
+    /// <summary>Locked for this client address (others may still sign in).</summary>
     public sealed record LockedOut(DateTime Until) : SignInResult;
+    /// <summary>This client address failed too often: back off until then.</summary>
+    public sealed record Throttled(DateTime Until) : SignInResult;
 }
 
 public sealed record AccountViolation(string Field, string Message);
 
 /// <summary>
-/// Dashboard accounts: first-run setup, invitations, password sign-in with lockout.
+/// Dashboard accounts: first-run setup, invitations, password sign-in with throttling, server-side sessions.
 /// Invariants: passwords are stored only as PasswordHasher hashes; one-time tokens only as SHA-256, single use and
-/// expiring; a failed sign-in of an unknown email costs the same hash verification as a known one.
+/// expiring; a failed sign-in of an unknown email costs the same hash verification as a known one; a cookie is only
+/// as good as its session row (signing out, a lockout or removal ends it); every sign-in, failed sign-in and lockout
+/// of an account is written to the chain of each workspace it belongs to.
 /// </summary>
 public sealed class AccountService(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     WorkspaceDirectory workspaces,
     IOptions<AccountOptions> options,
+    ISignInThrottle throttle,
+    Immutable.Web.Audit.AuditTrail audit,
     TimeProvider time)
 {
     private static readonly PasswordHasher<DashboardUserRecord> Hasher = new();
@@ -132,40 +142,107 @@ public sealed class AccountService(
         return (user, new Membership(workspaceId, wsName, member?.Role ?? row.Role ?? Roles.Analyst), []);
     }
 
-    public async Task<SignInResult> SignInAsync(string email, string password, CancellationToken ct = default)
+    /// <param name="client">The caller's address (after trusted-proxy forwarding), for throttling and the audit trail.</param>
+    public async Task<SignInResult> SignInAsync(string email, string password, string client, CancellationToken ct = default)
     {
         email = email.Trim().ToLowerInvariant();
+        switch (throttle.Check(email, client))
+        {
+            case ThrottleDecision.ClientBackOff backOff: return new SignInResult.Throttled(backOff.Until);
+            case ThrottleDecision.LockedOut locked: return new SignInResult.LockedOut(locked.Until);
+        }
+        using var turn = await throttle.EnterAccountAsync(email, ct);
+        if (turn is null) return new SignInResult.Throttled(Now.AddSeconds(30));
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var user = await db.DashboardUsers.SingleOrDefaultAsync(u => u.Email == email, ct);
         if (user is null)
         {
             Hasher.VerifyHashedPassword(null!, DummyHash, password); // same cost as a real check
-            return new SignInResult.Invalid();
+            var (_, unknownDelay) = throttle.RecordFailure(email, client);
+            return new SignInResult.Invalid { Delay = unknownDelay };
         }
-        if (user.LockedUntil is { } until && until > Now) return new SignInResult.LockedOut(until);
 
         var verified = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        var memberships = await MembershipsAsync(email, ct);
         if (verified == PasswordVerificationResult.Failed)
         {
-            user.FailedSignIns++;
-            if (user.FailedSignIns >= Options.MaxFailedSignIns)
+            var (lockedUntil, delay) = throttle.RecordFailure(email, client);
+            await AuditAsync(memberships, user, "account.sign_in_failed", client, null, ct);
+            if (lockedUntil is { } until)
             {
-                user.LockedUntil = Now.AddMinutes(Options.LockoutMinutes);
-                user.FailedSignIns = 0;
-                await db.SaveChangesAsync(ct);
-                return new SignInResult.LockedOut(user.LockedUntil.Value);
+                // A lockout means someone is guessing this account's password: its open sessions end too.
+                await EndSessionsAsync(user.Id, "locked_out", ct);
+                await AuditAsync(memberships, user, "account.locked_out", client, until, ct);
+                return new SignInResult.LockedOut(until) { Delay = delay };
             }
-            await db.SaveChangesAsync(ct);
-            return new SignInResult.Invalid();
+            return new SignInResult.Invalid { Delay = delay };
         }
-        if (verified == PasswordVerificationResult.SuccessRehashNeeded) user.PasswordHash = Hasher.HashPassword(user, password);
-        user.FailedSignIns = 0;
-        user.LockedUntil = null;
-        await db.SaveChangesAsync(ct);
-
-        var memberships = await MembershipsAsync(email, ct);
+        throttle.RecordSuccess(email, client);
+        if (verified == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = Hasher.HashPassword(user, password);
+            await db.SaveChangesAsync(ct);
+        }
         var membership = memberships.Count > 0 ? memberships[0] : null;
-        return membership is null ? new SignInResult.Invalid() : new SignInResult.Success(user, membership);
+        if (membership is null) return new SignInResult.Invalid();
+        var session = await StartSessionAsync(user, membership, client, ct);
+        await AuditAsync(memberships, user, "account.signed_in", client, null, ct);
+        return new SignInResult.Success(user, membership, session);
+    }
+
+    /// <summary>Opens a server-side session for a freshly authenticated member; the cookie carries its id.</summary>
+    public async Task<string> StartSessionAsync(DashboardUserRecord user, Membership membership, string? client, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var id = ApiKeyFormat.NewId("", 32);
+        db.DashboardSessions.Add(new DashboardSessionRecord
+        {
+            Id = id, UserId = user.Id, WorkspaceId = membership.WorkspaceId, Email = user.Email, ClientAddress = client, CreatedAt = Now,
+        });
+        await db.SaveChangesAsync(ct);
+        return id;
+    }
+
+    /// <summary>The role a live session still has: null when the session ended or its member was removed.</summary>
+    public async Task<string?> SessionRoleAsync(string sessionId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await (from s in db.DashboardSessions
+                      join m in db.WorkspaceMembers on new { s.WorkspaceId, s.Email } equals new { m.WorkspaceId, m.Email }
+                      where s.Id == sessionId && s.EndedAt == null
+                      select m.Role).SingleOrDefaultAsync(ct);
+    }
+
+    /// <summary>Ends one session (sign-out) and records it in the chain.</summary>
+    public async Task EndSessionAsync(string sessionId, string? client, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var session = await db.DashboardSessions.SingleOrDefaultAsync(s => s.Id == sessionId && s.EndedAt == null, ct);
+        if (session is null) return;
+        session.EndedAt = Now;
+        session.EndReason = "signed_out";
+        await db.SaveChangesAsync(ct);
+        var user = await db.DashboardUsers.AsNoTracking().SingleOrDefaultAsync(u => u.Id == session.UserId, ct);
+        if (user is not null) await AuditAsync(await MembershipsAsync(user.Email, ct), user, "account.signed_out", client, null, ct);
+    }
+
+    /// <summary>Ends every open session of a user (lockout).</summary>
+    public async Task<int> EndSessionsAsync(string userId, string reason, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = Now;
+        return await db.DashboardSessions.Where(s => s.UserId == userId && s.EndedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, reason), ct);
+    }
+
+    private async Task AuditAsync(IReadOnlyList<Membership> memberships, DashboardUserRecord user, string action, string? client, DateTime? lockedUntil, CancellationToken ct)
+    {
+        var metadata = new System.Text.Json.Nodes.JsonObject { ["client_address"] = client };
+        if (lockedUntil is { } until) metadata["locked_until"] = Timestamps.ToIso(until);
+        foreach (var m in memberships)
+            await audit.RecordAsync(m.WorkspaceId, new Immutable.Web.Audit.AuditActor("user:" + user.Email, user.Name, "user"), action,
+                "dashboard_user", user.Id, user.Email, (System.Text.Json.Nodes.JsonObject)metadata.DeepClone(), ct);
     }
 
     public async Task<IReadOnlyList<Membership>> MembershipsAsync(string email, CancellationToken ct = default)
@@ -205,7 +282,13 @@ public sealed class AccountService(
         if (member.Role == Roles.Owner && role != Roles.Owner
             && await db.WorkspaceMembers.CountAsync(m => m.WorkspaceId == workspaceId && m.Role == Roles.Owner, ct) == 1)
             return "A workspace needs at least one owner: make someone else owner first.";
-        if (role is null) db.WorkspaceMembers.Remove(member);
+        if (role is null)
+        {
+            db.WorkspaceMembers.Remove(member);
+            var now = Now;
+            await db.DashboardSessions.Where(s => s.WorkspaceId == workspaceId && s.Email == email && s.EndedAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, "removed"), ct);
+        }
         else member.Role = role;
         await db.SaveChangesAsync(ct);
         return null;

@@ -21,7 +21,10 @@ public static class AccountsExtensions
             .Validate(o => o.MaxFailedSignIns > 0 && o.LockoutMinutes > 0 && o.SetupLinkMinutes > 0 && o.MinimumPasswordLength >= 8,
                 "Accounts: MaxFailedSignIns, LockoutMinutes and SetupLinkMinutes must be positive, MinimumPasswordLength at least 8.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<ISignInThrottle, InMemorySignInThrottle>();
         builder.Services.AddSingleton<AccountService>();
+        builder.Services.AddSingleton<LiveSessions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSessions>());
         builder.Services.AddHostedService<SetupLinkAnnouncer>();
 
         builder.Services.AddAuthentication(o =>
@@ -44,17 +47,18 @@ public static class AccountsExtensions
                 o.AccessDeniedPath = "/account/denied";
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
-                // A removed member or a changed role takes effect on their next page load, not at cookie expiry.
+                // The cookie is only as good as its server-side session: signed out, locked out or removed ends it
+                // on the next request; a changed role takes effect there too.
                 o.Events.OnValidatePrincipal = async context =>
                 {
-                    if (DashboardUser.From(context.Principal!) is not { } user) { context.RejectPrincipal(); return; }
-                    var role = await context.HttpContext.RequestServices.GetRequiredService<AccountService>().CurrentRoleAsync(user.WorkspaceId, user.Email, context.HttpContext.RequestAborted);
+                    if (DashboardUser.From(context.Principal!) is not { SessionId: { } sessionId } user) { context.RejectPrincipal(); return; }
+                    var role = await context.HttpContext.RequestServices.GetRequiredService<AccountService>().SessionRoleAsync(sessionId, context.HttpContext.RequestAborted);
                     if (role is null) { context.RejectPrincipal(); await context.HttpContext.SignOutAsync(CookieScheme); }
                     else if (role != user.Role)
                     {
                         context.ReplacePrincipal(DashboardUser.Principal(
                             new() { Id = user.Id, Email = user.Email, Name = user.Name, PasswordHash = "" },
-                            new Membership(user.WorkspaceId, user.WorkspaceName, role)));
+                            new Membership(user.WorkspaceId, user.WorkspaceName, role), sessionId));
                         context.ShouldRenew = true;
                     }
                 };
@@ -65,15 +69,24 @@ public static class AccountsExtensions
             .AddPolicy(ConfigurePolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireClaim(DashboardUser.UserIdClaim).RequireRole(Roles.Owner, Roles.Admin))
             .AddPolicy(OwnerPolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireClaim(DashboardUser.UserIdClaim).RequireRole(Roles.Owner));
         builder.Services.AddCascadingAuthenticationState();
-        builder.Services.AddScoped<AuthenticationStateProvider, MembershipRevalidatingStateProvider>();
+        builder.Services.AddScoped<AuthenticationStateProvider, SessionWatchingStateProvider>();
         return builder;
     }
 
-    /// <summary>POST /account/signout (antiforgery-checked form post from the app bar).</summary>
+    /// <summary>POST /account/signout (antiforgery-checked form post from the app bar): ends the session on the server.</summary>
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/signout", async (HttpContext context) =>
+        app.MapPost("/account/signout", async Task<IResult> (HttpContext context, AccountService accounts, LiveSessions sessions) =>
         {
+            // The antiforgery middleware only records its verdict for an endpoint that binds no form: check it here,
+            // or any site could sign a member out (and end their session) with a cross-site form post.
+            if (context.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is not { IsValid: true })
+                return TypedResults.BadRequest("The sign-out form expired; reload the page and sign out again.");
+            if (DashboardUser.From(context.User) is { SessionId: { } sessionId })
+            {
+                await accounts.EndSessionAsync(sessionId, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
+                sessions.CheckSoon();
+            }
             await context.SignOutAsync(CookieScheme);
             return TypedResults.LocalRedirect("/account/signin");
         }).WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
@@ -82,19 +95,41 @@ public static class AccountsExtensions
 }
 
 /// <summary>
-/// Re-checks an open dashboard circuit's membership every minute: a member removed or demoted mid-session loses
-/// (or changes) access without reloading.
+/// A circuit's authentication state, watched by <see cref="LiveSessions"/>: when its session ends, its member is
+/// removed or its role changes, the state becomes anonymous within a check interval and the dashboard sends the tab
+/// to sign-in (signing in again picks up the new role).
 /// </summary>
-internal sealed class MembershipRevalidatingStateProvider(ILoggerFactory loggers, IServiceScopeFactory scopes)
-    : RevalidatingServerAuthenticationStateProvider(loggers)
+internal sealed class SessionWatchingStateProvider : ServerAuthenticationStateProvider, IDisposable
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(1);
+    private readonly LiveSessions _sessions;
+    private IDisposable? _watch;
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct)
+    public SessionWatchingStateProvider(LiveSessions sessions)
     {
-        if (DashboardUser.From(state.User) is not { } user) return true; // anonymous pages
-        using var scope = scopes.CreateScope();
-        var role = await scope.ServiceProvider.GetRequiredService<AccountService>().CurrentRoleAsync(user.WorkspaceId, user.Email, ct);
-        return role == user.Role;
+        _sessions = sessions;
+        AuthenticationStateChanged += OnChanged;
+    }
+
+    private async void OnChanged(Task<AuthenticationState> task)
+    {
+        try
+        {
+            var state = await task;
+            _watch?.Dispose();
+            _watch = DashboardUser.From(state.User) is { SessionId: { } sessionId } user
+                ? _sessions.WatchCircuit(sessionId, user.Role, () =>
+                    SetAuthenticationState(Task.FromResult(new AuthenticationState(new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity())))))
+                : null;
+        }
+        catch (Exception)
+        {
+            // A faulted state task is the framework's to report; nothing to watch.
+        }
+    }
+
+    public void Dispose()
+    {
+        AuthenticationStateChanged -= OnChanged;
+        _watch?.Dispose();
     }
 }

@@ -5,9 +5,11 @@ using Immutable.Web.Storage;
 namespace Immutable.Web.Accounts;
 
 /// <summary>The signed-in person as the dashboard sees them: who, which workspace, which role there.</summary>
-public sealed record DashboardUser(string Id, string Email, string Name, string WorkspaceId, string WorkspaceName, string Role)
+public sealed record DashboardUser(string Id, string Email, string Name, string WorkspaceId, string WorkspaceName, string Role, string? SessionId = null)
 {
     public const string UserIdClaim = "user_id";
+    /// <summary>The server-side session (dashboard_sessions) the cookie belongs to.</summary>
+    public const string SessionClaim = "session_id";
     public const string EmailClaim = "user_email";
     public const string WorkspaceNameClaim = "workspace_name";
 
@@ -18,11 +20,12 @@ public sealed record DashboardUser(string Id, string Email, string Name, string 
         principal.FindFirstValue(UserIdClaim) is { } id
             ? new DashboardUser(id, principal.FindFirstValue(EmailClaim)!, principal.FindFirstValue(ClaimTypes.Name) ?? "",
                 principal.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim)!, principal.FindFirstValue(WorkspaceNameClaim) ?? "",
-                principal.FindFirstValue(ClaimTypes.Role)!)
+                principal.FindFirstValue(ClaimTypes.Role)!, principal.FindFirstValue(SessionClaim))
             : null;
 
-    public static ClaimsPrincipal Principal(DashboardUserRecord user, Membership membership) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal Principal(DashboardUserRecord user, Membership membership, string sessionId) => new(new ClaimsIdentity(
     [
+        new Claim(SessionClaim, sessionId),
         new Claim(UserIdClaim, user.Id),
         new Claim(EmailClaim, user.Email),
         new Claim(ClaimTypes.Name, user.Name),

@@ -25,6 +25,7 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<EmailItemRecord> EmailItems => Set<EmailItemRecord>();
     public DbSet<DashboardUserRecord> DashboardUsers => Set<DashboardUserRecord>();
     public DbSet<AccountTokenRecord> AccountTokens => Set<AccountTokenRecord>();
+    public DbSet<DashboardSessionRecord> DashboardSessions => Set<DashboardSessionRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

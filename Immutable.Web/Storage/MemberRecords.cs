@@ -41,6 +41,24 @@ public sealed class DashboardUserRecord
     public DateTime CreatedAt { get; set; }
 }
 
+/// <summary>
+/// A signed-in dashboard session: the cookie carries only its id. Signing out, a lockout or removal ends it here, so a
+/// copied cookie stops working at once (the cookie is checked against this row on every request).
+/// </summary>
+public sealed class DashboardSessionRecord
+{
+    public required string Id { get; set; }
+    public required string UserId { get; set; }
+    public required string WorkspaceId { get; set; }
+    /// <summary>Lower-cased; with <see cref="WorkspaceId"/> the membership whose role the session follows.</summary>
+    public required string Email { get; set; }
+    public string? ClientAddress { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+    /// <summary>"signed_out", "locked_out" or "removed".</summary>
+    public string? EndReason { get; set; }
+}
+
 /// <summary>A one-time link: the first owner's setup, or an invitation. Only the SHA-256 of the token is stored.</summary>
 public sealed class AccountTokenRecord
 {

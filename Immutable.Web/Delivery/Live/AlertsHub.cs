@@ -21,15 +21,23 @@ public interface IAlertsClient
 /// /hubs/alerts: live alerts and observations for API-key clients of one workspace. A connection joins only its
 /// own workspace's group, so nothing of another workspace can reach it.
 /// </summary>
+/// A connection lives only as long as its key: <see cref="LiveSessions"/> aborts it when the key is revoked.
 [Authorize(Policy = AuthExtensions.ApiKeyPolicy)]
-public sealed class AlertsHub : Hub<IAlertsClient>
+public sealed class AlertsHub(LiveSessions sessions) : Hub<IAlertsClient>
 {
     public static string Group(string workspaceId) => "ws:" + workspaceId;
 
     public override async Task OnConnectedAsync()
     {
+        sessions.AddHubConnection(Context, Context.User!.FindFirst(ApiKeyAuthenticationHandler.KeyPrefixClaim)!.Value);
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(Context.User!.WorkspaceId()));
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        sessions.RemoveHubConnection(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 }
 

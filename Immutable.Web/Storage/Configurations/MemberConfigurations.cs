@@ -73,3 +73,21 @@ internal sealed class AccountTokenConfiguration : IEntityTypeConfiguration<Accou
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
     }
 }
+
+internal sealed class DashboardSessionConfiguration : IEntityTypeConfiguration<DashboardSessionRecord>
+{
+    public void Configure(EntityTypeBuilder<DashboardSessionRecord> b)
+    {
+        b.ToTable("dashboard_sessions");
+        b.HasKey(x => x.Id);
+        b.Property(x => x.Id).HasColumnName("id");
+        b.Property(x => x.UserId).HasColumnName("user_id");
+        b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
+        b.Property(x => x.Email).HasColumnName("email");
+        b.Property(x => x.ClientAddress).HasColumnName("client_address");
+        b.Property(x => x.CreatedAt).HasColumnName("created_at");
+        b.Property(x => x.EndedAt).HasColumnName("ended_at");
+        b.Property(x => x.EndReason).HasColumnName("end_reason");
+        b.HasIndex(x => new { x.UserId, x.EndedAt });
+    }
+}
