@@ -53,7 +53,7 @@ builder.AddDashboard();
 
 var app = builder.Build();
 
-await app.Services.MigrateDatabaseAsync();
+if (!await app.Services.TryMigrateDatabaseAsync()) return 1;
 
 app.UseTrustedProxyForwarding();
 app.UseApiErrorHandling();

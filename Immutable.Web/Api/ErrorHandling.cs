@@ -33,8 +33,12 @@ public static class ErrorHandling
     {
         BadHttpRequestException bad => bad.StatusCode,
         OperationCanceledException => 499,
+        _ when Storage.StorageFaults.Classify(ex) is not null => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
+
+    /// <summary>Seconds a client is asked to wait before retrying a write the store could not take.</summary>
+    public const int StorageRetryAfterSeconds = 5;
 
     public static Task WriteAsync(HttpContext context, int status, ApiError? error = null)
     {
@@ -49,6 +53,16 @@ public static class ErrorHandling
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
             var status = StatusFor(exception);
+            if (Storage.StorageFaults.Classify(exception) is { } fault)
+            {
+                // Disk full, read-only...: nothing was stored, the client should retry; not a bug of ours.
+                logger.LogWarning("Storage unavailable for {Method} {Path}: {Fault}", httpContext.Request.Method, httpContext.Request.Path, fault);
+                httpContext.RequestServices.GetRequiredService<Storage.StorageHealth>().ReportFailure(fault);
+                httpContext.Response.Headers.RetryAfter = StorageRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await WriteAsync(httpContext, status, new ApiError("storage_unavailable",
+                    $"The event store cannot take writes right now ({Storage.StorageFaults.Describe(fault)}); nothing was stored. Retry after the time in Retry-After."));
+                return true;
+            }
             if (status >= 500)
                 logger.LogError(exception, "Unhandled exception for {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             var error = exception switch

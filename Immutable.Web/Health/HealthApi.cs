@@ -18,7 +18,7 @@ public static class HealthApi
         return app;
     }
 
-    public static async Task<IResult> ReadyAsync(IDbContextFactory<ImmutableDbContext> dbFactory, IGeoLocator geo,
+    public static async Task<IResult> ReadyAsync(IDbContextFactory<ImmutableDbContext> dbFactory, IGeoLocator geo, StorageHealth storage,
         Microsoft.Extensions.Options.IOptions<Immutable.Web.Delivery.Email.EmailOptions> email, CancellationToken ct)
     {
         string database, migrations;
@@ -27,6 +27,12 @@ public static class HealthApi
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             database = await db.Database.CanConnectAsync(ct) ? "ok" : "unreachable";
             migrations = database == "ok" && !(await db.Database.GetPendingMigrationsAsync(ct)).Any() ? "ok" : "pending";
+            // While writes fail (disk full...), a probe write decides: not ready until one goes through again.
+            if (database == "ok" && storage.Current is not null)
+            {
+                if (await StorageHealth.ProbeWriteAsync(db, ct)) storage.ReportSuccess();
+                if (storage.Current is { } fault) database = "write_failing: " + fault.Reason;
+            }
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {

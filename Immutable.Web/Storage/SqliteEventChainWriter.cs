@@ -22,6 +22,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
     private readonly TimeProvider _time;
     private readonly IEnumerable<IEventCommitObserver> _observers;
     private readonly ILogger<SqliteEventChainWriter> _logger;
+    private readonly StorageHealth _health;
     private readonly Dictionary<string, ChainHead> _heads = new(StringComparer.Ordinal);
 
     public SqliteEventChainWriter(
@@ -29,8 +30,10 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         IOptions<StorageOptions> options,
         TimeProvider time,
         IEnumerable<IEventCommitObserver> observers,
+        StorageHealth health,
         ILogger<SqliteEventChainWriter> logger)
     {
+        _health = health;
         _connectionString = connectionString.Value;
         _options = options.Value;
         _time = time;
@@ -141,9 +144,13 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         catch (Exception ex)
         {
             // Nothing of this group is stored: fail every request in it, forget heads (re-read on next use).
+            // A storage fault (disk full, read-only...) is reported as such: callers answer 503 and retry later.
             LogCommitFailed(ex, group.Count);
             _heads.Clear();
-            foreach (var pending in group) pending.Completion.TrySetException(ex);
+            var fault = StorageFaults.Classify(ex);
+            if (fault is not null) _health.ReportFailure(fault);
+            Exception failure = fault is null ? ex : new StorageUnavailableException(fault, ex);
+            foreach (var pending in group) pending.Completion.TrySetException(failure);
             return;
         }
         finally
@@ -151,6 +158,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             statements.Enlist(null);
         }
 
+        _health.ReportSuccess();
         foreach (var (workspace, head) in newHeads) _heads[workspace] = head;
         for (var g = 0; g < group.Count; g++) group[g].Completion.TrySetResult(results[g]);
 

@@ -16,6 +16,7 @@ public static class StorageExtensions
         builder.Services.AddPooledDbContextFactory<ImmutableDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmaInterceptor(synchronous)));
         builder.Services.TryAddSingletonTimeProvider();
 
+        builder.Services.AddSingleton<StorageHealth>();
         builder.Services.AddSingleton<SqliteEventChainWriter>();
         builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventChainWriter>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteEventChainWriter>());
@@ -35,7 +36,9 @@ public static class StorageExtensions
         if (csb.DataSource is { Length: > 0 } source && source != ":memory:" && csb.Mode != SqliteOpenMode.Memory)
         {
             var path = Path.GetFullPath(source);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // A folder that cannot be created is reported by the first open, in one clear line (TryMigrateDatabaseAsync).
+            try { Directory.CreateDirectory(Path.GetDirectoryName(path)!); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
             csb.DataSource = path;
         }
         return csb.ToString();
@@ -48,5 +51,29 @@ public static class StorageExtensions
         await using var db = await factory.CreateDbContextAsync(ct);
         await db.Database.MigrateAsync(ct);
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
+    }
+
+    /// <summary>
+    /// Migrates at start-up; when the store cannot be opened or written (read-only, missing folder, not a database,
+    /// disk full) prints one clear line on stderr and returns false, so the process exits with code 1 instead of
+    /// aborting with a stack trace.
+    /// </summary>
+    public static async Task<bool> TryMigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        try
+        {
+            await services.MigrateDatabaseAsync(ct);
+            // A file that opens but cannot be written (read-only mount, full disk) fails here, not at the first event.
+            var factory = services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>();
+            await using var db = await factory.CreateDbContextAsync(ct);
+            await StorageHealth.WriteProbeAsync(db, ct);
+            return true;
+        }
+        catch (Exception ex) when (StorageFaults.Classify(ex) is { } fault)
+        {
+            var source = new SqliteConnectionStringBuilder(services.GetRequiredService<SqliteConnectionString>().Value).DataSource;
+            await Console.Error.WriteLineAsync($"Immutable cannot start: {StorageFaults.DescribeAtStart(source, fault)} ({source}): {(ex as Microsoft.Data.Sqlite.SqliteException ?? ex.InnerException ?? ex).Message}");
+            return false;
+        }
     }
 }

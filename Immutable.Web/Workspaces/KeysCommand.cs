@@ -20,7 +20,7 @@ public static class KeysCommand
         builder.AddStorage();
         builder.Services.AddSingleton<WorkspaceDirectory>();
         using var host = builder.Build();
-        await host.Services.MigrateDatabaseAsync();
+        if (!await host.Services.TryMigrateDatabaseAsync()) return 1;
         var directory = host.Services.GetRequiredService<WorkspaceDirectory>();
         var verb = args.Length > 1 ? args[1] : "";
         var options = ParseOptions(args.Skip(2).ToArray());
