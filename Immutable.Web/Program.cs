@@ -56,6 +56,7 @@ var app = builder.Build();
 if (!await app.Services.TryMigrateDatabaseAsync()) return 1;
 
 app.UseTrustedProxyForwarding();
+app.UseSecurityHeaders();
 app.UseApiErrorHandling();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -21,6 +21,8 @@ public static class AccountsExtensions
             .Validate(o => o.MaxFailedSignIns > 0 && o.LockoutMinutes > 0 && o.SetupLinkMinutes > 0 && o.MinimumPasswordLength >= 8,
                 "Accounts: MaxFailedSignIns, LockoutMinutes and SetupLinkMinutes must be positive, MinimumPasswordLength at least 8.")
             .ValidateOnStart();
+        // Antiforgery's cookie follows the request's scheme like the session cookie (behind a TLS proxy: Secure).
+        builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         builder.Services.AddSingleton<ISignInThrottle, InMemorySignInThrottle>();
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<LiveSessions>();

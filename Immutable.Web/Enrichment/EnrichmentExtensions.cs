@@ -13,11 +13,12 @@ public static class EnrichmentExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IGeoLocator, MaxMindGeoLocator>();
 
-        // X-Forwarded-For is believed only from the configured proxies (none by default).
+        // X-Forwarded-For and X-Forwarded-Proto are believed only from the configured proxies (none by default): behind
+        // a TLS-terminating proxy the request is https, so cookies are Secure and links built from the request are https.
         var proxies = section.GetSection(nameof(GeoOptions.TrustedProxies)).Get<List<string>>() ?? [];
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             o.KnownIPNetworks.Clear();
             o.KnownProxies.Clear();
             o.ForwardLimit = 1;
