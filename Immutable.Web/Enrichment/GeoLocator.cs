@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Immutable.Domain.Events;
+using Immutable.Web.Net;
 using MaxMind.GeoIP2;
 using MaxMind.GeoIP2.Exceptions;
 using Microsoft.Extensions.Options;
@@ -43,7 +43,7 @@ public sealed partial class MaxMindGeoLocator : IGeoLocator, IDisposable
 
     public GeoLocation Locate(IPAddress? address)
     {
-        if (_reader is null || address is null || !IsPublic(address)) return GeoLocation.Unknown;
+        if (_reader is null || address is null || !SpecialAddresses.IsPublic(address)) return GeoLocation.Unknown; // private, loopback, documentation...: no location
         try
         {
             if (!_reader.TryCity(address, out var city) || city is null) return GeoLocation.Unknown;
@@ -59,27 +59,6 @@ public sealed partial class MaxMindGeoLocator : IGeoLocator, IDisposable
         {
             return GeoLocation.Unknown;
         }
-    }
-
-    /// <summary>Private, loopback, link-local, CGNAT, multicast and unspecified addresses have no location.</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
-            || address.Equals(IPAddress.IPv6None) || address.Equals(IPAddress.Broadcast))
-            return false;
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            Span<byte> b = stackalloc byte[4];
-            address.TryWriteBytes(b, out _);
-            return !(b[0] == 10
-                || (b[0] == 172 && b[1] is >= 16 and <= 31)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 100 && b[1] is >= 64 and <= 127)
-                || b[0] == 0 || b[0] >= 224);
-        }
-        return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal);
     }
 
     public void Dispose() => _reader?.Dispose();
