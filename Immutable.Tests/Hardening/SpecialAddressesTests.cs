@@ -71,7 +71,7 @@ public sealed class SpecialAddressesTests
     public void GeoLocator_GivesNoLocation_ToASpecialAddress(string address)
     {
         using var locator = new MaxMindGeoLocator(
-            Options.Create(new GeoOptions { DatabasePath = Immutable.Tests.TestSupport.TestPaths.GeoDatabase }), NullLogger<MaxMindGeoLocator>.Instance);
+            Options.Create(new GeoOptions { DatabasePath = Immutable.Tests.TestSupport.TestPaths.GeoDatabase }), TimeProvider.System, NullLogger<MaxMindGeoLocator>.Instance);
         Assert.True(locator.DatabaseLoaded);
         Assert.Equal("GB", locator.Locate(IPAddress.Parse("81.2.69.142")).CountryCode); // the database answers for public ones
         Assert.Null(locator.Locate(IPAddress.Parse(address)).CountryCode);
