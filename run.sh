@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Immutable on its embedded defaults: SQLite file under data/, GeoLite2 City under .cache/geo/,
-# serving on http://127.0.0.1:5080 (override with --urls or ASPNETCORE_URLS). Extra arguments go to the app,
+# serving on http://127.0.0.1:5080 (override with --urls, ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS). Extra arguments go to the app,
 # e.g. ./run.sh --urls http://127.0.0.1:6000, or ./run.sh keys create --workspace acme --label ci
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -10,6 +10,7 @@ using Immutable.Web.Components;
 using Immutable.Web.Enrichment;
 using Immutable.Web.Events;
 using Immutable.Web.Health;
+using Immutable.Web.Hosting;
 using Immutable.Web.Ingest;
 using Immutable.Web.Integrity;
 using Immutable.Web.Jobs;
@@ -30,6 +31,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 // Serve the dashboard's static assets (MudBlazor's CSS/JS) from a build output too, not only a publish folder;
 // a no-op where no build manifest exists.
 builder.WebHost.UseStaticWebAssets();
+builder.AddDefaultListenAddress();
 builder.Services.ConfigureApiJson();
 builder.Services.AddApiErrorHandling();
 builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>

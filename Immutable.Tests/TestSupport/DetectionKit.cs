@@ -8,7 +8,7 @@ public static class DetectionKit
 {
     public const string NewYorkIp = "66.108.0.1";     // Brooklyn, US (GeoLite2)
     public const string BucharestIp = "5.2.128.1";    // Bucharest, RO
-    public const string SydneyIp = "203.2.218.214";   // North Bondi, AU
+    public const string SydneyIp = "203.2.218.214";   // Sydney, AU (North Bondi in the 2019 data)
 
     public static async Task<string> CreateRuleAsync(this HttpClient client, string json)
     {

@@ -1,5 +1,6 @@
 using Immutable.Web.Delivery.Live;
 using Immutable.Web.Delivery.Webhook;
+using Immutable.Web.Net;
 
 namespace Immutable.Web.Delivery;
 
@@ -7,7 +8,11 @@ public static class DeliveryExtensions
 {
     public static IHostApplicationBuilder AddDelivery(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.AllowedPorts.All(p => p is >= 1 and <= 65535), "Webhooks:AllowedPorts holds a port outside 1-65535.")
+            .Validate(o => o.AllowedPrivateHosts.All(h => !string.IsNullOrWhiteSpace(h)), "Webhooks:AllowedPrivateHosts holds an empty entry.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new HostAddresses(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WebhookUrlGuard>();
         // No redirects, no proxy, and every connection through the SSRF guard's resolve-check-connect.
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)

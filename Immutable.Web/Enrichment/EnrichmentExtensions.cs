@@ -8,10 +8,13 @@ public static class EnrichmentExtensions
     public static IHostApplicationBuilder AddEnrichment(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(GeoOptions.Section);
-        builder.Services.AddOptions<GeoOptions>().Bind(section)
+        builder.Services.AddOptions<GeoOptions>().Bind(section).ValidateDataAnnotations()
             .Validate(o => o.TrustedProxies.All(p => TryParseNetwork(p, out _)), "Geo:TrustedProxies holds an entry that is not an IP or CIDR.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<IGeoLocator, MaxMindGeoLocator>();
+        // Started with the host: the database is loaded (and its age checked) at start, then watched for replacement.
+        builder.Services.AddSingleton<MaxMindGeoLocator>();
+        builder.Services.AddSingleton<IGeoLocator>(sp => sp.GetRequiredService<MaxMindGeoLocator>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MaxMindGeoLocator>());
 
         // X-Forwarded-For and X-Forwarded-Proto are believed only from the configured proxies (none by default): behind
         // a TLS-terminating proxy the request is https, so cookies are Secure and links built from the request are https.

@@ -6,7 +6,8 @@ namespace Immutable.Web.Health;
 
 public sealed record Liveness(string Status);
 
-public sealed record Readiness(string Status, string Database, string Migrations, string GeoDatabase, string Email);
+/// <param name="GeoDatabaseBuiltAt">When MaxMind built the geo database in use (UTC, ISO 8601); null when none is loaded.</param>
+public sealed record Readiness(string Status, string Database, string Migrations, string GeoDatabase, string? GeoDatabaseBuiltAt, string Email);
 
 /// <summary>/healthz: the process answers. /readyz: the store is usable (geo is reported, never blocking).</summary>
 public static class HealthApi
@@ -42,7 +43,7 @@ public static class HealthApi
         var ready = database == "ok" && migrations == "ok";
         // Email is reported, never blocking: without SMTP the channel is simply off.
         var body = new Readiness(ready ? "ready" : "not_ready", database, migrations, geo.DatabaseLoaded ? "loaded" : "missing",
-            email.Value.Enabled ? "configured" : "disabled");
+            geo.DatabaseBuiltAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), email.Value.Enabled ? "configured" : "disabled");
         return TypedResults.Json(body, statusCode: ready ? 200 : 503);
     }
 }

@@ -7,10 +7,19 @@ public sealed class WebhookOptions
     public const string Section = "Webhooks";
 
     /// <summary>
-    /// Hosts (names or IPs) and CIDRs that may be private, loopback or link-local anyway: for receivers the operator
-    /// runs next to us (and the tests' receiver on 127.0.0.1). Empty by default.
+    /// Hosts (names or IPs) and CIDRs that may be private, loopback, link-local or this host's own anyway: for
+    /// receivers the operator runs next to us (and the tests' receiver on 127.0.0.1). An entry allows every port on
+    /// that host or network too (local receivers rarely listen on 80/443), so keep entries narrow: one host, not
+    /// 10.0.0.0/8. Empty by default.
     /// </summary>
     public List<string> AllowedPrivateHosts { get; set; } = [];
+
+    /// <summary>
+    /// Ports a webhook URL may use besides 80 and 443 (checked at save and at connect time), so a webhook cannot be
+    /// aimed at a mail server, database or other non-HTTP service on a public host. Empty by default. Hosts and
+    /// networks in <see cref="AllowedPrivateHosts"/> are not limited to these.
+    /// </summary>
+    public List<int> AllowedPorts { get; set; } = [];
 
     [Range(1, 120)]
     public int TimeoutSeconds { get; set; } = 10;
