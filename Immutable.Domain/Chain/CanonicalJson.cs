@@ -6,9 +6,12 @@ namespace Immutable.Domain.Chain;
 
 /// <summary>
 /// JSON canonicalisation in the manner of RFC 8785 (JCS): object keys sorted by UTF-16 code units, no
-/// whitespace, strings escaped minimally, numbers in ECMAScript shortest form.
+/// whitespace, strings escaped minimally, numbers in ECMAScript shortest form, except that an integer written
+/// without fraction or exponent whose magnitude exceeds 2^53 keeps its digits (a double would round it, and an audit
+/// log must keep what was sent: <c>12345678901234567890123</c> stays that, not <c>1.2345678901234568e+22</c>).
 /// Invariant: two JSON texts with the same data model produce byte-identical output, so a hash over the
-/// output can be recomputed by anyone from an export, in any language with a JCS library.
+/// output can be recomputed by anyone from an export (docs/hash-chain.md gives the one rule beyond JCS).
+/// The output is a fixed point: canonicalising it again gives the same text.
 /// </summary>
 public static class CanonicalJson
 {
@@ -51,7 +54,8 @@ public static class CanonicalJson
                 WriteString(sb, element.GetString()!);
                 break;
             case JsonValueKind.Number:
-                sb.Append(FormatNumber(element.GetDouble()));
+                var raw = element.GetRawText();
+                sb.Append(IsIntegerBeyondDouble(raw) ? raw : FormatNumber(element.GetDouble()));
                 break;
             case JsonValueKind.True:
                 sb.Append("true");
@@ -91,6 +95,19 @@ public static class CanonicalJson
             }
         }
         sb.Append('"');
+    }
+
+    /// <summary>
+    /// True for a JSON number token that is an integer (optional minus, digits only) of magnitude above
+    /// 2^53 = 9007199254740992: the smallest integers a double cannot hold exactly. Up to 2^53, JCS already writes an
+    /// integer's own digits, so the two rules agree there and ordinary events hash as before.
+    /// </summary>
+    public static bool IsIntegerBeyondDouble(string token)
+    {
+        var digits = token.AsSpan(token.StartsWith('-') ? 1 : 0);
+        if (digits.Length < 16 || digits.ContainsAnyExceptInRange('0', '9')) return false;
+        // JSON forbids leading zeros, so more digits means a larger number.
+        return digits.Length > 16 || digits.SequenceCompareTo("9007199254740992") > 0;
     }
 
     /// <summary>ECMAScript Number.prototype.toString for finite doubles (RFC 8785 section 3.2.2.3).</summary>

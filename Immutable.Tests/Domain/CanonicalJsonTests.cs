@@ -34,6 +34,21 @@ public class CanonicalJsonTests
     public void FormatNumber_FollowsEcmaScriptShortestForm(string input, string expected) =>
         Assert.Equal(expected, Canon(input));
 
+    [Theory]
+    [InlineData("9007199254740992", "9007199254740992")]
+    [InlineData("9007199254740993", "9007199254740993")]
+    [InlineData("-9007199254740993", "-9007199254740993")]
+    [InlineData("12345678901234567890123", "12345678901234567890123")]
+    [InlineData("-98765432109876543210987", "-98765432109876543210987")]
+    [InlineData("12345678901234567890123.0", "1.2345678901234568e+22")]
+    [InlineData("1.2345678901234567890123e22", "1.2345678901234568e+22")]
+    [InlineData("1e22", "1e+22")]
+    public void Canonicalize_IntegersBeyond2Pow53_KeepTheirDigits_OtherNumbersAsDoubles(string input, string expected)
+    {
+        Assert.Equal(expected, Canon(input));
+        Assert.Equal(expected, Canon(expected));
+    }
+
     [Fact]
     public void Canonicalize_Strings_EscapesOnlyWhatJsonRequires() =>
         Assert.Equal("\"a\\\"b\\\\c\\n\\u0001<script>€\"", Canon("\"a\\\"b\\\\c\\n\\u0001\\u003cscript>\\u20ac\""));

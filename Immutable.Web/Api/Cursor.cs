@@ -11,7 +11,12 @@ public sealed record CursorKey(long S, string Id)
 {
     public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(this, CursorJson.Options));
 
-    public static bool TryDecode(string? text, out CursorKey? key)
+    /// <summary>
+    /// True for no cursor (<paramref name="key"/> null) or a well-formed one: a sort key from 0 to
+    /// <paramref name="maxKey"/> (sequences and row ids are positive; tick-based keys pass DateTime.MaxValue.Ticks)
+    /// and a non-empty id.
+    /// </summary>
+    public static bool TryDecode(string? text, out CursorKey? key, long maxKey = long.MaxValue)
     {
         key = null;
         if (string.IsNullOrEmpty(text)) return true;
@@ -19,12 +24,16 @@ public sealed record CursorKey(long S, string Id)
         {
             var bytes = Base64Url.DecodeFromChars(text);
             key = JsonSerializer.Deserialize<CursorKey>(bytes, CursorJson.Options);
-            return key is not null && key.Id is not null;
         }
-        catch (Exception ex) when (ex is FormatException or JsonException)
+        // InvalidOperationException: an id with a lone surrogate or bytes that are not UTF-8.
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
         {
+            key = null;
             return false;
         }
+        if (key is { S: >= 0, Id.Length: > 0 } && key.S <= maxKey) return true;
+        key = null;
+        return false;
     }
 }
 

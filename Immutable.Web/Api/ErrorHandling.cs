@@ -68,6 +68,7 @@ public static class ErrorHandling
             var error = exception switch
             {
                 BadHttpRequestException { StatusCode: 413 } => ApiError.ForStatus(413),
+                BadHttpRequestException { StatusCode: 408 } => ApiError.ForStatus(408),
                 BadHttpRequestException bad => new ApiError("bad_request", bad.Message),
                 JsonException => new ApiError("invalid_json", "The request body is not valid JSON."),
                 _ => ApiError.ForStatus(status),

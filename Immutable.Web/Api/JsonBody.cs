@@ -18,7 +18,8 @@ public sealed class JsonBody : IDisposable
 
     /// <summary>
     /// 415 when the content type is not JSON, 413 over <paramref name="maxBytes"/>, 400 invalid_json for an
-    /// empty or malformed body (duplicate keys included: they make a signed record ambiguous).
+    /// empty or malformed body (duplicate keys included: they make a signed record ambiguous), 422 naming the path of
+    /// any string or number .NET cannot read back unchanged (<see cref="JsonInputCheck"/>).
     /// </summary>
     public static async Task<JsonBody> ReadAsync(HttpRequest request, int maxBytes, JsonDocumentOptions options, CancellationToken ct)
     {
@@ -38,9 +39,11 @@ public sealed class JsonBody : IDisposable
         }
         if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
             return Fail(400, new ApiError("invalid_json", "The request body is empty; send a JSON object."));
+        var json = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        JsonDocument document;
         try
         {
-            return new JsonBody(JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), options), null);
+            document = JsonDocument.Parse(json, options);
         }
         catch (JsonException ex)
         {
@@ -48,6 +51,31 @@ public sealed class JsonBody : IDisposable
             var detail = ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? "it repeats a property name" : "it is not valid JSON";
             return Fail(400, new ApiError("invalid_json", $"The request body could not be parsed: {detail}{where}."));
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-name check decodes property names while parsing, and a name with a lone surrogate fails
+            // there. Parse again without that check, only to name the object that holds the name.
+            return NameUnreadable(json, options);
+        }
+        var unreadable = JsonInputCheck.Check(document.RootElement);
+        if (unreadable.Count == 0) return new JsonBody(document, null);
+        document.Dispose();
+        return Fail(422, ApiError.Validation(unreadable));
+    }
+
+    private static JsonBody NameUnreadable(ReadOnlyMemory<byte> json, JsonDocumentOptions options)
+    {
+        try
+        {
+            using var lenient = JsonDocument.Parse(json, options with { AllowDuplicateProperties = true });
+            var unreadable = JsonInputCheck.Check(lenient.RootElement);
+            if (unreadable.Count > 0) return Fail(422, ApiError.Validation(unreadable));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // Not expected (the strict parse got this far); the generic answer below still holds.
+        }
+        return Fail(400, new ApiError("invalid_json", "The request body could not be parsed: a property name is not valid Unicode text."));
     }
 
     private static bool IsJson(string? contentType) =>

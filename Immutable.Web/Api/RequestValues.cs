@@ -1,19 +1,69 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Immutable.Domain.Chain;
 
 namespace Immutable.Web.Api;
 
 /// <summary>Small typed readers for query strings and bodies that record a violation instead of throwing.</summary>
-public static class RequestValues
+public static partial class RequestValues
 {
-    /// <summary>An ISO 8601 timestamp (any offset, normalised to UTC microseconds); null when absent.</summary>
+    /// <summary>Nothing audited happened before the Unix epoch; earlier times are typos or attacks on date math.</summary>
+    public static readonly DateTime EarliestTime = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>How far a client's clock may run ahead of ours.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromDays(1);
+
+    // [0-9], not \d: \d also matches other scripts' digits (fullwidth, Arabic-Indic...); \z, not $: $ allows a final \n.
+    [GeneratedRegex(@"^(?<y>[0-9]{4})-(?<mo>[0-9]{2})-(?<d>[0-9]{2})[Tt](?<h>[0-9]{2}):(?<mi>[0-9]{2}):(?<s>[0-9]{2})(?:\.(?<f>[0-9]{1,9}))?(?<z>[Zz]|[+-][0-9]{2}:[0-9]{2})\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Rfc3339();
+
+    [GeneratedRegex(@"^(?<y>[0-9]{4})-(?<mo>[0-9]{2})-(?<d>[0-9]{2})(?:[Tt](?<h>[0-9]{2}):(?<mi>[0-9]{2})(?::(?<s>[0-9]{2})(?:\.(?<f>[0-9]{1,9}))?)?(?<z>[Zz]|[+-][0-9]{2}:[0-9]{2})?)?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Iso8601();
+
+    /// <summary>
+    /// RFC 3339 <c>date-time</c>: date, <c>T</c>, time with seconds, optional fraction and a mandatory offset (<c>Z</c> or
+    /// ±hh:mm). Nothing else: no local times, no dates alone, no <c>1/2/2026</c> (which reads as 2 January in one
+    /// country and 1 February in another). Returned in UTC, truncated to the microsecond.
+    /// </summary>
+    public static bool TryParseRfc3339(string text, out DateTime utc) => TryParse(Rfc3339().Match(text), out utc);
+
+    /// <summary>
+    /// The ISO 8601 extended forms a query may use: a date (<c>2026-03-27</c>, midnight UTC), or a date and time with
+    /// optional seconds, fraction and offset (no offset is UTC).
+    /// </summary>
+    public static bool TryParseIso8601(string text, out DateTime utc) => TryParse(Iso8601().Match(text), out utc);
+
+    private static bool TryParse(Match m, out DateTime utc)
+    {
+        utc = default;
+        if (!m.Success) return false;
+        int Part(string name) => m.Groups[name].Success ? int.Parse(m.Groups[name].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture) : 0;
+        var (year, month, day, hour, minute, second) = (Part("y"), Part("mo"), Part("d"), Part("h"), Part("mi"), Part("s"));
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        var ticks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).Ticks;
+        if (m.Groups["f"].Success)
+            ticks += long.Parse(m.Groups["f"].Value.PadRight(7, '0')[..7], NumberStyles.None, CultureInfo.InvariantCulture);
+        var zone = m.Groups["z"].Value;
+        if (zone.Length == 6)
+        {
+            var (offsetHours, offsetMinutes) = (int.Parse(zone.AsSpan(1, 2), CultureInfo.InvariantCulture), int.Parse(zone.AsSpan(4, 2), CultureInfo.InvariantCulture));
+            if (offsetHours > 23 || offsetMinutes > 59) return false;
+            var offset = (offsetHours * 60L + offsetMinutes) * TimeSpan.TicksPerMinute;
+            ticks -= zone[0] == '+' ? offset : -offset;
+        }
+        if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks) return false;
+        utc = Timestamps.ToMicroseconds(new DateTime(ticks, DateTimeKind.Utc));
+        return true;
+    }
+
+    /// <summary>An ISO 8601 timestamp (<see cref="TryParseIso8601"/>, normalised to UTC microseconds); null when absent.</summary>
     public static DateTime? Time(string? text, string field, List<Violation> violations)
     {
         if (string.IsNullOrEmpty(text)) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
-            return Timestamps.ToMicroseconds(value);
-        violations.Add(new Violation(field, "must be an ISO 8601 timestamp"));
+        if (TryParseIso8601(text, out var value)) return value;
+        violations.Add(new Violation(field, "must be an ISO 8601 timestamp, e.g. 2026-03-27T14:32:18Z or 2026-03-27"));
         return null;
     }
 

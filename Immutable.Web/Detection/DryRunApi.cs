@@ -42,7 +42,11 @@ public static class DryRunApi
         var violations = new List<Violation>();
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var to = RequestValues.Time(root, "to", violations) ?? now;
-        var from = RequestValues.Time(root, "from", violations) ?? to.AddDays(-7);
+        // Bounded so the replay's date math (baseline weeks before from, windows after to) stays inside DateTime.
+        if (to < RequestValues.EarliestTime) violations.Add(new Violation("to", "must not be before 1970-01-01T00:00:00Z"));
+        if (to > now + RequestValues.MaxClockSkew) violations.Add(new Violation("to", "must not be more than a day in the future"));
+        var from = RequestValues.Time(root, "from", violations) ?? (to >= RequestValues.EarliestTime.AddDays(7) ? to.AddDays(-7) : RequestValues.EarliestTime);
+        if (from < RequestValues.EarliestTime) violations.Add(new Violation("from", "must not be before 1970-01-01T00:00:00Z"));
         if (from >= to) violations.Add(new Violation("from", "must be before to"));
         if (to - from > TimeSpan.FromDays(31)) violations.Add(new Violation("from", "the period may be at most 31 days"));
 
@@ -59,7 +63,7 @@ public static class DryRunApi
             var ruleViolations = new List<Violation>();
             var draft = RuleCodec.Parse(ruleElement, ruleViolations);
             if (draft?.Conditions is CorrelationConditions cc) await AlertRulesApi.CheckCorrelationTargetsAsync(db, ws, null, cc, ruleViolations, ct);
-            violations.AddRange(ruleViolations.Select(v => v with { Field = "rule." + v.Field }));
+            violations.AddRange(ruleViolations.Select(v => v with { Field = v.Field == "body" ? "rule" : "rule." + v.Field }));
             if (draft is not null)
                 rule = new AlertRule { Id = "rul_dry_run", WorkspaceId = ws, Name = draft.Name, Conditions = draft.Conditions, Severity = draft.Severity, CooldownMinutes = draft.CooldownMinutes };
         }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -36,11 +35,20 @@ public static partial class EventInputParser
     [GeneratedRegex(@"^[A-Za-z0-9_\-:]+(\.[A-Za-z0-9_\-:]+)*$", RegexOptions.CultureInvariant)]
     private static partial Regex ActionShape();
 
+    /// <summary>Four decimal parts 0..255 without leading zeros ([0-9]: \d would take other scripts' digits).</summary>
+    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex DottedQuad();
+
+    /// <summary>The characters of IPv6 text: hex groups, colons, and the dots of an embedded IPv4 tail.</summary>
+    [GeneratedRegex(@"^[0-9A-Fa-f:.]+\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Ipv6Characters();
+
     /// <summary>Parses one event object; violations are named with <paramref name="path"/> as prefix.</summary>
+    /// <param name="receivedAt">Now: occurred_at may run ahead of it by <see cref="RequestValues.MaxClockSkew"/> at most.</param>
     /// <param name="queryActionPatterns">
     /// Actions that are query activity: their metadata must carry valid query context values (rows, sensitivity...).
     /// </param>
-    public static ParsedEvent? Parse(JsonElement element, string path, List<Violation> violations, IReadOnlyList<string>? queryActionPatterns = null)
+    public static ParsedEvent? Parse(JsonElement element, string path, List<Violation> violations, DateTime receivedAt, IReadOnlyList<string>? queryActionPatterns = null)
     {
         var before = violations.Count;
         if (element.ValueKind != JsonValueKind.Object)
@@ -48,7 +56,7 @@ public static partial class EventInputParser
             violations.Add(new Violation(path.Length == 0 ? "body" : path, "must be a JSON object"));
             return null;
         }
-        var reader = new FieldReader(element, path, violations);
+        var reader = new FieldReader(element, path, violations, receivedAt);
 
         var actorId = reader.RequiredString("actor_id", MaxIdLength);
         var action = reader.RequiredString("action", MaxIdLength);
@@ -110,7 +118,7 @@ public static partial class EventInputParser
                 reader.Violations.Add(new Violation(itemPath, "must be an object"));
                 continue;
             }
-            var t = new FieldReader(item, itemPath, reader.Violations);
+            var t = new FieldReader(item, itemPath, reader.Violations, reader.ReceivedAt);
             var type = t.RequiredString("type", MaxIdLength);
             var id = t.OptionalString("id", MaxIdLength);
             var name = t.OptionalString("name", MaxTextLength);
@@ -146,9 +154,11 @@ public static partial class EventInputParser
     }
 
     /// <summary>Reads typed fields of one JSON object and records a violation per bad field.</summary>
-    private readonly struct FieldReader(JsonElement obj, string prefix, List<Violation> violations)
+    private readonly struct FieldReader(JsonElement obj, string prefix, List<Violation> violations, DateTime receivedAt)
     {
         public List<Violation> Violations => violations;
+
+        public DateTime ReceivedAt => receivedAt;
 
         public string Path(string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";
 
@@ -206,15 +216,18 @@ public static partial class EventInputParser
         {
             var text = OptionalString(field, 64);
             if (text is null) return null;
-            // ISO 8601 with any offset, normalised to UTC; a timestamp without offset is taken as UTC.
-            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
-                || !text.Contains('T', StringComparison.OrdinalIgnoreCase) && !text.Contains(' ', StringComparison.Ordinal))
+            // RFC 3339 only: a time without an offset, or 1/2/2026, means different instants to different readers.
+            if (!RequestValues.TryParseRfc3339(text, out var parsed))
             {
-                Fail(field, "must be an ISO 8601 timestamp, e.g. 2026-03-27T14:32:18.291034Z");
+                Fail(field, "must be an RFC 3339 (ISO 8601) timestamp with a time and an offset, e.g. 2026-03-27T14:32:18.291034Z or 2026-03-27T16:32:18+02:00");
                 return null;
             }
-            return Timestamps.ToMicroseconds(parsed);
+            if (parsed < RequestValues.EarliestTime || parsed > receivedAt + RequestValues.MaxClockSkew)
+            {
+                Fail(field, "must be between 1970-01-01T00:00:00Z and one day after the time the server receives the event");
+                return null;
+            }
+            return parsed;
         }
 
         public IPAddress? OptionalIp(string field)
@@ -223,20 +236,33 @@ public static partial class EventInputParser
             if (text is null) return null;
             if (!TryParseStrictIp(text, out var address))
             {
-                Fail(field, "must be an IPv4 or IPv6 address");
+                Fail(field, "must be an IPv4 or IPv6 address in standard text form (e.g. 81.2.69.142 or 2001:db8::1; no leading zeros, zone id, brackets or port)");
                 return null;
             }
             return address;
         }
     }
 
-    /// <summary>IPAddress.TryParse accepts "1" as 0.0.0.1; an audit log wants what people mean by an IP.</summary>
+    /// <summary>
+    /// IPAddress.TryParse accepts "1" as 0.0.0.1, "0x7f.1" and "0177.0.0.1" as 127.0.0.1, "01.02.03.04", zone ids and
+    /// brackets with a port; other tools read several of those differently, and an audit log must record the address
+    /// everyone agrees on. Accepted: a dotted quad of four decimal parts without leading zeros, or IPv6 text
+    /// (RFC 4291, any case, an embedded dotted quad allowed) without zone id, brackets or port. IPv4-mapped IPv6 is
+    /// returned as IPv4; the caller stores the address's standard text (RFC 5952 for IPv6).
+    /// </summary>
     public static bool TryParseStrictIp(string text, out IPAddress? address)
     {
         address = null;
-        if (!IPAddress.TryParse(text, out var parsed)) return false;
-        if (parsed.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3) return false;
-        if (parsed.AddressFamily == AddressFamily.InterNetworkV6 && !text.Contains(':', StringComparison.Ordinal)) return false;
+        if (!text.Contains(':', StringComparison.Ordinal))
+        {
+            if (!DottedQuad().IsMatch(text)) return false;
+            address = IPAddress.Parse(text);
+            return true;
+        }
+        if (!Ipv6Characters().IsMatch(text)) return false;
+        var tail = text[(text.LastIndexOf(':') + 1)..];
+        if (tail.Contains('.', StringComparison.Ordinal) && !DottedQuad().IsMatch(tail)) return false;
+        if (!IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetworkV6) return false;
         address = parsed.IsIPv4MappedToIPv6 ? parsed.MapToIPv4() : parsed;
         return true;
     }

@@ -56,13 +56,13 @@ public static class IngestApi
     }
 
     public static async Task<Results<Accepted<IngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostEventAsync(
-        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, CancellationToken ct)
+        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, TimeProvider time, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(http.Request, MaxSingleBodyBytes, EventInputParser.DocumentOptions, ct);
         if (body.Error is { } error) return error;
 
         var violations = new List<Violation>();
-        var parsed = EventInputParser.Parse(body.Document!.RootElement, "", violations, queries.Value.ActionPatterns);
+        var parsed = EventInputParser.Parse(body.Document!.RootElement, "", violations, time.GetUtcNow().UtcDateTime, queries.Value.ActionPatterns);
         if (parsed is null) return ApiResults.Invalid(violations);
 
         var content = Enrich(parsed, http, geo);
@@ -71,7 +71,7 @@ public static class IngestApi
     }
 
     public static async Task<Results<Accepted<BatchIngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostBatchAsync(
-        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, CancellationToken ct)
+        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, TimeProvider time, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(http.Request, MaxBatchBodyBytes, EventInputParser.DocumentOptions, ct);
         if (body.Error is { } error) return error;
@@ -88,11 +88,12 @@ public static class IngestApi
             return ApiResults.Invalid("events", $"must hold 1 to {EventInputParser.MaxBatch} events (has {count})");
 
         var violations = new List<Violation>();
+        var receivedAt = time.GetUtcNow().UtcDateTime;
         var contents = new List<EventContent>(count);
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
-            var parsed = EventInputParser.Parse(item, $"events[{index++}]", violations, queries.Value.ActionPatterns);
+            var parsed = EventInputParser.Parse(item, $"events[{index++}]", violations, receivedAt, queries.Value.ActionPatterns);
             if (parsed is not null) contents.Add(Enrich(parsed, http, geo));
         }
         // All or nothing: one bad item rejects the batch before anything is stored.

@@ -85,7 +85,8 @@ public static class ObservationsApi
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         var violations = new List<Violation>();
-        if (!CursorKey.TryDecode(http.Request.Query["events_cursor"], out var cursor)) violations.Add(new Violation("events_cursor", "is not a cursor this API returned"));
+        // This cursor's key is the occurred_at ticks of the last related event on the page.
+        if (!CursorKey.TryDecode(http.Request.Query["events_cursor"], out var cursor, DateTime.MaxValue.Ticks)) violations.Add(new Violation("events_cursor", "is not a cursor this API returned"));
         var limit = 100;
         if (http.Request.Query["events_limit"].ToString() is { Length: > 0 } text
             && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
