@@ -39,6 +39,16 @@ public static class IngestionSpike
         return new SpikeDecision(spike ? SpikeState.Spike : SpikeState.Normal, windowCount, Math.Round(perWindow, 2));
     }
 
+    /// <summary>Decides one window from a count of events ingested in [from, to): a hit when it is a spike.</summary>
+    public static RuleHit? EvaluateWindow(AlertRule rule, DateTime windowStart, Func<DateTime, DateTime, int> count, DateTime? firstEventAt)
+    {
+        var c = (IngestionSpikeConditions)rule.Conditions;
+        var windowEnd = windowStart.AddMinutes(c.WindowMinutes);
+        var baseline = BaselineHours(c, windowStart).Select(h => count(h.From, h.To)).ToList();
+        var decision = Evaluate(c, windowStart, count(windowStart, windowEnd), baseline, firstEventAt);
+        return decision.State == SpikeState.Spike ? ToHit(rule, windowStart, windowEnd, decision) : null;
+    }
+
     public static RuleHit ToHit(AlertRule rule, DateTime windowStart, DateTime windowEnd, SpikeDecision d)
     {
         var c = (IngestionSpikeConditions)rule.Conditions;

@@ -7,7 +7,6 @@ using Immutable.Web.Api;
 using Immutable.Web.Auth;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Detection;
@@ -30,7 +29,7 @@ public static class DryRunApi
     public const int MaxAlertsReturned = 500;
 
     public static async Task<Results<Ok<DataEnvelope<DryRunResult>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> TestAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, CancellationToken ct)
+        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IEventCounts counts, TimeProvider time, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         using var body = await JsonBody.ReadAsync(http.Request, 64 * 1024, new JsonDocumentOptions { AllowDuplicateProperties = false }, ct);
@@ -70,15 +69,15 @@ public static class DryRunApi
         else violations.Add(new Violation("rule", "send a rule definition as \"rule\", or a saved rule's id as \"rule_id\""));
         if (violations.Count > 0 || rule is null) return ApiResults.Invalid(violations.Count > 0 ? violations : [new Violation("rule", "is invalid")]);
 
-        var (hits, scanned) = await ReplayAsync(db, ws, rule, from, to, ct);
+        var (hits, scanned) = await ReplayAsync(db, counts, ws, rule, from, to, ct);
         var alerts = Collapse(hits);
         var result = new DryRunResult(Timestamps.ToIso(from), Timestamps.ToIso(to), scanned, alerts.Count, alerts.Count > MaxAlertsReturned, alerts.Take(MaxAlertsReturned).ToList());
         return TypedResults.Ok(new DataEnvelope<DryRunResult>(result));
     }
 
-    private static async Task<(List<RuleHit> Hits, int Scanned)> ReplayAsync(ImmutableDbContext db, string ws, AlertRule rule, DateTime from, DateTime to, CancellationToken ct)
+    private static async Task<(List<RuleHit> Hits, int Scanned)> ReplayAsync(ImmutableDbContext db, IEventCounts counts, string ws, AlertRule rule, DateTime from, DateTime to, CancellationToken ct)
     {
-        if (rule.Conditions is IngestionSpikeConditions spike) return (await SpikeHitsAsync(db, ws, rule, spike, from, to, ct), 0);
+        if (rule.Conditions is IngestionSpikeConditions) return (await counts.HitsAsync(rule, from, to, ct), 0);
 
         // Correlation replays the rules it names and correlates their would-be alerts.
         var rules = rule.Conditions is CorrelationConditions c
@@ -120,43 +119,6 @@ public static class DryRunApi
             countries[rule.Id] = seen.Where(s => ActionPattern.MatchesAny(patterns, s.Action)).Select(s => (s.ActorId, s.IpCountry!)).Distinct().ToList();
         }
         return new RuleMemory(countries, new Dictionary<string, IReadOnlyList<(string, TravelFix)>>());
-    }
-
-    private static async Task<List<RuleHit>> SpikeHitsAsync(ImmutableDbContext db, string ws, AlertRule rule, IngestionSpikeConditions c, DateTime from, DateTime to, CancellationToken ct)
-    {
-        // Per-minute ingestion counts for the period and its baseline weeks, counted once in SQL.
-        var earliest = from.AddDays(-7 * IngestionSpike.BaselineWeeks(c)).AddHours(-1);
-        var perMinute = new Dictionary<long, int>();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync(ct);
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT created_at / $m, COUNT(*) FROM events WHERE workspace_id = $w AND created_at >= $a AND created_at < $b GROUP BY created_at / $m";
-            cmd.Parameters.AddWithValue("$m", TimeSpan.TicksPerMinute);
-            cmd.Parameters.AddWithValue("$w", ws);
-            cmd.Parameters.AddWithValue("$a", earliest.Ticks);
-            cmd.Parameters.AddWithValue("$b", to.Ticks);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) perMinute[reader.GetInt64(0)] = reader.GetInt32(1);
-        }
-        var firstEventAt = await db.Events.Where(e => e.WorkspaceId == ws).MinAsync(e => (DateTime?)e.CreatedAt, ct);
-        int Count(DateTime a, DateTime b)
-        {
-            var sum = 0;
-            for (var m = a.Ticks / TimeSpan.TicksPerMinute; m < b.Ticks / TimeSpan.TicksPerMinute; m++) sum += perMinute.GetValueOrDefault(m);
-            return sum;
-        }
-
-        var hits = new List<RuleHit>();
-        var start = new DateTime(from.Ticks - from.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
-        for (var windowStart = start; windowStart.AddMinutes(c.WindowMinutes) <= to; windowStart = windowStart.AddMinutes(c.WindowMinutes))
-        {
-            var windowEnd = windowStart.AddMinutes(c.WindowMinutes);
-            var baseline = IngestionSpike.BaselineHours(c, windowStart).Select(h => Count(h.From, h.To)).ToList();
-            var decision = IngestionSpike.Evaluate(c, windowStart, Count(windowStart, windowEnd), baseline, firstEventAt);
-            if (decision.State == SpikeState.Spike) hits.Add(IngestionSpike.ToHit(rule, windowStart, windowEnd, decision));
-        }
-        return hits;
     }
 
     /// <summary>Noise control in memory: hits of one (rule, group key) within the cooldown are one alert.</summary>

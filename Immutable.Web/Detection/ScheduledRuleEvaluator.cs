@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Immutable.Web.Detection;
 
 /// <summary>The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).</summary>
-public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time,
+public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, IEventCounts counts, TimeProvider time,
     Microsoft.Extensions.Options.IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard)
 {
     /// <summary>Raised after a commit with the alerts it created and changed (live push subscribes).</summary>
@@ -23,20 +23,12 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
         foreach (var workspaceRules in records.Select(r => r.ToDomain()).GroupBy(r => r.WorkspaceId))
         {
             var ws = workspaceRules.Key;
+            var hits = new List<RuleHit>();
+            foreach (var rule in workspaceRules)
+                hits.AddRange(await counts.HitsAsync(rule, windowEnd.AddMinutes(-((IngestionSpikeConditions)rule.Conditions).WindowMinutes), windowEnd, ct));
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var writer = new AlertWriter(db, ws, Timestamps.ToMicroseconds(time.GetUtcNow()), []);
-            var firstEventAt = await db.Events.Where(e => e.WorkspaceId == ws).MinAsync(e => (DateTime?)e.CreatedAt, ct);
-            foreach (var rule in workspaceRules)
-            {
-                var c = (IngestionSpikeConditions)rule.Conditions;
-                var windowStart = windowEnd.AddMinutes(-c.WindowMinutes);
-                var count = await CountAsync(db, ws, windowStart, windowEnd, ct);
-                var baseline = new List<int>();
-                foreach (var (from, to) in IngestionSpike.BaselineHours(c, windowStart))
-                    baseline.Add(await CountAsync(db, ws, from, to, ct));
-                var decision = IngestionSpike.Evaluate(c, windowStart, count, baseline, firstEventAt);
-                if (decision.State == SpikeState.Spike) await writer.ApplyAsync(IngestionSpike.ToHit(rule, windowStart, windowEnd, decision), ct);
-            }
+            foreach (var hit in hits) await writer.ApplyAsync(hit, ct);
             var notifications = await writer.EnqueueNotificationsAsync(ct, dashboard.Value.DashboardUrl);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
@@ -46,7 +38,4 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
         }
         return created;
     }
-
-    private static Task<int> CountAsync(ImmutableDbContext db, string ws, DateTime from, DateTime to, CancellationToken ct) =>
-        db.Events.CountAsync(e => e.WorkspaceId == ws && e.CreatedAt >= from && e.CreatedAt < to, ct);
 }

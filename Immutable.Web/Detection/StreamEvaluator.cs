@@ -18,6 +18,7 @@ namespace Immutable.Web.Detection;
 /// </summary>
 public sealed partial class StreamEvaluator(
     IDbContextFactory<ImmutableDbContext> dbFactory,
+    IRuleMemoryStore memoryStore,
     TimeProvider time,
     IOptions<DetectionOptions> options,
     IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard,
@@ -152,7 +153,7 @@ public sealed partial class StreamEvaluator(
     }
 
     /// <summary>Loads from the store the memory of every actor of the chunk that the rules' caches lack.</summary>
-    private static async Task PrimeMemoryAsync(ImmutableDbContext db, RuleSet ruleSet, IReadOnlyList<Immutable.Domain.Events.AuditEvent> events, CancellationToken ct)
+    private async Task PrimeMemoryAsync(ImmutableDbContext db, RuleSet ruleSet, IReadOnlyList<Immutable.Domain.Events.AuditEvent> events, CancellationToken ct)
     {
         foreach (var evaluator in ruleSet.Evaluators)
         {
@@ -164,16 +165,11 @@ public sealed partial class StreamEvaluator(
                 switch (evaluator)
                 {
                     case NewCountryEvaluator countries:
-                        var seen = (await db.RuleActorCountries.AsNoTracking()
-                                .Where(c => c.RuleId == ruleId && batch.Contains(c.ActorId))
-                                .Select(c => new { c.ActorId, c.Country }).ToListAsync(ct))
-                            .ToLookup(c => c.ActorId, c => c.Country, StringComparer.Ordinal);
+                        var seen = await memoryStore.CountriesAsync(db, ruleId, batch, ct);
                         foreach (var actor in batch) countries.Prime(actor, seen[actor].ToList());
                         break;
                     case ImpossibleTravelEvaluator travel:
-                        var fixes = (await db.RuleTravelFixes.AsNoTracking()
-                                .Where(f => f.RuleId == ruleId && batch.Contains(f.ActorId)).ToListAsync(ct))
-                            .ToDictionary(f => f.ActorId, f => new TravelFix(Guid.Parse(f.EventId), f.At, f.Latitude, f.Longitude, f.Country, f.City), StringComparer.Ordinal);
+                        var fixes = await memoryStore.TravelFixesAsync(db, ruleId, batch, ct);
                         foreach (var actor in batch) travel.Prime(actor, fixes.GetValueOrDefault(actor));
                         break;
                 }
@@ -181,58 +177,20 @@ public sealed partial class StreamEvaluator(
         }
     }
 
-    private static void PersistMemory(ImmutableDbContext db, WorkspaceRules rules)
+    private void PersistMemory(ImmutableDbContext db, WorkspaceRules rules)
     {
-        System.Data.Common.DbCommand? upsert = null;
-        try
+        foreach (var evaluator in rules.RuleSet.Evaluators)
         {
-            foreach (var evaluator in rules.RuleSet.Evaluators)
+            switch (evaluator)
             {
-                switch (evaluator)
-                {
-                    case NewCountryEvaluator countries:
-                        foreach (var (actor, country) in countries.DrainLearned())
-                            db.RuleActorCountries.Add(new RuleActorCountryRecord { RuleId = evaluator.Rule.Id, ActorId = actor, Country = country });
-                        break;
-                    case ImpossibleTravelEvaluator travel:
-                        // The evaluator's memory is authoritative and can change on every event: one prepared upsert per
-                        // changed actor, in the chunk's transaction, instead of tracked entities.
-                        foreach (var (actor, fix) in travel.DrainChanged())
-                        {
-                            upsert ??= PrepareFixUpsert(db);
-                            object?[] values = [evaluator.Rule.Id, actor, fix.EventId.ToString("D"), fix.At.Ticks, fix.Latitude, fix.Longitude, fix.Country, fix.City];
-                            for (var i = 0; i < values.Length; i++) upsert.Parameters[i].Value = values[i] ?? DBNull.Value;
-                            upsert.ExecuteNonQuery();
-                        }
-                        break;
-                }
+                case NewCountryEvaluator countries:
+                    memoryStore.AddCountries(db, evaluator.Rule.Id, countries.DrainLearned());
+                    break;
+                case ImpossibleTravelEvaluator travel:
+                    memoryStore.SaveTravelFixes(db, evaluator.Rule.Id, travel.DrainChanged());
+                    break;
             }
         }
-        finally
-        {
-            upsert?.Dispose();
-        }
-    }
-
-    private static System.Data.Common.DbCommand PrepareFixUpsert(ImmutableDbContext db)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(db.Database.CurrentTransaction!);
-        command.CommandText = """
-            INSERT INTO rule_travel_fixes (rule_id, actor_id, event_id, at, latitude, longitude, country, city)
-            VALUES ($rule, $actor, $event, $at, $lat, $lon, $country, $city)
-            ON CONFLICT (rule_id, actor_id) DO UPDATE SET
-                event_id = excluded.event_id, at = excluded.at, latitude = excluded.latitude,
-                longitude = excluded.longitude, country = excluded.country, city = excluded.city
-            """;
-        foreach (var name in new[] { "$rule", "$actor", "$event", "$at", "$lat", "$lon", "$country", "$city" })
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            command.Parameters.Add(p);
-        }
-        command.Prepare();
-        return command;
     }
 
     /// <summary>Workspaces whose newest event is past their checkpoint (the safety net's sweep).</summary>

@@ -10,7 +10,7 @@ namespace Immutable.Web.Storage;
 /// </summary>
 public sealed class SqlitePragmaInterceptor(SqliteSynchronous synchronous) : DbConnectionInterceptor
 {
-    private readonly string _pragmas = $"PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+    private readonly string _pragmas = SqlitePragmas.PerConnection(synchronous);
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

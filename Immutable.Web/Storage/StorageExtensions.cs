@@ -21,6 +21,8 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventChainWriter>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteEventChainWriter>());
         builder.Services.AddHostedService<WalCheckpointer>();
+        builder.Services.AddSingleton<IRuleMemoryStore, SqliteRuleMemoryStore>();
+        builder.Services.AddSingleton<IEventCounts, SqliteEventCounts>();
         return builder;
     }
 
@@ -50,7 +52,7 @@ public static class StorageExtensions
         var factory = services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>();
         await using var db = await factory.CreateDbContextAsync(ct);
         await db.Database.MigrateAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
+        await db.Database.ExecuteSqlRawAsync(SqlitePragmas.JournalModeWal, ct);
     }
 
     /// <summary>

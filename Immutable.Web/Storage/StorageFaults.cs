@@ -108,10 +108,9 @@ public sealed class StorageHealth(TimeProvider time)
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) await connection.OpenAsync(ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT user_version FROM pragma_user_version";
+        command.CommandText = SqlitePragmas.ReadUserVersion;
         var version = Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-        // PRAGMA takes no parameters; the value is an integer we just read.
-        command.CommandText = "PRAGMA user_version = " + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = SqlitePragmas.WriteUserVersion(version);
         await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -18,7 +18,7 @@ public sealed partial class WalCheckpointer(SqliteConnectionString connectionStr
         await connection.OpenAsync(stoppingToken);
         SqlitePragmas.Apply(connection, options.Value.Synchronous);
         await using var checkpoint = connection.CreateCommand();
-        checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        checkpoint.CommandText = SqlitePragmas.PassiveCheckpoint;
         while (!stoppingToken.IsCancellationRequested)
         {
             try

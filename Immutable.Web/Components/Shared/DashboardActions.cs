@@ -47,7 +47,7 @@ public sealed class DashboardActions(WorkspaceGateway gateway)
         : gateway.InvokeAsync(user, async http => await AlertRulesApi.UpdateAsync(id, http, Db(http), S<AuditTrail>(http), S<StreamEvaluator>(http), S<TimeProvider>(http), http.RequestAborted), body: rule));
 
     public Task<GatewayResult> DryRunAsync(DashboardUser user, JsonObject rule) =>
-        gateway.InvokeAsync(user, async http => await DryRunApi.TestAsync(http, Db(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject { ["rule"] = rule });
+        gateway.InvokeAsync(user, async http => await DryRunApi.TestAsync(http, Db(http), S<Immutable.Web.Storage.IEventCounts>(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject { ["rule"] = rule });
 
     public Task<GatewayResult> ListMonitorsAsync(DashboardUser user) =>
         gateway.InvokeAsync(user, async http => await MonitorsApi.ListAsync(http, Db(http), http.RequestAborted));
