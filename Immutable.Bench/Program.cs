@@ -18,6 +18,8 @@ using Immutable.Bench;
 //   Immutable.Bench alert-latency --url URL --key KEY [--events 1000]
 //   Immutable.Bench detection-throughput [--events 100000]   (in process, no server needed)
 //   Immutable.Bench webhooks --url URL --key KEY [--alerts 2000] [--receiver-port 5097]   (app must allow 127.0.0.1)
+//   Immutable.Bench hostile-webhooks|verify-memory|rule-memory|rule-memory-reload --url URL --key KEY --pid APP_PID ...
+//                                    (scripts/measure-hardening.sh: the app's RSS under hostile peers, verifies, distinct actors)
 //   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
@@ -79,6 +81,14 @@ switch (mode)
         return await QueryBench.RunAsync(http, options.GetInt("requests", 500), results);
     case "live-latency":
         return await LiveLatencyBench.RunAsync(http, url, key, options.GetInt("alerts", 300), options.GetInt("rate", 500), options.GetInt("receiver-port", 5096), results);
+    case "hostile-webhooks":
+        return await HardeningBench.HostileWebhooksAsync(http, options.GetInt("pid", 0), options.GetInt("peers", 4), options.GetInt("peer-port", 5120), results);
+    case "verify-memory":
+        return await HardeningBench.VerifyAsync(http, options.GetInt("pid", 0), options.GetInt("concurrency", 4), options.GetInt("events", 600_000), results);
+    case "rule-memory":
+        return await HardeningBench.RuleMemoryAsync(http, options.GetInt("pid", 0), options.GetInt("events", 600_000), options.Get("db", ""), results);
+    case "rule-memory-reload":
+        return await HardeningBench.ReloadAsync(http, options.GetInt("pid", 0), options.Get("db", ""), results);
     case "record":
         BenchResults.Record(results, args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
         return 0;
