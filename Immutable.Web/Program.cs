@@ -49,6 +49,7 @@ builder.AddIntegrity();
 builder.Services.AddSingleton<AuditTrail>();
 builder.AddDetection();
 builder.AddMonitors();
+builder.AddTriage();
 builder.AddDelivery();
 builder.AddJobs();
 builder.AddDashboard();

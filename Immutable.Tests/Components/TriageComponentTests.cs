@@ -152,17 +152,23 @@ public sealed class DashboardRoleTests
     {
         await using var app = new ImmutableAppFactory();
         var key = await app.CreateKeyAsync("acme");
-        var actions = app.Services.GetRequiredService<Immutable.Web.Components.Shared.DashboardActions>();
+        var rules = app.Services.GetRequiredService<Immutable.Web.Detection.AlertRuleService>();
         var analyst = new Immutable.Web.Accounts.DashboardUser("usr_1", "an@example.com", "An", key.WorkspaceId, "acme", "analyst");
         var rule = new Immutable.Web.Components.Pages.Rules.RuleFormModel { Name = "x", RuleType = "new_country" }.ToJson();
 
-        var refused = await actions.SaveRuleAsync(analyst, null, rule);
-        Assert.Equal(403, refused.Status);
-        Assert.Empty(((System.Text.Json.Nodes.JsonArray)(await actions.ListRulesAsync(analyst)).Data!));
+        using (var definition = Immutable.Web.Api.JsonInput.Of(rule))
+        {
+            var refused = await rules.CreateAsync(analyst.Caller, definition);
+            Assert.Equal(403, refused.Problem?.Status);
+        }
+        Assert.Empty(await rules.ListAsync(analyst.Caller));
 
         var admin = analyst with { Role = "admin", Email = "ad@example.com" };
-        var saved = await actions.SaveRuleAsync(admin, null, rule);
-        Assert.Equal(201, saved.Status);
-        Assert.Single(((System.Text.Json.Nodes.JsonArray)(await actions.ListRulesAsync(analyst)).Data!));
+        using (var definition = Immutable.Web.Api.JsonInput.Of(rule))
+        {
+            var saved = await rules.CreateAsync(admin.Caller, definition);
+            Assert.True(saved.Succeeded);
+        }
+        Assert.Single(await rules.ListAsync(analyst.Caller));
     }
 }

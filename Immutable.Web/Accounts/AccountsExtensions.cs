@@ -25,6 +25,7 @@ public static class AccountsExtensions
         builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         builder.Services.AddSingleton<ISignInThrottle, InMemorySignInThrottle>();
         builder.Services.AddSingleton<AccountService>();
+        builder.Services.AddSingleton<MemberService>();
         builder.Services.AddSingleton<LiveSessions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSessions>());
         builder.Services.AddHostedService<SetupLinkAnnouncer>();

@@ -16,6 +16,9 @@ public sealed record DashboardUser(string Id, string Email, string Name, string 
     public bool CanConfigure => Roles.CanConfigure(Role);
     public bool CanManageMembers => Roles.CanManageMembers(Role);
 
+    /// <summary>This member as the acting principal of the application services.</summary>
+    public WorkspacePrincipal Caller => WorkspacePrincipal.From(this);
+
     public static DashboardUser? From(ClaimsPrincipal principal) =>
         principal.FindFirstValue(UserIdClaim) is { } id
             ? new DashboardUser(id, principal.FindFirstValue(EmailClaim)!, principal.FindFirstValue(ClaimTypes.Name) ?? "",

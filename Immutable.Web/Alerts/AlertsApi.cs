@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
 using Immutable.Domain.Rules;
 using Immutable.Web.Api;
-using Immutable.Web.Audit;
 using Immutable.Web.Auth;
 using Immutable.Web.Detection;
 using Immutable.Web.Storage;
@@ -49,7 +48,7 @@ public static class AlertsApi
             .ProducesProblemEnvelope(401, 422, 429);
         alerts.MapGet("/{id}", GetAsync).WithName("GetAlert").ProducesProblemEnvelope(401, 404, 429);
         alerts.MapPost("/{id}/acknowledge", AcknowledgeAsync).WithName("AcknowledgeAlert")
-            .Accepts<AcknowledgeInput>("application/json").ProducesProblemEnvelope(400, 401, 404, 415, 422, 429);
+            .Accepts<AcknowledgeInput>("application/json").ProducesProblemEnvelope(400, 401, 404, 409, 415, 422, 429);
         return api;
     }
 
@@ -98,21 +97,13 @@ public static class AlertsApi
     }
 
     /// <summary>Records who and when (and an optional note); acknowledging twice keeps the first acknowledgement.</summary>
-    public static async Task<Results<Ok<DataEnvelope<AlertJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time,
-        Immutable.Web.Delivery.Live.LiveNotifier live, CancellationToken ct)
+    public static async Task<Results<Ok<DataEnvelope<AlertJson>>, JsonHttpResult<ApiError>>> AcknowledgeAsync(
+        string id, HttpContext http, TriageService triage, CancellationToken ct)
     {
         var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
         if (invalid is not null) return invalid;
-
-        var ws = http.User.WorkspaceId();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.Alerts.SingleOrDefaultAsync(a => a.Id == id && a.WorkspaceId == ws, ct);
-        if (row is null) return ApiResults.NotFound("Alert");
-        if (await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
-                "alert.acknowledged", "alert", row.Id, row.RuleName, new JsonObject { ["rule_type"] = row.RuleType, ["severity"] = row.Severity }, ct))
-            live.OnAlerts(ws, [], [row]);
-        return TypedResults.Ok(new DataEnvelope<AlertJson>(AlertJson.From(row)));
+        var result = await triage.AcknowledgeAlertAsync(WorkspacePrincipal.From(http.User), id, note, ct);
+        return result.Problem is { } p ? p.ToHttp() : TypedResults.Ok(new DataEnvelope<AlertJson>(result.Value!));
     }
 
     private static string? Text(IQueryCollection q, string name) => RequestValues.Text(q, name);

@@ -13,9 +13,6 @@ public static class ApiResults
 
     public static NotFound<ApiError> NotFound(string what) => TypedResults.NotFound(ApiError.NotFound(what));
 
-    public static BadRequest<ApiError> InvalidJson(string message) =>
-        TypedResults.BadRequest(new ApiError("invalid_json", message));
-
     public static JsonHttpResult<ApiError> Status(int status, ApiError error) =>
         TypedResults.Json(error, statusCode: status);
 }

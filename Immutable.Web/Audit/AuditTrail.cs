@@ -36,24 +36,6 @@ public sealed class AuditTrail(IEventLog log)
     }
 
     /// <summary>
-    /// Acknowledges an open finding (alert or observation) and records it in the chain; acknowledging twice keeps
-    /// the first acknowledgement. Returns false when it was already acknowledged.
-    /// </summary>
-    public async Task<bool> AcknowledgeAsync(Microsoft.EntityFrameworkCore.DbContext db, Storage.IAcknowledgeable finding, string workspaceId, AuditActor actor,
-        string? note, DateTime now, string action, string resource, string resourceId, string? resourceName, JsonObject details, CancellationToken ct)
-    {
-        if (finding.Status == "acknowledged") return false;
-        finding.Status = "acknowledged";
-        finding.AcknowledgedAt = now;
-        finding.AcknowledgedBy = actor.Id;
-        finding.AcknowledgementNote = note;
-        await db.SaveChangesAsync(ct);
-        details["note"] = note;
-        await RecordAsync(workspaceId, actor, action, resource, resourceId, resourceName, details, ct);
-        return true;
-    }
-
-    /// <summary>
     /// Records a configuration change that was already saved in <paramref name="db"/>. The change and its audit event
     /// live in two stores (a table, the chain writer): if the append fails, <paramref name="undo"/> reverts the change
     /// and it is saved again, so no change exists without its record in the chain.

@@ -63,15 +63,6 @@ public static class WorkspaceClaims
 
     public static string? WorkspaceIdOrNull(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.WorkspaceClaim);
-
-    /// <summary>
-    /// The caller as an audit-log actor: "api_key:imk_AbCdEfGh" named by the key's label, or "user:ana@example.com"
-    /// named by the member's name when the dashboard acts for a signed-in member.
-    /// </summary>
-    public static Immutable.Web.Audit.AuditActor AuditActor(this ClaimsPrincipal user) =>
-        user.FindFirstValue(Immutable.Web.Accounts.DashboardUser.EmailClaim) is { } email
-            ? new("user:" + email, user.FindFirstValue(ClaimTypes.Name), "user")
-            : new("api_key:" + user.FindFirstValue(ApiKeyAuthenticationHandler.KeyPrefixClaim), user.FindFirstValue(ApiKeyAuthenticationHandler.KeyLabelClaim), "api_key");
 }
 
 public static class AuthExtensions
@@ -81,6 +72,7 @@ public static class AuthExtensions
     public static IHostApplicationBuilder AddApiKeyAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<WorkspaceDirectory>();
+        builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

@@ -14,8 +14,6 @@ public static class DashboardExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        builder.Services.AddSingleton<WorkspaceGateway>();
-        builder.Services.AddSingleton<DashboardActions>();
         builder.Services.AddSingleton<TriageQueries>();
         builder.Services.AddSingleton<Pages.Overview.OverviewQueries>();
         builder.Services.AddSingleton<Pages.Actors.ActorQueries>();

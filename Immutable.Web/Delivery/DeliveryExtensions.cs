@@ -14,6 +14,7 @@ public static class DeliveryExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => new HostAddresses(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WebhookUrlGuard>();
+        builder.Services.AddSingleton<WebhookEndpointService>();
         // No redirects, no proxy, and every connection through the SSRF guard's resolve-check-connect.
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
@@ -30,6 +31,7 @@ public static class DeliveryExtensions
             .ConfigureHttpClient((sp, client) => client.Timeout = Timeout.InfiniteTimeSpan); // per attempt, in the dispatcher
         builder.Services.AddOptions<Email.EmailOptions>().BindConfiguration(Email.EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Email.EmailSender>();
+        builder.Services.AddSingleton<Email.EmailTestService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Email.EmailSender>());
         builder.Services.AddSingleton<WebhookDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());

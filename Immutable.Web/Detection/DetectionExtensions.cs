@@ -8,6 +8,7 @@ public static class DetectionExtensions
     {
         builder.Services.AddOptions<DetectionOptions>().BindConfiguration(DetectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StreamEvaluator>();
+        builder.Services.AddSingleton<AlertRuleService>();
         builder.Services.AddSingleton<ScheduledRuleEvaluator>();
         builder.Services.AddSingleton<DetectionSignal>();
         var enabled = builder.Configuration.GetSection(DetectionOptions.Section).GetValue(nameof(DetectionOptions.StreamEvaluation), true);

@@ -28,18 +28,19 @@ public static class DryRunApi
 {
     public const int MaxAlertsReturned = 500;
 
-    public static async Task<Results<Ok<DataEnvelope<DryRunResult>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> TestAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IEventCounts counts, TimeProvider time, CancellationToken ct)
+    public static async Task<Results<Ok<DataEnvelope<DryRunResult>>, JsonHttpResult<ApiError>>> TestAsync(HttpContext http, AlertRuleService rules, CancellationToken ct)
     {
-        var ws = http.User.WorkspaceId();
-        using var body = await JsonBody.ReadAsync(http.Request, 64 * 1024, new JsonDocumentOptions { AllowDuplicateProperties = false }, ct);
-        if (body.Error is { } error) return error;
-        var root = body.Document!.RootElement;
-        if (root.ValueKind != JsonValueKind.Object) return ApiResults.Invalid("body", "must be a JSON object with \"rule\" or \"rule_id\"");
+        using var body = JsonInput.FromRequest(http.Request, 64 * 1024);
+        var result = await rules.DryRunAsync(WorkspacePrincipal.From(http.User), body, ct);
+        return result.Problem is { } p ? p.ToHttp() : TypedResults.Ok(new DataEnvelope<DryRunResult>(result.Value!));
+    }
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+    /// <summary>Validates the request (<see cref="DryRunInput"/>) and replays; <paramref name="now"/> bounds the period.</summary>
+    public static async Task<Result<DryRunResult>> RunAsync(ImmutableDbContext db, IEventCounts counts, string ws, JsonElement root, DateTime now, CancellationToken ct)
+    {
+        if (root.ValueKind != JsonValueKind.Object) return Problem.Invalid("body", "must be a JSON object with \"rule\" or \"rule_id\"");
+
         var violations = new List<Violation>();
-        var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var to = RequestValues.Time(root, "to", violations) ?? now;
         // Bounded so the replay's date math (baseline weeks before from, windows after to) stays inside DateTime.
         if (to < RequestValues.EarliestTime) violations.Add(new Violation("to", "must not be before 1970-01-01T00:00:00Z"));
@@ -54,25 +55,24 @@ public static class DryRunApi
         {
             var id = idElement.GetString();
             var row = await db.AlertRules.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id && r.WorkspaceId == ws, ct);
-            if (row is null) return ApiResults.NotFound("Alert rule");
+            if (row is null) return Problem.NotFound("Alert rule");
             rule = row.ToDomain();
         }
         else if (root.TryGetProperty("rule", out var ruleElement))
         {
             var ruleViolations = new List<Violation>();
             var draft = RuleCodec.Parse(ruleElement, ruleViolations);
-            if (draft?.Conditions is CorrelationConditions cc) await AlertRulesApi.CheckCorrelationTargetsAsync(db, ws, null, cc, ruleViolations, ct);
+            if (draft?.Conditions is CorrelationConditions cc) await AlertRuleService.CheckCorrelationTargetsAsync(db, ws, null, cc, ruleViolations, ct);
             violations.AddRange(ruleViolations.Select(v => v with { Field = v.Field == "body" ? "rule" : "rule." + v.Field }));
             if (draft is not null)
                 rule = new AlertRule { Id = "rul_dry_run", WorkspaceId = ws, Name = draft.Name, Conditions = draft.Conditions, Severity = draft.Severity, CooldownMinutes = draft.CooldownMinutes };
         }
         else violations.Add(new Violation("rule", "send a rule definition as \"rule\", or a saved rule's id as \"rule_id\""));
-        if (violations.Count > 0 || rule is null) return ApiResults.Invalid(violations.Count > 0 ? violations : [new Violation("rule", "is invalid")]);
+        if (violations.Count > 0 || rule is null) return Problem.Invalid(violations.Count > 0 ? violations : [new Violation("rule", "is invalid")]);
 
         var (hits, scanned) = await ReplayAsync(db, counts, ws, rule, from, to, ct);
         var alerts = Collapse(hits);
-        var result = new DryRunResult(Timestamps.ToIso(from), Timestamps.ToIso(to), scanned, alerts.Count, alerts.Count > MaxAlertsReturned, alerts.Take(MaxAlertsReturned).ToList());
-        return TypedResults.Ok(new DataEnvelope<DryRunResult>(result));
+        return new DryRunResult(Timestamps.ToIso(from), Timestamps.ToIso(to), scanned, alerts.Count, alerts.Count > MaxAlertsReturned, alerts.Take(MaxAlertsReturned).ToList());
     }
 
     private static async Task<(List<RuleHit> Hits, int Scanned)> ReplayAsync(ImmutableDbContext db, IEventCounts counts, string ws, AlertRule rule, DateTime from, DateTime to, CancellationToken ct)

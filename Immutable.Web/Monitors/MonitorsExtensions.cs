@@ -6,6 +6,7 @@ public static class MonitorsExtensions
     {
         builder.Services.AddOptions<QueryActivityOptions>().BindConfiguration(QueryActivityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<MonitorEvaluator>();
+        builder.Services.AddSingleton<MonitorService>();
         return builder;
     }
 }

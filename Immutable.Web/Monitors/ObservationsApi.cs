@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
 using Immutable.Web.Api;
-using Immutable.Web.Audit;
 using Immutable.Web.Auth;
 using Immutable.Web.Events;
 using Immutable.Web.Storage;
@@ -28,8 +27,6 @@ public sealed record ObservationJson(
     public static string LinkFor(string dashboardUrl, string id) => dashboardUrl.TrimEnd('/') + "/observations/" + id;
 }
 
-public sealed record ObservationDetailJson(ObservationJson Observation, ListEnvelope<EventJson> RelatedEvents);
-
 public static class ObservationsApi
 {
     private static readonly string[] Severities = ["info", "low", "medium", "high", "critical"];
@@ -43,7 +40,7 @@ public static class ObservationsApi
         observations.MapGet("/{id}", GetAsync).WithName("GetObservation")
             .WithSummary("One observation with its related events, paged with events_cursor / events_limit")
             .ProducesProblemEnvelope(401, 404, 422, 429);
-        observations.MapPost("/{id}/acknowledge", AcknowledgeAsync).WithName("AcknowledgeObservation").ProducesProblemEnvelope(400, 401, 404, 415, 422, 429);
+        observations.MapPost("/{id}/acknowledge", AcknowledgeAsync).WithName("AcknowledgeObservation").ProducesProblemEnvelope(400, 401, 404, 409, 415, 422, 429);
         return api;
     }
 
@@ -121,18 +118,12 @@ public static class ObservationsApi
         return TypedResults.Ok(new DataEnvelope<JsonObject>(data));
     }
 
-    public static async Task<Results<Ok<DataEnvelope<ObservationJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IOptions<QueryActivityOptions> options, CancellationToken ct)
+    public static async Task<Results<Ok<DataEnvelope<ObservationJson>>, JsonHttpResult<ApiError>>> AcknowledgeAsync(
+        string id, HttpContext http, Alerts.TriageService triage, CancellationToken ct)
     {
         var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
         if (invalid is not null) return invalid;
-
-        var ws = http.User.WorkspaceId();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.Observations.SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == ws, ct);
-        if (row is null) return ApiResults.NotFound("Observation");
-        await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
-            "observation.acknowledged", "observation", row.Id, row.MonitorName, new JsonObject { ["severity"] = row.Severity }, ct);
-        return TypedResults.Ok(new DataEnvelope<ObservationJson>(ObservationJson.From(row, options.Value.DashboardUrl)));
+        var result = await triage.AcknowledgeObservationAsync(WorkspacePrincipal.From(http.User), id, note, ct);
+        return result.Problem is { } p ? p.ToHttp() : TypedResults.Ok(new DataEnvelope<ObservationJson>(result.Value!));
     }
 }

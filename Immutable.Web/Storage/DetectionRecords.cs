@@ -23,6 +23,11 @@ public interface IAcknowledgeable
     DateTime? AcknowledgedAt { get; set; }
     string? AcknowledgedBy { get; set; }
     string? AcknowledgementNote { get; set; }
+    /// <summary>
+    /// Bumped by every triage change; a change is written only where the version is still the one read, so of two
+    /// acknowledgements racing one wins and the other is told (409) instead of silently overwriting it.
+    /// </summary>
+    int Version { get; set; }
 }
 
 public sealed class AlertRecord : IAcknowledgeable
@@ -53,6 +58,7 @@ public sealed class AlertRecord : IAcknowledgeable
     public DateTime? AcknowledgedAt { get; set; }
     public string? AcknowledgedBy { get; set; }
     public string? AcknowledgementNote { get; set; }
+    public int Version { get; set; }
 }
 
 /// <summary>The last event sequence of a workspace that stream detection has fully processed.</summary>

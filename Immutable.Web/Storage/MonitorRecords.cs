@@ -38,6 +38,7 @@ public sealed class ObservationRecord : IAcknowledgeable
     public DateTime? AcknowledgedAt { get; set; }
     public string? AcknowledgedBy { get; set; }
     public string? AcknowledgementNote { get; set; }
+    public int Version { get; set; }
 }
 
 /// <summary>The events behind an observation, one row each so they can be paged.</summary>

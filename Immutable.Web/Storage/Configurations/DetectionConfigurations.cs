@@ -54,6 +54,9 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<AlertRecord>
         b.Property(x => x.AcknowledgedAt).HasColumnName("acknowledged_at");
         b.Property(x => x.AcknowledgedBy).HasColumnName("acknowledged_by");
         b.Property(x => x.AcknowledgementNote).HasColumnName("acknowledgement_note");
+        // Compared and bumped by the triage service's conditional update, not an EF concurrency token: detection
+        // updates open alerts (hit counts) and must not fail because an analyst acknowledged one meanwhile.
+        b.Property(x => x.Version).HasColumnName("version");
         // Deterministic ids: evaluating the same event twice (crash, restart) cannot store a second alert.
         b.HasIndex(x => x.Id).IsUnique();
         b.HasIndex(x => new { x.WorkspaceId, x.RowId });

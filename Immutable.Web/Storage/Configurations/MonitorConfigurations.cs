@@ -49,6 +49,9 @@ internal sealed class ObservationConfiguration : IEntityTypeConfiguration<Observ
         b.Property(x => x.AcknowledgedAt).HasColumnName("acknowledged_at");
         b.Property(x => x.AcknowledgedBy).HasColumnName("acknowledged_by");
         b.Property(x => x.AcknowledgementNote).HasColumnName("acknowledgement_note");
+        // Compared and bumped by the triage service's conditional update, not an EF concurrency token: detection
+        // updates open alerts (hit counts) and must not fail because an analyst acknowledged one meanwhile.
+        b.Property(x => x.Version).HasColumnName("version");
         b.HasIndex(x => x.Id).IsUnique();
         b.HasIndex(x => new { x.WorkspaceId, x.RowId });
         b.HasIndex(x => new { x.WorkspaceId, x.MonitorId, x.UserId, x.WindowEnd });

@@ -157,6 +157,10 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("triggered_at");
 
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -920,6 +924,10 @@ namespace Immutable.Web.Storage.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("user_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
 
                     b.Property<long>("WindowEnd")
                         .HasColumnType("INTEGER")

@@ -39,20 +39,19 @@ public sealed class RuleFormModel
     public double MaxSpeedKmh { get; set; } = 900;
     public double MinDistanceKm { get; set; } = 100;
 
-    public static RuleFormModel From(JsonNode rule)
+    public static RuleFormModel From(RuleJson rule)
     {
         var m = new RuleFormModel
         {
-            Name = rule["name"]!.GetValue<string>(),
-            RuleType = rule["rule_type"]!.GetValue<string>(),
-            Enabled = rule["enabled"]!.GetValue<bool>(),
-            Severity = rule["severity"]?.GetValue<string>(),
-            CooldownMinutes = rule["cooldown_minutes"]!.GetValue<int>(),
+            Name = rule.Name,
+            RuleType = rule.RuleType,
+            Enabled = rule.Enabled,
+            Severity = rule.Severity,
+            CooldownMinutes = rule.CooldownMinutes,
+            EmailChannel = rule.Channels.Contains("email"),
+            WebhookChannel = rule.Channels.Contains("webhook"),
         };
-        var channels = (rule["channels"] as JsonArray ?? []).Select(c => c!.GetValue<string>()).ToList();
-        m.EmailChannel = channels.Contains("email");
-        m.WebhookChannel = channels.Contains("webhook");
-        var c = rule["conditions"] as JsonObject ?? [];
+        var c = rule.Conditions;
         if (c["action_patterns"] is JsonArray patterns) m.ActionPatterns = string.Join(", ", patterns.Select(p => p!.GetValue<string>()));
         if (c["timezone"] is { } tz) m.TimeZone = tz.GetValue<string>();
         if (c["start_hour"] is { } sh) m.StartHour = sh.GetValue<int>();

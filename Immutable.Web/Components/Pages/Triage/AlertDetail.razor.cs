@@ -17,7 +17,7 @@ public sealed partial class AlertDetail : IDisposable
 {
     [Parameter] public string Id { get; set; } = "";
     [Inject] private IDbContextFactory<ImmutableDbContext> DbFactory { get; set; } = default!;
-    [Inject] private DashboardActions Actions { get; set; } = default!;
+    [Inject] private TriageService TriageService { get; set; } = default!;
     [Inject] private LiveNotifier Live { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
@@ -60,8 +60,7 @@ public sealed partial class AlertDetail : IDisposable
     private async Task AcknowledgeAsync()
     {
         _busy = true;
-        var result = await Actions.AcknowledgeAlertAsync(_user, Id, _note);
-        Snackbar.Add(result.Succeeded ? "Acknowledged." : result.Message ?? "Could not acknowledge.", result.Succeeded ? Severity.Success : Severity.Error);
+        Snackbar.Show(await TriageService.AcknowledgeAlertAsync(_user.Caller, Id, ResultDisplay.Optional(_note)), "Acknowledged.", "Could not acknowledge.");
         await LoadAsync();
         _busy = false;
     }

@@ -14,7 +14,7 @@ namespace Immutable.Web.Components.Pages.Triage;
 public sealed partial class Triage
 {
     [Inject] private TriageQueries Queries { get; set; } = default!;
-    [Inject] private DashboardActions Actions { get; set; } = default!;
+    [Inject] private TriageService TriageService { get; set; } = default!;
     [Inject] private LiveNotifier Live { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -87,10 +87,11 @@ public sealed partial class Triage
         var failed = 0;
         foreach (var row in _selected.ToList())
         {
-            var result = row.Kind == "alert"
-                ? await Actions.AcknowledgeAlertAsync(_user, row.Id, _note)
-                : await Actions.AcknowledgeObservationAsync(_user, row.Id, _note);
-            if (!result.Succeeded) failed++;
+            var note = ResultDisplay.Optional(_note);
+            var succeeded = row.Kind == "alert"
+                ? (await TriageService.AcknowledgeAlertAsync(_user.Caller, row.Id, note)).Succeeded
+                : (await TriageService.AcknowledgeObservationAsync(_user.Caller, row.Id, note)).Succeeded;
+            if (!succeeded) failed++;
         }
         Snackbar.Add(failed == 0 ? $"Acknowledged {_selected.Count}." : $"{failed} could not be acknowledged.", failed == 0 ? Severity.Success : Severity.Warning);
         _selected = [];
