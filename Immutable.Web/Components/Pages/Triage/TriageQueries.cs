@@ -1,7 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Components.Pages.Triage;
+
+/// <summary>An alert's detail page: the alert, its triggering event, related events, and the alerts it correlates.</summary>
+public sealed record AlertView(AlertRecord Alert, EventRecord? Event, IReadOnlyList<EventRecord> Related, IReadOnlyList<AlertRecord> Contributing);
+
+/// <summary>An observation's detail page: the observation and the first events behind it.</summary>
+public sealed record ObservationView(ObservationRecord Observation, IReadOnlyList<EventRecord> Events);
 
 /// <summary>
 /// The triage grid's server paging: one page and the total from the database, newest first, so the page costs the
@@ -52,5 +60,51 @@ public sealed class TriageQueries(IDbContextFactory<ImmutableDbContext> dbFactor
         return observations
             ? (await db.Monitors.AsNoTracking().Where(m => m.WorkspaceId == workspaceId).OrderBy(m => m.Name).Select(m => new { m.Id, m.Name }).ToListAsync(ct)).Select(m => (m.Id, m.Name)).ToList()
             : (await db.AlertRules.AsNoTracking().Where(r => r.WorkspaceId == workspaceId).OrderBy(r => r.Name).Select(r => new { r.Id, r.Name }).ToListAsync(ct)).Select(r => (r.Id, r.Name)).ToList();
+    }
+
+    /// <summary>The alert with what its page shows beside it (50 related events at most), or null when not in this workspace.</summary>
+    public async Task<AlertView?> AlertAsync(string workspaceId, string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var alert = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.WorkspaceId == workspaceId, ct);
+        if (alert is null) return null;
+        var triggering = alert.EventId is { } eventId
+            ? await db.Events.AsNoTracking().SingleOrDefaultAsync(e => e.Id == eventId && e.WorkspaceId == workspaceId, ct)
+            : null;
+        var relatedIds = ReadIds(alert.RelatedEventIds).Where(i => i != alert.EventId).Take(50).ToList();
+        var related = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && relatedIds.Contains(e.Id)).OrderBy(e => e.Sequence).ToListAsync(ct);
+        // Correlation alerts name the alerts they combine in their context.
+        var alertIds = ReadContextAlertIds(alert.Context);
+        var contributing = alertIds.Count == 0 ? []
+            : await db.Alerts.AsNoTracking().Where(a => a.WorkspaceId == workspaceId && alertIds.Contains(a.Id)).ToListAsync(ct);
+        return new AlertView(alert, triggering, related, contributing);
+    }
+
+    /// <summary>The observation with its first 100 events in time order, or null when not in this workspace.</summary>
+    public async Task<ObservationView?> ObservationAsync(string workspaceId, string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var observation = await db.Observations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == workspaceId, ct);
+        if (observation is null) return null;
+        var ids = await db.ObservationEvents.Where(l => l.ObservationRowId == observation.RowId).OrderBy(l => l.OccurredAt).Select(l => l.EventId).Take(100).ToListAsync(ct);
+        var events = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && ids.Contains(e.Id)).OrderBy(e => e.Sequence).ToListAsync(ct);
+        return new ObservationView(observation, events);
+    }
+
+    private static List<string> ReadIds(string json)
+    {
+        try { return JsonSerializer.Deserialize<List<string>>(json) ?? []; }
+        catch (JsonException) { return []; }
+    }
+
+    private static List<string> ReadContextAlertIds(string json)
+    {
+        try
+        {
+            var node = JsonNode.Parse(json);
+            return (node?["alerts"] as JsonArray ?? [])
+                .Select(n => n?["id"]?.GetValue<string>()).OfType<string>().ToList();
+        }
+        catch (JsonException) { return []; }
     }
 }
