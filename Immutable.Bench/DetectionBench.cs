@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -118,9 +119,9 @@ internal static class DetectionBench
         Id = id,
         WorkspaceId = workspaceId,
         Name = name,
-        RuleType = RuleTypeNames.ToWire(conditions.Type),
+        RuleType = WireName.Of(conditions.Type),
         Enabled = true,
-        Severity = RuleCodec.SeverityName(AlertRule.DefaultSeverity(conditions.Type)),
+        Severity = WireName.Of(AlertRule.DefaultSeverity(conditions.Type)),
         Conditions = RuleCodec.ConditionsJson(conditions).ToJsonString(),
         Channels = "[]",
         CooldownMinutes = 60,

@@ -36,36 +36,6 @@ public sealed record QueryContext(
 
     public IEnumerable<string> AllTags => ColumnTags.Concat(TableTags).Concat(ClassificationTags);
 
-    public static string Wire(Sensitivity s) => s switch
-    {
-        Monitors.Sensitivity.NonSensitive => "non_sensitive",
-        Monitors.Sensitivity.Sensitive => "sensitive",
-        Monitors.Sensitivity.HighlySensitive => "highly_sensitive",
-    };
-
-    public static string Wire(QueryOutcome o) => o switch
-    {
-        QueryOutcome.Success => "success",
-        QueryOutcome.Unauthorized => "unauthorized",
-        QueryOutcome.Failure => "failure",
-    };
-
-    public static bool TryParseSensitivity(string? text, out Sensitivity value)
-    {
-        foreach (var s in Enum.GetValues<Sensitivity>())
-            if (Wire(s) == text) { value = s; return true; }
-        value = default;
-        return false;
-    }
-
-    public static bool TryParseOutcome(string? text, out QueryOutcome value)
-    {
-        foreach (var o in Enum.GetValues<QueryOutcome>())
-            if (Wire(o) == text) { value = o; return true; }
-        value = default;
-        return false;
-    }
-
     /// <summary>
     /// Reads the recognised keys of a metadata object; a present key with a wrong value is reported as
     /// (key, message) and the context is null. Unrecognised keys are ignored.
@@ -94,13 +64,13 @@ public sealed record QueryContext(
         Sensitivity? sensitivity = null;
         if (Text("sensitivity") is { } s)
         {
-            if (TryParseSensitivity(s, out var parsed)) sensitivity = parsed;
+            if (WireName.TryParse<Sensitivity>(s, out var parsed)) sensitivity = parsed;
             else problems.Add(("sensitivity", "must be non_sensitive, sensitive or highly_sensitive"));
         }
         QueryOutcome? outcome = null;
         if (Text("outcome") is { } o)
         {
-            if (TryParseOutcome(o, out var parsed)) outcome = parsed;
+            if (WireName.TryParse<QueryOutcome>(o, out var parsed)) outcome = parsed;
             else problems.Add(("outcome", "must be success, unauthorized or failure"));
         }
         long? rows = null;

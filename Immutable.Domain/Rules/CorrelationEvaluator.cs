@@ -28,42 +28,10 @@ public static class CorrelationEvaluator
             if (match is null) return null;
             linked.Add(match);
         }
-        var kinds = string.Join(" + ", linked.Select(a => RuleTypeNames.ToWire(a.RuleType)));
+        var kinds = string.Join(" + ", linked.Select(a => WireName.Of(a.RuleType)));
         return new RuleHit(rule, trigger.ActorId, trigger.ActorId, triggerEvent, trigger.EventTime,
             $"Actor {trigger.ActorId} triggered {kinds} within {c.WindowMinutes} minutes",
             new CorrelationContext(linked.Select(a => new CorrelatedAlert(a.AlertId, a.RuleId, a.RuleType)).ToList(), c.WindowMinutes),
             []);
-    }
-}
-
-public static class RuleTypeNames
-{
-    public static string ToWire(RuleType type) => type switch
-    {
-        RuleType.NewCountry => "new_country",
-        RuleType.OffHours => "off_hours",
-        RuleType.RepeatedAction => "repeated_action",
-        RuleType.HighVolumeDestructive => "high_volume_destructive",
-        RuleType.IngestionSpike => "ingestion_spike",
-        RuleType.Correlation => "correlation",
-        RuleType.ImpossibleTravel => "impossible_travel",
-    };
-
-    /// <summary>For stored values, which are always valid: a bad one is corruption, not input.</summary>
-    public static RuleType Parse(string text) =>
-        TryParse(text, out var type) ? type : throw new FormatException($"Unknown rule type '{text}'.");
-
-    public static bool TryParse(string? text, out RuleType type)
-    {
-        foreach (var t in Enum.GetValues<RuleType>())
-        {
-            if (ToWire(t) == text)
-            {
-                type = t;
-                return true;
-            }
-        }
-        type = default;
-        return false;
     }
 }

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using Immutable.Domain.Chain;
 using Immutable.Domain.Events;
 using Immutable.Domain.Rules;
@@ -36,7 +37,7 @@ public sealed class RuleTestKit(DateTimeOffset start)
     {
         Id = id,
         WorkspaceId = "ws_test",
-        Name = "test " + RuleTypeNames.ToWire(conditions.Type),
+        Name = "test " + WireName.Of(conditions.Type),
         Conditions = conditions,
         Severity = AlertRule.DefaultSeverity(conditions.Type),
     };

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -58,7 +59,7 @@ public static class AlertsApi
         var q = http.Request.Query;
         var violations = new List<Violation>();
         var ruleType = Text(q, "rule_type");
-        if (ruleType is not null && !RuleTypeNames.TryParse(ruleType, out _)) violations.Add(new Violation("rule_type", "is not a rule type"));
+        if (ruleType is not null && !WireName.TryParse<RuleType>(ruleType, out _)) violations.Add(new Violation("rule_type", "is not a rule type"));
         var status = Text(q, "status");
         if (status is not null && !Statuses.Contains(status)) violations.Add(new Violation("status", "must be open or acknowledged"));
         var severities = Text(q, "severity")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

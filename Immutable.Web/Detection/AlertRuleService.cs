@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
@@ -46,8 +47,8 @@ public sealed class AlertRuleService(
             Id = "rul_" + Guid.NewGuid().ToString("D"),
             WorkspaceId = ws,
             Name = draft!.Name,
-            RuleType = RuleTypeNames.ToWire(draft.Conditions.Type),
-            Severity = RuleCodec.SeverityName(draft.Severity),
+            RuleType = WireName.Of(draft.Conditions.Type),
+            Severity = WireName.Of(draft.Severity),
             Conditions = "",
             Channels = "",
             CreatedAt = now,
@@ -74,7 +75,7 @@ public sealed class AlertRuleService(
         if (problem is not null) return problem;
 
         var before = RuleJson.From(row);
-        var typeChanged = before.RuleType != RuleTypeNames.ToWire(draft!.Conditions.Type);
+        var typeChanged = before.RuleType != WireName.Of(draft!.Conditions.Type);
         Apply(row, draft);
         row.UpdatedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         if (typeChanged)
@@ -150,9 +151,9 @@ public sealed class AlertRuleService(
     private static void Apply(AlertRuleRecord row, RuleDraft draft)
     {
         row.Name = draft.Name;
-        row.RuleType = RuleTypeNames.ToWire(draft.Conditions.Type);
+        row.RuleType = WireName.Of(draft.Conditions.Type);
         row.Enabled = draft.Enabled;
-        row.Severity = RuleCodec.SeverityName(draft.Severity);
+        row.Severity = WireName.Of(draft.Severity);
         row.Conditions = RuleCodec.ConditionsJson(draft.Conditions).ToJsonString();
         row.Channels = JsonSerializer.Serialize(draft.Channels.Select(c => c == Channel.Email ? "email" : "webhook").ToList());
         row.CooldownMinutes = draft.CooldownMinutes;

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using Immutable.Domain.Rules;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -99,8 +100,8 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
             WorkspaceId = workspaceId,
             RuleId = hit.Rule.Id,
             RuleName = hit.Rule.Name,
-            RuleType = RuleTypeNames.ToWire(hit.Rule.Type),
-            Severity = RuleCodec.SeverityName(hit.Severity),
+            RuleType = WireName.Of(hit.Rule.Type),
+            Severity = WireName.Of(hit.Severity),
             Status = "open",
             Reason = hit.Reason,
             GroupKey = hit.GroupKey,
@@ -137,5 +138,5 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     }
 
     private static RaisedAlert Raised(AlertRecord a) =>
-        new(a.Id, a.RuleId, RuleTypeNames.Parse(a.RuleType), a.ActorId, a.FirstEventAt);
+        new(a.Id, a.RuleId, WireName.Parse<RuleType>(a.RuleType), a.ActorId, a.FirstEventAt);
 }

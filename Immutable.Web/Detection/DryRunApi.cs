@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -94,7 +95,7 @@ public static class DryRunApi
         }
         if (rule.Conditions is not CorrelationConditions) return (hits, scanned);
 
-        var raised = Collapse(hits).Select((a, i) => (Alert: a, Raised: new RaisedAlert($"dry_{i}", rules.First(r => RuleTypeNames.ToWire(r.Type) == a.RuleType).Id, RuleTypeNames.Parse(a.RuleType), a.ActorId, DateTime.Parse(a.FirstEventAt, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)))).ToList();
+        var raised = Collapse(hits).Select((a, i) => (Alert: a, Raised: new RaisedAlert($"dry_{i}", rules.First(r => WireName.Of(r.Type) == a.RuleType).Id, WireName.Parse<RuleType>(a.RuleType), a.ActorId, DateTime.Parse(a.FirstEventAt, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)))).ToList();
         var escalations = new List<RuleHit>();
         foreach (var (_, trigger) in raised)
         {
@@ -138,7 +139,7 @@ public static class DryRunApi
             alerts.Add((hit, hit.EventTime, 1));
         }
         return alerts.Select(a => new DryRunAlert(
-            RuleTypeNames.ToWire(a.First.Rule.Type), RuleCodec.SeverityName(a.First.Severity), a.First.Reason, a.First.GroupKey, a.First.ActorId,
+            WireName.Of(a.First.Rule.Type), WireName.Of(a.First.Severity), a.First.Reason, a.First.GroupKey, a.First.ActorId,
             a.First.Event?.Id.ToString("D"), a.First.Event is null ? null : FlatEvent.From(a.First.Event),
             JsonNode.Parse(DetectionJson.Serialize(a.First.Context)), Timestamps.ToIso(a.First.EventTime), Timestamps.ToIso(a.Last), a.Count,
             a.First.RelatedEventIds.Select(g => g.ToString("D")).ToList())).ToList();

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -41,14 +42,14 @@ public static class RuleCodec
         var name = ReadString(root, "name", violations, required: true, maxLength: 200);
         var typeText = ReadString(root, "rule_type", violations, required: true, maxLength: 64);
         RuleType type = default;
-        if (typeText is not null && !RuleTypeNames.TryParse(typeText, out type))
+        if (typeText is not null && !WireName.TryParse<RuleType>(typeText, out type))
         {
-            violations.Add(new Violation("rule_type", "must be one of " + string.Join(", ", Enum.GetValues<RuleType>().Select(RuleTypeNames.ToWire))));
+            violations.Add(new Violation("rule_type", "must be one of " + string.Join(", ", WireName.All<RuleType>())));
             typeText = null;
         }
         var enabled = ReadBool(root, "enabled", violations) ?? true;
         var severity = Severity.Medium;
-        if (ReadString(root, "severity", violations, required: false, maxLength: 16) is { } severityText && !TryParseSeverity(severityText, out severity))
+        if (ReadString(root, "severity", violations, required: false, maxLength: 16) is { } severityText && !WireName.TryParse<Severity>(severityText, out severity))
             violations.Add(new Violation("severity", "must be one of info, low, medium, high, critical"));
         else if (!root.TryGetProperty("severity", out var s) || s.ValueKind == JsonValueKind.Null)
             severity = typeText is null ? Severity.Medium : AlertRule.DefaultSeverity(type);
@@ -74,7 +75,7 @@ public static class RuleCodec
         using var doc = JsonDocument.Parse(json);
         var violations = new List<Violation>();
         return ParseConditions(type, doc.RootElement, violations)
-            ?? throw new InvalidOperationException($"Stored {RuleTypeNames.ToWire(type)} conditions are invalid: {string.Join("; ", violations.Select(v => v.Field + " " + v.Message))}");
+            ?? throw new InvalidOperationException($"Stored {WireName.Of(type)} conditions are invalid: {string.Join("; ", violations.Select(v => v.Field + " " + v.Message))}");
     }
 
     public static RuleConditions? ParseConditions(RuleType type, JsonElement? conditions, List<Violation> violations)
@@ -85,7 +86,7 @@ public static class RuleCodec
         {
             foreach (var property in present.EnumerateObject())
                 if (!AllowedConditionKeys[type].Contains(property.Name))
-                    violations.Add(new Violation($"conditions.{property.Name}", $"is not a condition of {RuleTypeNames.ToWire(type)} (allowed: {string.Join(", ", AllowedConditionKeys[type])})"));
+                    violations.Add(new Violation($"conditions.{property.Name}", $"is not a condition of {WireName.Of(type)} (allowed: {string.Join(", ", AllowedConditionKeys[type])})"));
         }
         JsonElement? Get(string key) => conditions is not null && c.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
         int? Int(string key, int min, int max) => Get(key) is { } v ? IntValue(v, $"conditions.{key}", min, max, violations) : null;
@@ -256,25 +257,6 @@ public static class RuleCodec
             i++;
         }
         return channels;
-    }
-
-    public static string SeverityName(Severity severity) => severity.ToString().ToLowerInvariant();
-
-    public static Severity ParseSeverity(string text) =>
-        TryParseSeverity(text, out var severity) ? severity : throw new FormatException($"Unknown severity '{text}'.");
-
-    public static bool TryParseSeverity(string? text, out Severity severity)
-    {
-        foreach (var s in Enum.GetValues<Severity>())
-        {
-            if (SeverityName(s) == text)
-            {
-                severity = s;
-                return true;
-            }
-        }
-        severity = default;
-        return false;
     }
 
     public static bool IsKnownTimeZone(string id) =>

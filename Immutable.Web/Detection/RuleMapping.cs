@@ -1,3 +1,5 @@
+using Immutable.Domain.Alerts;
+using Immutable.Domain;
 using Immutable.Domain.Rules;
 using Immutable.Web.Storage;
 
@@ -7,8 +9,8 @@ public static class RuleMapping
 {
     public static AlertRule ToDomain(this AlertRuleRecord r)
     {
-        var type = RuleTypeNames.Parse(r.RuleType);
-        var severity = RuleCodec.ParseSeverity(r.Severity);
+        var type = WireName.Parse<RuleType>(r.RuleType);
+        var severity = WireName.Parse<Severity>(r.Severity);
         return new AlertRule
         {
             Id = r.Id,

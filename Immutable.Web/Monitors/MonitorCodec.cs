@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Immutable.Domain;
 using Immutable.Domain.Alerts;
 using Immutable.Domain.Monitors;
 using Immutable.Domain.Rules;
@@ -14,27 +15,6 @@ public static class MonitorCodec
 {
     public const int MaxTimeframeMinutes = 30 * 24 * 60;
     private static readonly string[] ConditionKeys = ["tags", "sensitivity", "outcome", "min_duration_ms"];
-
-    public static string Wire(MonitorMetric m) => m switch
-    {
-        MonitorMetric.QueryCount => "query_count",
-        MonitorMetric.RowsAccessed => "rows_accessed",
-        MonitorMetric.UnauthorizedQueryCount => "unauthorized_query_count",
-    };
-
-    public static string Wire(NotifyMode n) => n switch
-    {
-        NotifyMode.Never => "never",
-        NotifyMode.Each => "each",
-        NotifyMode.FirstPerUser => "first_per_user",
-    };
-
-    public static string Wire(ScopeType s) => s switch
-    {
-        ScopeType.All => "all",
-        ScopeType.Schema => "schema",
-        ScopeType.DataSource => "data_source",
-    };
 
     /// <summary>Parses a definition; the id and workspace are filled in by the caller.</summary>
     public static ActivityMonitor? Parse(JsonElement root, List<Violation> violations)
@@ -57,12 +37,11 @@ public static class MonitorCodec
             violations.Add(new Violation(field, "must be a string of 1 to 200 characters"));
             return null;
         }
-        T Enum<T>(string? text, string field, Func<T, string> wire, T fallback) where T : struct, System.Enum
+        T Enum<T>(string? text, string field, T fallback) where T : struct, System.Enum
         {
             if (text is null) return fallback;
-            foreach (var value in System.Enum.GetValues<T>())
-                if (wire(value) == text) return value;
-            violations.Add(new Violation(field, "must be one of " + string.Join(", ", System.Enum.GetValues<T>().Select(wire))));
+            if (WireName.TryParse<T>(text, out var value)) return value;
+            violations.Add(new Violation(field, "must be one of " + string.Join(", ", WireName.All<T>())));
             return fallback;
         }
 
@@ -80,10 +59,10 @@ public static class MonitorCodec
             if (s.ValueKind != JsonValueKind.Object) violations.Add(new Violation("scope", "must be an object like {\"type\":\"schema\",\"value\":\"prod\"}"));
             else
             {
-                var type = Enum(Text(s, "type", "scope.type", required: true), "scope.type", Wire, ScopeType.All);
+                var type = Enum(Text(s, "type", "scope.type", required: true), "scope.type", ScopeType.All);
                 var value = Get(s, "value") is null ? null : Text(s, "value", "scope.value");
                 if (type == ScopeType.All && value is not null) violations.Add(new Violation("scope.value", "must be absent when scope.type is all"));
-                if (type != ScopeType.All && value is null && Get(s, "value") is null) violations.Add(new Violation("scope.value", $"is required when scope.type is {Wire(type)}"));
+                if (type != ScopeType.All && value is null && Get(s, "value") is null) violations.Add(new Violation("scope.value", $"is required when scope.type is {WireName.Of(type)}"));
                 scope = new MonitorScope(type, type == ScopeType.All ? null : value);
             }
         }
@@ -113,7 +92,7 @@ public static class MonitorCodec
                 QueryOutcome? outcome = null;
                 if (Text(c, "outcome", "conditions.outcome") is { } ot)
                 {
-                    if (QueryContext.TryParseOutcome(ot, out var parsed)) outcome = parsed;
+                    if (WireName.TryParse<QueryOutcome>(ot, out var parsed)) outcome = parsed;
                     else violations.Add(new Violation("conditions.outcome", "must be success, unauthorized or failure"));
                 }
                 double? minDuration = null;
@@ -126,7 +105,7 @@ public static class MonitorCodec
             }
         }
 
-        var metric = Enum(Text(root, "metric", "metric"), "metric", Wire, MonitorMetric.QueryCount);
+        var metric = Enum(Text(root, "metric", "metric"), "metric", MonitorMetric.QueryCount);
         var timeframe = 60;
         if (Get(root, "timeframe_minutes") is { } tf)
         {
@@ -148,9 +127,9 @@ public static class MonitorCodec
                 double? value = Get(item, "value") is { ValueKind: JsonValueKind.Number } v && v.GetDouble() >= 0 ? v.GetDouble() : null;
                 if (value is null) violations.Add(new Violation(path + ".value", "must be a non-negative number"));
                 var severityText = Text(item, "severity", path + ".severity", required: true);
-                if (severityText is not null && !RuleCodec.TryParseSeverity(severityText, out _))
+                if (severityText is not null && !WireName.TryParse<Severity>(severityText, out _))
                     violations.Add(new Violation(path + ".severity", "must be info, low, medium, high or critical"));
-                if (value is { } val && RuleCodec.TryParseSeverity(severityText, out var severity)) thresholds.Add(new Threshold(val, severity));
+                if (value is { } val && WireName.TryParse<Severity>(severityText, out var severity)) thresholds.Add(new Threshold(val, severity));
             }
             for (var k = 1; k < thresholds.Count; k++)
             {
@@ -162,7 +141,7 @@ public static class MonitorCodec
             }
         }
 
-        var notify = Enum(Text(root, "notify", "notify"), "notify", Wire, NotifyMode.Each);
+        var notify = Enum(Text(root, "notify", "notify"), "notify", NotifyMode.Each);
         var channels = RuleCodec.ReadChannels(root, violations);
         if (violations.Count > before || name is null) return null;
         return new ActivityMonitor
@@ -186,18 +165,18 @@ public static class MonitorCodec
     {
         ["name"] = m.Name,
         ["enabled"] = m.Enabled,
-        ["scope"] = m.Scope.Type == ScopeType.All ? new JsonObject { ["type"] = "all" } : new JsonObject { ["type"] = Wire(m.Scope.Type), ["value"] = m.Scope.Value },
+        ["scope"] = m.Scope.Type == ScopeType.All ? new JsonObject { ["type"] = "all" } : new JsonObject { ["type"] = WireName.Of(m.Scope.Type), ["value"] = m.Scope.Value },
         ["conditions"] = new JsonObject
         {
             ["tags"] = new JsonArray(m.Conditions.Tags.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
-            ["sensitivity"] = m.Conditions.Sensitivity is { } s ? QueryContext.Wire(s) : null,
-            ["outcome"] = m.Conditions.Outcome is { } o ? QueryContext.Wire(o) : null,
+            ["sensitivity"] = m.Conditions.Sensitivity is { } s ? WireName.Of(s) : null,
+            ["outcome"] = m.Conditions.Outcome is { } o ? WireName.Of(o) : null,
             ["min_duration_ms"] = m.Conditions.MinDurationMs,
         },
-        ["metric"] = Wire(m.Metric),
+        ["metric"] = WireName.Of(m.Metric),
         ["timeframe_minutes"] = m.TimeframeMinutes,
-        ["thresholds"] = new JsonArray(m.Thresholds.Select(t => (JsonNode?)new JsonObject { ["value"] = t.Value, ["severity"] = RuleCodec.SeverityName(t.Severity) }).ToArray()),
-        ["notify"] = Wire(m.Notify),
+        ["thresholds"] = new JsonArray(m.Thresholds.Select(t => (JsonNode?)new JsonObject { ["value"] = t.Value, ["severity"] = WireName.Of(t.Severity) }).ToArray()),
+        ["notify"] = WireName.Of(m.Notify),
         ["channels"] = new JsonArray(m.Channels.Select(c => (JsonNode?)JsonValue.Create(c == Channel.Email ? "email" : "webhook")).ToArray()),
     };
 

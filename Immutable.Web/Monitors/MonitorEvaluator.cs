@@ -1,3 +1,5 @@
+using Immutable.Domain.Alerts;
+using Immutable.Domain;
 using Immutable.Domain.Chain;
 using Immutable.Domain.Monitors;
 using Immutable.Domain.Rules;
@@ -146,7 +148,7 @@ public sealed partial class MonitorEvaluator(
                     .Select(h => new UserActivity(h.OccurredAt, monitor.Contribution(h.Context), Guid.Parse(h.Id)))
                     .Where(a => a.Contribution > 0));
                 var marks = stored.Where(o => o.MonitorId == monitor.Id)
-                    .Select(o => new ObservationMark(o.WindowEnd, RuleCodec.ParseSeverity(o.Severity))).ToList();
+                    .Select(o => new ObservationMark(o.WindowEnd, WireName.Parse<Severity>(o.Severity))).ToList();
                 var everObserved = marks.Count > 0;
                 foreach (var draft in MonitorWindows.Evaluate(monitor, timeline, ends, marks))
                 {
@@ -209,14 +211,14 @@ public sealed partial class MonitorEvaluator(
 
     private static ObservationRecord NewObservation(string ws, ActivityMonitor monitor, string user, ObservationDraft draft, bool notify, DateTime now, long profileId)
     {
-        var severity = RuleCodec.SeverityName(draft.Threshold.Severity);
+        var severity = WireName.Of(draft.Threshold.Severity);
         return new ObservationRecord
         {
             Id = ObservationId(ws, monitor.Id, user, draft.WindowEnd, severity),
             WorkspaceId = ws,
             MonitorId = monitor.Id,
             MonitorName = monitor.Name,
-            Metric = MonitorCodec.Wire(monitor.Metric),
+            Metric = WireName.Of(monitor.Metric),
             UserId = user,
             ProfileId = profileId,
             Severity = severity,

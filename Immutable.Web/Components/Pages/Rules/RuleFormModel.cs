@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -170,5 +171,5 @@ public sealed class RuleFormModel
         _ => "",
     };
 
-    public static IReadOnlyList<string> Types => [.. Enum.GetValues<RuleType>().Select(RuleTypeNames.ToWire)];
+    public static IReadOnlyList<string> Types => [.. WireName.All<RuleType>()];
 }

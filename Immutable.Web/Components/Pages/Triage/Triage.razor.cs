@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Rules;
 using Immutable.Web.Accounts;
@@ -20,7 +21,7 @@ public sealed partial class Triage
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
 
-    private static readonly IReadOnlyList<string> RuleTypes = Enum.GetValues<RuleType>().Select(RuleTypeNames.ToWire).ToList();
+    private static readonly IReadOnlyList<string> RuleTypes = WireName.All<RuleType>().ToList();
     private MudDataGrid<TriageRow>? _grid;
     private TriageFilter _filter = new();
     private DashboardUser _user = default!;
