@@ -1,3 +1,6 @@
+using Immutable.Domain.Rules;
+using Immutable.Domain.Alerts;
+using Immutable.Domain;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -70,9 +73,9 @@ internal static class QueryBench
             WorkspaceId = workspaceId,
             RuleId = "rul_seed",
             RuleName = "Seeded rule",
-            RuleType = "repeated_action",
-            Severity = severities[n % severities.Length],
-            Status = n % 3 == 0 ? "acknowledged" : "open",
+            RuleType = RuleType.RepeatedAction,
+            Severity = WireName.Parse<Severity>(severities[n % severities.Length]),
+            Status = n % 3 == 0 ? AlertStatus.Acknowledged : AlertStatus.Open,
             Reason = $"user_{n % Actors} did document.viewed 25 times in 10 minutes",
             GroupKey = $"user_{n % Actors}",
             ActorId = $"user_{n % Actors}",

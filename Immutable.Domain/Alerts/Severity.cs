@@ -10,6 +10,7 @@ public enum Severity
     Critical = 4,
 }
 
+/// <summary>Where a finding (alert or observation) is in triage: open until someone acknowledges it.</summary>
 public enum AlertStatus
 {
     Open,

@@ -1,3 +1,6 @@
+using Immutable.Domain.Rules;
+using Immutable.Domain.Alerts;
+using Immutable.Domain;
 using System.Diagnostics;
 using System.Globalization;
 using Immutable.Tests.TestSupport;
@@ -103,7 +106,7 @@ public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelpe
             db.Alerts.AddRange(Enumerable.Range(i, Math.Min(5000, count - i)).Select(n => new AlertRecord
             {
                 Id = "alt_" + Guid.NewGuid().ToString("D"), WorkspaceId = workspaceId, RuleId = "rul_seed", RuleName = "Seeded brute force",
-                RuleType = "repeated_action", Severity = severities[n % 4], Status = n % 3 == 0 ? "acknowledged" : "open",
+                RuleType = RuleType.RepeatedAction, Severity = WireName.Parse<Severity>(severities[n % 4]), Status = n % 3 == 0 ? AlertStatus.Acknowledged : AlertStatus.Open,
                 Reason = $"user_{n % 5000} failed to log in 25 times in 10 minutes", GroupKey = $"user_{n % 5000}", ActorId = $"user_{n % 5000}",
                 Context = "{}", RelatedEventIds = "[]", FirstEventAt = start.AddSeconds(n), TriggeredAt = start.AddSeconds(n), LastSeenAt = start.AddSeconds(n), HitCount = 1,
             }));

@@ -1,3 +1,6 @@
+using Immutable.Domain.Rules;
+using Immutable.Domain.Alerts;
+using Immutable.Domain;
 using Bunit;
 using Immutable.Tests.TestSupport;
 using Immutable.Web.Components.Pages.Triage;
@@ -40,8 +43,8 @@ public sealed class TriageComponentTests : IAsyncLifetime
         {
             db.Alerts.Add(new AlertRecord
             {
-                Id = "alt_" + Guid.NewGuid().ToString("D"), WorkspaceId = _workspaceId, RuleId = "rul_" + rule, RuleName = rule, RuleType = "repeated_action",
-                Severity = severity, Status = status, Reason = $"{actor} did it ({severity})", GroupKey = actor, ActorId = actor, Context = "{}",
+                Id = "alt_" + Guid.NewGuid().ToString("D"), WorkspaceId = _workspaceId, RuleId = "rul_" + rule, RuleName = rule, RuleType = RuleType.RepeatedAction,
+                Severity = WireName.Parse<Immutable.Domain.Alerts.Severity>(severity), Status = WireName.Parse<AlertStatus>(status), Reason = $"{actor} did it ({severity})", GroupKey = actor, ActorId = actor, Context = "{}",
                 RelatedEventIds = "[]", FirstEventAt = at.AddMinutes(n), TriggeredAt = at.AddMinutes(n), LastSeenAt = at.AddMinutes(n), HitCount = 1,
             });
             n++;

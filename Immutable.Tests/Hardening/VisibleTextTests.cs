@@ -1,3 +1,5 @@
+using Immutable.Domain.Rules;
+using Immutable.Domain.Alerts;
 using Bunit;
 using Immutable.Tests.TestSupport;
 using Immutable.Web.Components.Pages.Actors;
@@ -101,8 +103,8 @@ public sealed class VisibleTextTests : IAsyncLifetime
             var at = new DateTime(2026, 3, 27, 12, 0, 0, DateTimeKind.Utc);
             db.Alerts.Add(new AlertRecord
             {
-                Id = alertId, WorkspaceId = _workspaceId, RuleId = "rul_x", RuleName = "Rule\u2066x", RuleType = "repeated_action",
-                Severity = "high", Status = "acknowledged", Reason = $"{Disguised} failed 5 times", GroupKey = Disguised, ActorId = Disguised, Context = "{}",
+                Id = alertId, WorkspaceId = _workspaceId, RuleId = "rul_x", RuleName = "Rule\u2066x", RuleType = RuleType.RepeatedAction,
+                Severity = Immutable.Domain.Alerts.Severity.High, Status = AlertStatus.Acknowledged, Reason = $"{Disguised} failed 5 times", GroupKey = Disguised, ActorId = Disguised, Context = "{}",
                 RelatedEventIds = "[]", FirstEventAt = at, TriggeredAt = at, LastSeenAt = at, HitCount = 1,
                 AcknowledgedAt = at, AcknowledgedBy = "ana@example.com", AcknowledgementNote = "ok\u202Eton",
             });

@@ -1,3 +1,5 @@
+using Immutable.Domain.Rules;
+using Immutable.Domain.Alerts;
 using System.Net;
 using Immutable.Tests.TestSupport;
 using Immutable.Web.Storage;
@@ -38,8 +40,8 @@ public sealed class TriageConcurrencyTests : IAsyncLifetime
         var id = "alt_" + Guid.NewGuid().ToString("D");
         await SeedAsync(db => db.Alerts.Add(new AlertRecord
         {
-            Id = id, WorkspaceId = _workspaceId, RuleId = "rul_x", RuleName = "Brute force", RuleType = "repeated_action", Severity = "high",
-            Status = "open", Reason = "5 failed logins", GroupKey = "u1", ActorId = "u1", Context = "{}", RelatedEventIds = "[]",
+            Id = id, WorkspaceId = _workspaceId, RuleId = "rul_x", RuleName = "Brute force", RuleType = RuleType.RepeatedAction, Severity = Severity.High,
+            Status = AlertStatus.Open, Reason = "5 failed logins", GroupKey = "u1", ActorId = "u1", Context = "{}", RelatedEventIds = "[]",
             FirstEventAt = at, TriggeredAt = at, LastSeenAt = at, HitCount = 1,
         }));
 
@@ -61,8 +63,8 @@ public sealed class TriageConcurrencyTests : IAsyncLifetime
         await SeedAsync(db => db.Observations.Add(new ObservationRecord
         {
             Id = id, WorkspaceId = _workspaceId, MonitorId = "mon_x", MonitorName = "Heavy readers", Metric = "query_count", UserId = "u1",
-            Severity = "medium", MetricValue = 120, Threshold = 100, WindowStart = at.AddHours(-1), WindowEnd = at, Message = "u1 ran 120 queries",
-            Status = "open", CreatedAt = at,
+            Severity = Severity.Medium, MetricValue = 120, Threshold = 100, WindowStart = at.AddHours(-1), WindowEnd = at, Message = "u1 ran 120 queries",
+            Status = AlertStatus.Open, CreatedAt = at,
         }));
 
         var (winner, loser) = await RaceAsync($"/api/v1/observations/{id}/acknowledge");

@@ -1,3 +1,4 @@
+using Immutable.Domain.Alerts;
 using Immutable.Domain;
 using System.Globalization;
 using System.Text.Json;
@@ -27,7 +28,7 @@ public sealed record AlertJson(
     {
         FlatEvent? flat = a.Event is null ? null : JsonSerializer.Deserialize<FlatEvent>(a.Event, DetectionJson.Options);
         return new AlertJson(
-            a.Id, a.RuleId, a.RuleName, a.RuleType, a.Severity, a.Status, a.Reason, a.EventId, RawJson.From(a.Event), new RawJson(a.Context),
+            a.Id, a.RuleId, a.RuleName, WireName.Of(a.RuleType), WireName.Of(a.Severity), WireName.Of(a.Status), a.Reason, a.EventId, RawJson.From(a.Event), new RawJson(a.Context),
             a.NotifiedAt is { } n ? Timestamps.ToIso(n) : null, Timestamps.ToIso(a.TriggeredAt), a.HitCount, Timestamps.ToIso(a.LastSeenAt),
             a.ActorId, flat?.ActorName, flat?.IpCountry, a.GroupKey, new RawJson(a.RelatedEventIds),
             a.AcknowledgedAt is { } t ? Timestamps.ToIso(t) : null, a.AcknowledgedBy, a.AcknowledgementNote);
@@ -38,9 +39,6 @@ public sealed record AcknowledgeInput(string? Note);
 
 public static class AlertsApi
 {
-    private static readonly string[] Statuses = ["open", "acknowledged"];
-    private static readonly string[] Severities = ["info", "low", "medium", "high", "critical"];
-
     public static RouteGroupBuilder MapAlertsApi(this RouteGroupBuilder api)
     {
         var alerts = api.MapGroup("/alerts").WithTags("Alerts");
@@ -58,12 +56,14 @@ public static class AlertsApi
     {
         var q = http.Request.Query;
         var violations = new List<Violation>();
-        var ruleType = Text(q, "rule_type");
-        if (ruleType is not null && !WireName.TryParse<RuleType>(ruleType, out _)) violations.Add(new Violation("rule_type", "is not a rule type"));
-        var status = Text(q, "status");
-        if (status is not null && !Statuses.Contains(status)) violations.Add(new Violation("status", "must be open or acknowledged"));
-        var severities = Text(q, "severity")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (severities is not null && severities.Any(s => !Severities.Contains(s))) violations.Add(new Violation("severity", "must be info, low, medium, high or critical (comma-separated for several)"));
+        RuleType? ruleType = null;
+        if (Text(q, "rule_type") is { } typeText)
+        {
+            if (WireName.TryParse<RuleType>(typeText, out var type)) ruleType = type;
+            else violations.Add(new Violation("rule_type", "is not a rule type"));
+        }
+        var status = RequestValues.Status(q, violations);
+        var severities = RequestValues.Severities(q, violations);
         var from = RequestValues.Time(q["from"], "from", violations);
         var to = RequestValues.Time(q["to"], "to", violations);
         if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
@@ -73,9 +73,9 @@ public static class AlertsApi
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = db.Alerts.AsNoTracking().Where(a => a.WorkspaceId == ws);
-        if (ruleType is not null) query = query.Where(a => a.RuleType == ruleType);
+        if (ruleType is { } rt) query = query.Where(a => a.RuleType == rt);
         if (Text(q, "rule_id") is { } ruleId) query = query.Where(a => a.RuleId == ruleId);
-        if (status is not null) query = query.Where(a => a.Status == status);
+        if (status is { } st) query = query.Where(a => a.Status == st);
         if (severities is not null) query = query.Where(a => severities.Contains(a.Severity));
         if (Text(q, "actor_id") is { } actor) query = query.Where(a => a.ActorId == actor);
         if (from is { } f) query = query.Where(a => a.TriggeredAt >= f);

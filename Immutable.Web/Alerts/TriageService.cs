@@ -1,3 +1,5 @@
+using Immutable.Domain.Alerts;
+using Immutable.Domain;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
 using Immutable.Web.Api;
@@ -29,7 +31,7 @@ public sealed class TriageService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Alerts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.WorkspaceId == who.WorkspaceId, ct);
         if (row is null) return Problem.NotFound("Alert");
-        if (row.Status == "acknowledged") return AlertJson.From(row);
+        if (row.Status == AlertStatus.Acknowledged) return AlertJson.From(row);
 
         var (version, now) = (row.Version, Timestamps.ToMicroseconds(time.GetUtcNow()));
         Acknowledge(row, who, note, now);
@@ -39,7 +41,7 @@ public sealed class TriageService(
                 .SetProperty(a => a.Version, row.Version), ct);
         if (written == 0) return Problem.Changed("The alert");
         await audit.RecordAsync(who.WorkspaceId, who.Actor, "alert.acknowledged", "alert", row.Id, row.RuleName,
-            new JsonObject { ["rule_type"] = row.RuleType, ["severity"] = row.Severity, ["note"] = note }, ct);
+            new JsonObject { ["rule_type"] = WireName.Of(row.RuleType), ["severity"] = WireName.Of(row.Severity), ["note"] = note }, ct);
         live.OnAlerts(who.WorkspaceId, [], [row]);
         return AlertJson.From(row);
     }
@@ -50,7 +52,7 @@ public sealed class TriageService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Observations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == who.WorkspaceId, ct);
         if (row is null) return Problem.NotFound("Observation");
-        if (row.Status != "acknowledged")
+        if (row.Status != AlertStatus.Acknowledged)
         {
             var (version, now) = (row.Version, Timestamps.ToMicroseconds(time.GetUtcNow()));
             Acknowledge(row, who, note, now);
@@ -60,7 +62,7 @@ public sealed class TriageService(
                     .SetProperty(o => o.Version, row.Version), ct);
             if (written == 0) return Problem.Changed("The observation");
             await audit.RecordAsync(who.WorkspaceId, who.Actor, "observation.acknowledged", "observation", row.Id, row.MonitorName,
-                new JsonObject { ["severity"] = row.Severity, ["note"] = note }, ct);
+                new JsonObject { ["severity"] = WireName.Of(row.Severity), ["note"] = note }, ct);
         }
         return ObservationJson.From(row, monitors.Value.DashboardUrl);
     }
@@ -69,7 +71,7 @@ public sealed class TriageService(
 
     private static void Acknowledge(IAcknowledgeable finding, WorkspacePrincipal who, string? note, DateTime now)
     {
-        finding.Status = "acknowledged";
+        finding.Status = AlertStatus.Acknowledged;
         finding.AcknowledgedAt = now;
         finding.AcknowledgedBy = who.Actor.Id;
         finding.AcknowledgementNote = note;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Immutable.Domain;
+using Immutable.Domain.Alerts;
 using Immutable.Domain.Chain;
 
 namespace Immutable.Web.Api;
@@ -76,6 +78,33 @@ public static partial class RequestValues
     }
 
     public static string? Text(IQueryCollection query, string name) => query[name].ToString() is { Length: > 0 } s ? s : null;
+
+    /// <summary>The <c>status</c> filter of findings (open or acknowledged); null when absent.</summary>
+    public static AlertStatus? Status(IQueryCollection query, List<Violation> violations)
+    {
+        if (Text(query, "status") is not { } text) return null;
+        if (WireName.TryParse<AlertStatus>(text, out var status)) return status;
+        violations.Add(new Violation("status", "must be " + string.Join(" or ", WireName.All<AlertStatus>())));
+        return null;
+    }
+
+    /// <summary>The <c>severity</c> filter: one severity or several, comma-separated; null when absent.</summary>
+    public static List<Severity>? Severities(IQueryCollection query, List<Violation> violations)
+    {
+        var parts = Text(query, "severity")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts is null) return null;
+        var severities = new List<Severity>();
+        foreach (var part in parts)
+        {
+            if (WireName.TryParse<Severity>(part, out var severity)) severities.Add(severity);
+            else
+            {
+                violations.Add(new Violation("severity", "must be info, low, medium, high or critical (comma-separated for several)"));
+                return null;
+            }
+        }
+        return severities;
+    }
 
     /// <summary>
     /// The optional <c>{"note"}</c> of an acknowledgement. An empty body is no note; anything else must be a JSON

@@ -1,3 +1,4 @@
+using Immutable.Domain.Alerts;
 using Immutable.Domain;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -47,8 +48,8 @@ public sealed class AlertRuleService(
             Id = "rul_" + Guid.NewGuid().ToString("D"),
             WorkspaceId = ws,
             Name = draft!.Name,
-            RuleType = WireName.Of(draft.Conditions.Type),
-            Severity = WireName.Of(draft.Severity),
+            RuleType = draft.Conditions.Type,
+            Severity = draft.Severity,
             Conditions = "",
             Channels = "",
             CreatedAt = now,
@@ -75,7 +76,7 @@ public sealed class AlertRuleService(
         if (problem is not null) return problem;
 
         var before = RuleJson.From(row);
-        var typeChanged = before.RuleType != WireName.Of(draft!.Conditions.Type);
+        var typeChanged = row.RuleType != draft!.Conditions.Type;
         Apply(row, draft);
         row.UpdatedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         if (typeChanged)
@@ -100,7 +101,7 @@ public sealed class AlertRuleService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.AlertRules.SingleOrDefaultAsync(r => r.Id == id && r.WorkspaceId == ws, ct);
         if (row is null) return Problem.NotFound("Alert rule");
-        var correlations = await db.AlertRules.AsNoTracking().Where(r => r.WorkspaceId == ws && r.RuleType == "correlation").ToListAsync(ct);
+        var correlations = await db.AlertRules.AsNoTracking().Where(r => r.WorkspaceId == ws && r.RuleType == RuleType.Correlation).ToListAsync(ct);
         var referencedBy = correlations.Where(r => ((CorrelationConditions)r.ToDomain().Conditions).RuleIds.Contains(id)).Select(r => r.Id).ToList();
         if (referencedBy.Count > 0)
             return Problem.Conflict(new ApiError("rule_in_use", $"The rule is part of correlation rule(s) {string.Join(", ", referencedBy)}; change those first."));
@@ -144,16 +145,16 @@ public sealed class AlertRuleService(
             var id = c.RuleIds[i];
             if (id == selfId) violations.Add(new Violation($"conditions.rule_ids[{i}]", "a correlation rule cannot name itself"));
             else if (!known.TryGetValue(id, out var type)) violations.Add(new Violation($"conditions.rule_ids[{i}]", $"no rule {id} in this workspace"));
-            else if (type == "correlation") violations.Add(new Violation($"conditions.rule_ids[{i}]", "must name a non-correlation rule"));
+            else if (type == RuleType.Correlation) violations.Add(new Violation($"conditions.rule_ids[{i}]", "must name a non-correlation rule"));
         }
     }
 
     private static void Apply(AlertRuleRecord row, RuleDraft draft)
     {
         row.Name = draft.Name;
-        row.RuleType = WireName.Of(draft.Conditions.Type);
+        row.RuleType = draft.Conditions.Type;
         row.Enabled = draft.Enabled;
-        row.Severity = WireName.Of(draft.Severity);
+        row.Severity = draft.Severity;
         row.Conditions = RuleCodec.ConditionsJson(draft.Conditions).ToJsonString();
         row.Channels = JsonSerializer.Serialize(draft.Channels.Select(c => c == Channel.Email ? "email" : "webhook").ToList());
         row.CooldownMinutes = draft.CooldownMinutes;
@@ -162,9 +163,9 @@ public sealed class AlertRuleService(
     private static void Restore(AlertRuleRecord row, RuleJson before)
     {
         row.Name = before.Name;
-        row.RuleType = before.RuleType;
+        row.RuleType = WireName.Parse<RuleType>(before.RuleType);
         row.Enabled = before.Enabled;
-        row.Severity = before.Severity;
+        row.Severity = WireName.Parse<Severity>(before.Severity);
         row.Conditions = before.Conditions.ToJsonString();
         row.Channels = JsonSerializer.Serialize(before.Channels);
         row.CooldownMinutes = before.CooldownMinutes;

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
 using Immutable.Web.Api;
@@ -12,7 +13,7 @@ public sealed record RuleJson(
     IReadOnlyList<string> Channels, int CooldownMinutes, string CreatedAt, string UpdatedAt)
 {
     public static RuleJson From(AlertRuleRecord r) => new(
-        r.Id, r.Name, r.RuleType, r.Enabled, r.Severity, (JsonObject)JsonNode.Parse(r.Conditions)!,
+        r.Id, r.Name, WireName.Of(r.RuleType), r.Enabled, WireName.Of(r.Severity), (JsonObject)JsonNode.Parse(r.Conditions)!,
         System.Text.Json.JsonSerializer.Deserialize<List<string>>(r.Channels)!, r.CooldownMinutes,
         Timestamps.ToIso(r.CreatedAt), Timestamps.ToIso(r.UpdatedAt));
 

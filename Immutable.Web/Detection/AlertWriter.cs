@@ -1,3 +1,4 @@
+using Immutable.Domain.Alerts;
 using Immutable.Domain;
 using Immutable.Domain.Rules;
 using Immutable.Web.Storage;
@@ -32,7 +33,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
         var from = minEventTime.AddMinutes(-maxCooldownMinutes);
         var to = maxEventTime.AddMinutes(maxCooldownMinutes);
         var open = await db.Alerts
-            .Where(a => a.WorkspaceId == workspaceId && a.Status == "open" && a.FirstEventAt >= from && a.FirstEventAt <= to)
+            .Where(a => a.WorkspaceId == workspaceId && a.Status == AlertStatus.Open && a.FirstEventAt >= from && a.FirstEventAt <= to)
             .ToListAsync(ct);
         foreach (var alert in open.OrderBy(a => a.RowId)) _open[(alert.RuleId, alert.GroupKey)] = alert;
         var existing = await db.Alerts.AsNoTracking()
@@ -77,7 +78,7 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
         if (!_open.TryGetValue(key, out var open) && !(_preloaded && hit.Event is not null && hit.Rule.Type != RuleType.Correlation))
         {
             open = await db.Alerts
-                .Where(a => a.WorkspaceId == workspaceId && a.RuleId == hit.Rule.Id && a.GroupKey == hit.GroupKey && a.Status == "open")
+                .Where(a => a.WorkspaceId == workspaceId && a.RuleId == hit.Rule.Id && a.GroupKey == hit.GroupKey && a.Status == AlertStatus.Open)
                 .OrderByDescending(a => a.RowId)
                 .FirstOrDefaultAsync(ct);
         }
@@ -100,9 +101,9 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
             WorkspaceId = workspaceId,
             RuleId = hit.Rule.Id,
             RuleName = hit.Rule.Name,
-            RuleType = WireName.Of(hit.Rule.Type),
-            Severity = WireName.Of(hit.Severity),
-            Status = "open",
+            RuleType = hit.Rule.Type,
+            Severity = hit.Severity,
+            Status = AlertStatus.Open,
             Reason = hit.Reason,
             GroupKey = hit.GroupKey,
             ActorId = hit.ActorId,
@@ -138,5 +139,5 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     }
 
     private static RaisedAlert Raised(AlertRecord a) =>
-        new(a.Id, a.RuleId, WireName.Parse<RuleType>(a.RuleType), a.ActorId, a.FirstEventAt);
+        new(a.Id, a.RuleId, a.RuleType, a.ActorId, a.FirstEventAt);
 }

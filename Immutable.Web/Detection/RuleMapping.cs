@@ -9,8 +9,7 @@ public static class RuleMapping
 {
     public static AlertRule ToDomain(this AlertRuleRecord r)
     {
-        var type = WireName.Parse<RuleType>(r.RuleType);
-        var severity = WireName.Parse<Severity>(r.Severity);
+        var (type, severity) = (r.RuleType, r.Severity);
         return new AlertRule
         {
             Id = r.Id,

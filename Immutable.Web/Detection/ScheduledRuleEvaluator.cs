@@ -18,7 +18,7 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
         var now = time.GetUtcNow().UtcDateTime;
         var windowEnd = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var records = await db.AlertRules.AsNoTracking().Where(r => r.Enabled && r.RuleType == "ingestion_spike").ToListAsync(ct);
+        var records = await db.AlertRules.AsNoTracking().Where(r => r.Enabled && r.RuleType == RuleType.IngestionSpike).ToListAsync(ct);
         var created = 0;
         foreach (var workspaceRules in records.Select(r => r.ToDomain()).GroupBy(r => r.WorkspaceId))
         {

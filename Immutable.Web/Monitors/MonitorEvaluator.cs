@@ -148,7 +148,7 @@ public sealed partial class MonitorEvaluator(
                     .Select(h => new UserActivity(h.OccurredAt, monitor.Contribution(h.Context), Guid.Parse(h.Id)))
                     .Where(a => a.Contribution > 0));
                 var marks = stored.Where(o => o.MonitorId == monitor.Id)
-                    .Select(o => new ObservationMark(o.WindowEnd, WireName.Parse<Severity>(o.Severity))).ToList();
+                    .Select(o => new ObservationMark(o.WindowEnd, o.Severity)).ToList();
                 var everObserved = marks.Count > 0;
                 foreach (var draft in MonitorWindows.Evaluate(monitor, timeline, ends, marks))
                 {
@@ -211,10 +211,10 @@ public sealed partial class MonitorEvaluator(
 
     private static ObservationRecord NewObservation(string ws, ActivityMonitor monitor, string user, ObservationDraft draft, bool notify, DateTime now, long profileId)
     {
-        var severity = WireName.Of(draft.Threshold.Severity);
+        var severity = draft.Threshold.Severity;
         return new ObservationRecord
         {
-            Id = ObservationId(ws, monitor.Id, user, draft.WindowEnd, severity),
+            Id = ObservationId(ws, monitor.Id, user, draft.WindowEnd, WireName.Of(severity)),
             WorkspaceId = ws,
             MonitorId = monitor.Id,
             MonitorName = monitor.Name,
@@ -227,7 +227,7 @@ public sealed partial class MonitorEvaluator(
             WindowStart = draft.WindowStart,
             WindowEnd = draft.WindowEnd,
             Message = MonitorWindows.Message(monitor, draft.Threshold),
-            Status = "open",
+            Status = AlertStatus.Open,
             CreatedAt = now,
             NotificationRequired = notify,
             RelatedEventCount = draft.EventIds.Count,

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
@@ -21,7 +22,7 @@ public static class ObservationNotification
             ["profileId"] = o.ProfileId.ToString(CultureInfo.InvariantCulture),
             ["identityProvider"] = o.WorkspaceId,
         },
-        ["severity"] = o.Severity.ToUpperInvariant(),
+        ["severity"] = WireName.Of(o.Severity).ToUpperInvariant(),
         ["link"] = ObservationJson.LinkFor(dashboardUrl, o.Id),
         ["metric"] = o.MetricValue.ToString("0.##", CultureInfo.InvariantCulture),
         ["message"] = o.Message,

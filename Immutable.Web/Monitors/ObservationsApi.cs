@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -19,8 +20,8 @@ public sealed record ObservationJson(
     string? AcknowledgedAt, string? AcknowledgedBy, string? AcknowledgementNote)
 {
     public static ObservationJson From(ObservationRecord o, string dashboardUrl) => new(
-        o.Id, o.MonitorId, o.MonitorName, o.Metric, o.UserId, o.ProfileId, o.Severity, o.MetricValue, o.Threshold,
-        Timestamps.ToIso(o.WindowStart), Timestamps.ToIso(o.WindowEnd), o.Message, o.Status, Timestamps.ToIso(o.CreatedAt),
+        o.Id, o.MonitorId, o.MonitorName, o.Metric, o.UserId, o.ProfileId, WireName.Of(o.Severity), o.MetricValue, o.Threshold,
+        Timestamps.ToIso(o.WindowStart), Timestamps.ToIso(o.WindowEnd), o.Message, WireName.Of(o.Status), Timestamps.ToIso(o.CreatedAt),
         o.NotificationRequired, o.NotifiedAt is { } n ? Timestamps.ToIso(n) : null, o.RelatedEventCount, LinkFor(dashboardUrl, o.Id),
         o.AcknowledgedAt is { } a ? Timestamps.ToIso(a) : null, o.AcknowledgedBy, o.AcknowledgementNote);
 
@@ -29,8 +30,6 @@ public sealed record ObservationJson(
 
 public static class ObservationsApi
 {
-    private static readonly string[] Severities = ["info", "low", "medium", "high", "critical"];
-
     public static RouteGroupBuilder MapObservationsApi(this RouteGroupBuilder api)
     {
         var observations = api.MapGroup("/observations").WithTags("Observations");
@@ -50,10 +49,8 @@ public static class ObservationsApi
         var q = http.Request.Query;
         var violations = new List<Violation>();
         string? Text(string name) => RequestValues.Text(q, name);
-        var status = Text("status");
-        if (status is not null and not ("open" or "acknowledged")) violations.Add(new Violation("status", "must be open or acknowledged"));
-        var severities = Text("severity")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (severities is not null && severities.Any(s => !Severities.Contains(s))) violations.Add(new Violation("severity", "must be info, low, medium, high or critical (comma-separated for several)"));
+        var status = RequestValues.Status(q, violations);
+        var severities = RequestValues.Severities(q, violations);
         var from = RequestValues.Time(Text("from"), "from", violations);
         var to = RequestValues.Time(Text("to"), "to", violations);
         if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
@@ -66,7 +63,7 @@ public static class ObservationsApi
         if (Text("monitor_id") is { } monitor) query = query.Where(o => o.MonitorId == monitor);
         if (Text("user_id") is { } user) query = query.Where(o => o.UserId == user);
         if (severities is not null) query = query.Where(o => severities.Contains(o.Severity));
-        if (status is not null) query = query.Where(o => o.Status == status);
+        if (status is { } st) query = query.Where(o => o.Status == st);
         if (from is { } f) query = query.Where(o => o.WindowEnd >= f);
         if (to is { } t) query = query.Where(o => o.WindowEnd <= t);
         var total = await query.CountAsync(ct);

@@ -1,3 +1,6 @@
+using Immutable.Domain.Alerts;
+using Immutable.Domain.Rules;
+
 namespace Immutable.Web.Storage;
 
 public sealed class AlertRuleRecord
@@ -5,9 +8,9 @@ public sealed class AlertRuleRecord
     public required string Id { get; set; }
     public required string WorkspaceId { get; set; }
     public required string Name { get; set; }
-    public required string RuleType { get; set; }
+    public required RuleType RuleType { get; set; }
     public bool Enabled { get; set; }
-    public required string Severity { get; set; }
+    public required Severity Severity { get; set; }
     /// <summary>The conditions as the API shows them (snake_case JSON, defaults filled in).</summary>
     public required string Conditions { get; set; }
     public required string Channels { get; set; }
@@ -19,7 +22,7 @@ public sealed class AlertRuleRecord
 /// <summary>A finding analysts triage: open until someone acknowledges it (who, when, why).</summary>
 public interface IAcknowledgeable
 {
-    string Status { get; set; }
+    AlertStatus Status { get; set; }
     DateTime? AcknowledgedAt { get; set; }
     string? AcknowledgedBy { get; set; }
     string? AcknowledgementNote { get; set; }
@@ -38,9 +41,9 @@ public sealed class AlertRecord : IAcknowledgeable
     public required string WorkspaceId { get; set; }
     public required string RuleId { get; set; }
     public required string RuleName { get; set; }
-    public required string RuleType { get; set; }
-    public required string Severity { get; set; }
-    public required string Status { get; set; }
+    public required RuleType RuleType { get; set; }
+    public required Severity Severity { get; set; }
+    public required AlertStatus Status { get; set; }
     public required string Reason { get; set; }
     public required string GroupKey { get; set; }
     public required string ActorId { get; set; }

@@ -1,3 +1,5 @@
+using Immutable.Domain.Alerts;
+
 namespace Immutable.Web.Storage;
 
 public sealed class MonitorRecord
@@ -23,13 +25,13 @@ public sealed class ObservationRecord : IAcknowledgeable
     public required string Metric { get; set; }
     public required string UserId { get; set; }
     public long ProfileId { get; set; }
-    public required string Severity { get; set; }
+    public required Severity Severity { get; set; }
     public double MetricValue { get; set; }
     public double Threshold { get; set; }
     public DateTime WindowStart { get; set; }
     public DateTime WindowEnd { get; set; }
     public required string Message { get; set; }
-    public required string Status { get; set; }
+    public required AlertStatus Status { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>What the monitor's notify mode decided: delivery sends it (never / each / first per user).</summary>
     public bool NotificationRequired { get; set; }

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Text.Json;
 using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
@@ -15,7 +16,7 @@ public static class EmailQueue
             string? Text(string name) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             db.EmailItems.Add(new EmailItemRecord
             {
-                WorkspaceId = a.WorkspaceId, Kind = "alert", RecordId = a.Id, Severity = a.Severity, Title = $"{a.RuleName} ({a.RuleType})",
+                WorkspaceId = a.WorkspaceId, Kind = "alert", RecordId = a.Id, Severity = WireName.Of(a.Severity), Title = $"{a.RuleName} ({WireName.Of(a.RuleType)})",
                 Reason = a.Reason, Actor = a.ActorId == "*" ? null : Text("actor_name") is { } name ? $"{name} ({a.ActorId})" : a.ActorId,
                 Country = Text("ip_country"), Link = dashboardUrl.TrimEnd('/') + "/alerts/" + a.Id, CreatedAt = now,
             });
@@ -28,7 +29,7 @@ public static class EmailQueue
         {
             db.EmailItems.Add(new EmailItemRecord
             {
-                WorkspaceId = o.WorkspaceId, Kind = "observation", RecordId = o.Id, Severity = o.Severity, Title = o.MonitorName,
+                WorkspaceId = o.WorkspaceId, Kind = "observation", RecordId = o.Id, Severity = WireName.Of(o.Severity), Title = o.MonitorName,
                 Reason = o.Message, Actor = o.UserId, Link = ObservationJson.LinkFor(dashboardUrl, o.Id), CreatedAt = now,
             });
         }

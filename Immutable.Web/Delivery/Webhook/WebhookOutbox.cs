@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
@@ -54,8 +55,8 @@ public static class WebhookOutbox
         ["event_type"] = "alert.triggered",
         ["alert_id"] = a.Id,
         ["rule_name"] = a.RuleName,
-        ["rule_type"] = a.RuleType,
-        ["severity"] = a.Severity,
+        ["rule_type"] = WireName.Of(a.RuleType),
+        ["severity"] = WireName.Of(a.Severity),
         ["reason"] = a.Reason,
         ["triggered_at"] = Timestamps.ToIso(a.TriggeredAt),
         ["workspace_id"] = a.WorkspaceId,

@@ -1,3 +1,5 @@
+using Immutable.Domain.Alerts;
+using Immutable.Domain.Rules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -12,9 +14,9 @@ internal sealed class AlertRuleConfiguration : IEntityTypeConfiguration<AlertRul
         b.Property(x => x.Id).HasColumnName("id");
         b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
         b.Property(x => x.Name).HasColumnName("name");
-        b.Property(x => x.RuleType).HasColumnName("rule_type");
+        b.Property(x => x.RuleType).HasColumnName("rule_type").HasConversion<WireNameConverter<RuleType>>();
         b.Property(x => x.Enabled).HasColumnName("enabled");
-        b.Property(x => x.Severity).HasColumnName("severity");
+        b.Property(x => x.Severity).HasColumnName("severity").HasConversion<WireNameConverter<Severity>>();
         b.Property(x => x.Conditions).HasColumnName("conditions");
         b.Property(x => x.Channels).HasColumnName("channels");
         b.Property(x => x.CooldownMinutes).HasColumnName("cooldown_minutes");
@@ -36,9 +38,9 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<AlertRecord>
         b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
         b.Property(x => x.RuleId).HasColumnName("rule_id");
         b.Property(x => x.RuleName).HasColumnName("rule_name");
-        b.Property(x => x.RuleType).HasColumnName("rule_type");
-        b.Property(x => x.Severity).HasColumnName("severity");
-        b.Property(x => x.Status).HasColumnName("status");
+        b.Property(x => x.RuleType).HasColumnName("rule_type").HasConversion<WireNameConverter<RuleType>>();
+        b.Property(x => x.Severity).HasColumnName("severity").HasConversion<WireNameConverter<Severity>>();
+        b.Property(x => x.Status).HasColumnName("status").HasConversion<WireNameConverter<AlertStatus>>();
         b.Property(x => x.Reason).HasColumnName("reason");
         b.Property(x => x.GroupKey).HasColumnName("group_key");
         b.Property(x => x.ActorId).HasColumnName("actor_id");

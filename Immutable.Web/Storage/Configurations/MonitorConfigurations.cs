@@ -1,3 +1,5 @@
+using Immutable.Domain.Alerts;
+using Immutable.Domain.Rules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -35,13 +37,13 @@ internal sealed class ObservationConfiguration : IEntityTypeConfiguration<Observ
         b.Property(x => x.Metric).HasColumnName("metric");
         b.Property(x => x.UserId).HasColumnName("user_id");
         b.Property(x => x.ProfileId).HasColumnName("profile_id");
-        b.Property(x => x.Severity).HasColumnName("severity");
+        b.Property(x => x.Severity).HasColumnName("severity").HasConversion<WireNameConverter<Severity>>();
         b.Property(x => x.MetricValue).HasColumnName("metric_value");
         b.Property(x => x.Threshold).HasColumnName("threshold");
         b.Property(x => x.WindowStart).HasColumnName("window_start");
         b.Property(x => x.WindowEnd).HasColumnName("window_end");
         b.Property(x => x.Message).HasColumnName("message");
-        b.Property(x => x.Status).HasColumnName("status");
+        b.Property(x => x.Status).HasColumnName("status").HasConversion<WireNameConverter<AlertStatus>>();
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.Property(x => x.NotificationRequired).HasColumnName("notification_required");
         b.Property(x => x.NotifiedAt).HasColumnName("notified_at");

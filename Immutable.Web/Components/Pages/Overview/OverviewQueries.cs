@@ -1,3 +1,5 @@
+using Immutable.Domain;
+using Immutable.Domain.Alerts;
 using Immutable.Domain.Chain;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -21,10 +23,10 @@ public sealed class OverviewQueries(IDbContextFactory<ImmutableDbContext> dbFact
     {
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var openAlerts = await db.Alerts.Where(a => a.WorkspaceId == workspaceId && a.Status == "open")
-            .GroupBy(a => a.Severity).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-        var openObservations = await db.Observations.Where(o => o.WorkspaceId == workspaceId && o.Status == "open")
-            .GroupBy(o => o.Severity).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var openAlerts = await db.Alerts.Where(a => a.WorkspaceId == workspaceId && a.Status == AlertStatus.Open)
+            .GroupBy(a => a.Severity).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => WireName.Of(g.Key), g => g.Count, ct);
+        var openObservations = await db.Observations.Where(o => o.WorkspaceId == workspaceId && o.Status == AlertStatus.Open)
+            .GroupBy(o => o.Severity).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => WireName.Of(g.Key), g => g.Count, ct);
 
         var hourAgo = now.AddMinutes(-60);
         var recent = await db.Events.Where(e => e.WorkspaceId == workspaceId && e.CreatedAt >= hourAgo).Select(e => e.CreatedAt).ToListAsync(ct);

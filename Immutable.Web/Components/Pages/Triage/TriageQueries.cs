@@ -1,3 +1,6 @@
+using Immutable.Domain.Rules;
+using Immutable.Domain.Alerts;
+using Immutable.Domain;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Immutable.Web.Storage;
@@ -19,35 +22,44 @@ public sealed class TriageQueries(IDbContextFactory<ImmutableDbContext> dbFactor
 {
     public async Task<(IReadOnlyList<TriageRow> Rows, int Total)> PageAsync(string workspaceId, TriageFilter filter, int page, int pageSize, CancellationToken ct = default)
     {
+        // The filter comes from a URL: an unknown rule type matches nothing, like any other unknown value.
+        var status = filter.Status is { } text ? WireName.Parse<AlertStatus>(text) : (AlertStatus?)null;
+        var severities = filter.Severities.Select(WireName.Parse<Severity>).ToList();
+        RuleType? ruleType = null;
+        if (filter.RuleType is { } typeText)
+        {
+            if (!WireName.TryParse<RuleType>(typeText, out var type)) return ([], 0);
+            ruleType = type;
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (filter.IsObservations)
         {
             var query = db.Observations.AsNoTracking().Where(o => o.WorkspaceId == workspaceId);
-            if (filter.Status is { } status) query = query.Where(o => o.Status == status);
-            if (filter.Severities.Count > 0) query = query.Where(o => filter.Severities.Contains(o.Severity));
+            if (status is { } s) query = query.Where(o => o.Status == s);
+            if (severities.Count > 0) query = query.Where(o => severities.Contains(o.Severity));
             if (filter.SourceId is { } monitor) query = query.Where(o => o.MonitorId == monitor);
             if (filter.Actor is { } actor) query = query.Where(o => o.UserId == actor);
             if (filter.From is { } from) query = query.Where(o => o.CreatedAt >= from);
             if (filter.To is { } to) query = query.Where(o => o.CreatedAt <= to);
             var total = await query.CountAsync(ct);
             var rows = await query.OrderByDescending(o => o.RowId).Skip(page * pageSize).Take(pageSize)
-                .Select(o => new TriageRow("observation", o.Id, o.Severity, o.Status, o.MonitorName, null, o.UserId, o.Message, o.CreatedAt, o.RelatedEventCount, o.AcknowledgedBy))
+                .Select(o => new TriageRow("observation", o.Id, WireName.Of(o.Severity), WireName.Of(o.Status), o.MonitorName, null, o.UserId, o.Message, o.CreatedAt, o.RelatedEventCount, o.AcknowledgedBy))
                 .ToListAsync(ct);
             return (rows, total);
         }
         else
         {
             var query = db.Alerts.AsNoTracking().Where(a => a.WorkspaceId == workspaceId);
-            if (filter.Status is { } status) query = query.Where(a => a.Status == status);
-            if (filter.Severities.Count > 0) query = query.Where(a => filter.Severities.Contains(a.Severity));
-            if (filter.RuleType is { } type) query = query.Where(a => a.RuleType == type);
+            if (status is { } s) query = query.Where(a => a.Status == s);
+            if (severities.Count > 0) query = query.Where(a => severities.Contains(a.Severity));
+            if (ruleType is { } type) query = query.Where(a => a.RuleType == type);
             if (filter.SourceId is { } rule) query = query.Where(a => a.RuleId == rule);
             if (filter.Actor is { } actor) query = query.Where(a => a.ActorId == actor);
             if (filter.From is { } from) query = query.Where(a => a.TriggeredAt >= from);
             if (filter.To is { } to) query = query.Where(a => a.TriggeredAt <= to);
             var total = await query.CountAsync(ct);
             var rows = await query.OrderByDescending(a => a.RowId).Skip(page * pageSize).Take(pageSize)
-                .Select(a => new TriageRow("alert", a.Id, a.Severity, a.Status, a.RuleName, a.RuleType, a.ActorId, a.Reason, a.TriggeredAt, a.HitCount, a.AcknowledgedBy))
+                .Select(a => new TriageRow("alert", a.Id, WireName.Of(a.Severity), WireName.Of(a.Status), a.RuleName, WireName.Of(a.RuleType), a.ActorId, a.Reason, a.TriggeredAt, a.HitCount, a.AcknowledgedBy))
                 .ToListAsync(ct);
             return (rows, total);
         }
