@@ -7,6 +7,7 @@ using Immutable.Web.Api;
 using Immutable.Web.Audit;
 using Immutable.Web.Auth;
 using Immutable.Web.Detection;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -100,7 +101,7 @@ public static class AlertsApi
     /// <summary>Records who and when (and an optional note); acknowledging twice keeps the first acknowledgement.</summary>
     public static async Task<Results<Ok<DataEnvelope<AlertJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
         string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time,
-        Immutable.Web.Delivery.Live.LiveNotifier live, CancellationToken ct)
+        IDomainEvents events, CancellationToken ct)
     {
         var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
         if (invalid is not null) return invalid;
@@ -111,7 +112,7 @@ public static class AlertsApi
         if (row is null) return ApiResults.NotFound("Alert");
         if (await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
                 "alert.acknowledged", "alert", row.Id, row.RuleName, new JsonObject { ["rule_type"] = row.RuleType, ["severity"] = row.Severity }, ct))
-            live.OnAlerts(ws, [], [row]);
+            events.Publish(new AlertChanged(ws, AlertJson.From(row)));
         return TypedResults.Ok(new DataEnvelope<AlertJson>(AlertJson.From(row)));
     }
 

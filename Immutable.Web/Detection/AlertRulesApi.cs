@@ -4,6 +4,7 @@ using Immutable.Domain.Rules;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
 using Immutable.Web.Auth;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -63,7 +64,7 @@ public static class AlertRulesApi
     }
 
     public static async Task<Results<Created<DataEnvelope<RuleJson>>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> CreateAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, TimeProvider time, CancellationToken ct)
+        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, TimeProvider time, IDomainEvents events, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -90,12 +91,12 @@ public static class AlertRulesApi
         var json = RuleJson.From(row);
         await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "alert_rule.created", "alert_rule", row.Id, row.Name,
             new JsonObject { ["after"] = json.ToAuditJson() }, undo: () => db.AlertRules.Remove(row), ct);
-        detection.Invalidate(ws);
+        OnRuleChanged(detection, events, ws, row.Id);
         return TypedResults.Created($"/api/v1/alert-rules/{row.Id}", new DataEnvelope<RuleJson>(json));
     }
 
     public static async Task<Results<Ok<DataEnvelope<RuleJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> UpdateAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, TimeProvider time, CancellationToken ct)
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, TimeProvider time, IDomainEvents events, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -119,12 +120,12 @@ public static class AlertRulesApi
         var after = RuleJson.From(row);
         await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "alert_rule.updated", "alert_rule", row.Id, row.Name,
             new JsonObject { ["before"] = before.ToAuditJson(), ["after"] = after.ToAuditJson() }, undo: () => Restore(row, before), ct);
-        detection.Invalidate(ws);
+        OnRuleChanged(detection, events, ws, row.Id);
         return TypedResults.Ok(new DataEnvelope<RuleJson>(after));
     }
 
     public static async Task<Results<NoContent, NotFound<ApiError>, Conflict<ApiError>>> DeleteAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, CancellationToken ct)
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, IDomainEvents events, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -140,8 +141,18 @@ public static class AlertRulesApi
         await db.SaveChangesAsync(ct);
         await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "alert_rule.deleted", "alert_rule", row.Id, row.Name,
             new JsonObject { ["before"] = before.ToAuditJson() }, undo: () => db.AlertRules.Add(row), ct);
-        detection.Invalidate(ws);
+        OnRuleChanged(detection, events, ws, row.Id);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// This instance's rule sets are invalidated right away, so the next event meets the changed rules; the event
+    /// reaches the dashboards and other instances (here it invalidates once more, which costs at most one reload).
+    /// </summary>
+    private static void OnRuleChanged(StreamEvaluator detection, IDomainEvents events, string ws, string ruleId)
+    {
+        detection.Invalidate(ws);
+        events.Publish(new RuleChanged(ws, ruleId));
     }
 
     private static async Task<(RuleDraft? Draft, JsonHttpResult<ApiError>? Error)> ReadDraftAsync(

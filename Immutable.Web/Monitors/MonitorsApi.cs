@@ -4,6 +4,7 @@ using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
 using Immutable.Web.Auth;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -56,7 +57,7 @@ public static class MonitorsApi
     }
 
     public static async Task<Results<Created<DataEnvelope<JsonObject>>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> CreateAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, MonitorEvaluator evaluator, TimeProvider time, CancellationToken ct)
+        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, MonitorEvaluator evaluator, TimeProvider time, IDomainEvents events, CancellationToken ct)
     {
         var (definition, error) = await ReadAsync(http, ct);
         if (error is not null) return error;
@@ -79,11 +80,12 @@ public static class MonitorsApi
         var json = ToJson(row);
         await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "monitor.created", "monitor", row.Id, row.Name,
             new JsonObject { ["after"] = json.DeepClone() }, () => db.Monitors.Remove(row), ct);
+        events.Publish(new MonitorChanged(ws, row.Id));
         return TypedResults.Created($"/api/v1/monitors/{row.Id}", new DataEnvelope<JsonObject>(json));
     }
 
     public static async Task<Results<Ok<DataEnvelope<JsonObject>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> UpdateAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, CancellationToken ct)
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IDomainEvents events, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -102,11 +104,13 @@ public static class MonitorsApi
         var after = ToJson(row);
         await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "monitor.updated", "monitor", row.Id, row.Name,
             new JsonObject { ["before"] = before, ["after"] = after.DeepClone() }, () => (row.Name, row.Enabled, row.Definition) = (oldName, oldEnabled, oldDefinition), ct);
+        events.Publish(new MonitorChanged(ws, row.Id));
         return TypedResults.Ok(new DataEnvelope<JsonObject>(after));
     }
 
     /// <summary>Deletes the monitor; its observations stay (they are findings, with the monitor's name).</summary>
-    public static async Task<Results<NoContent, NotFound<ApiError>>> DeleteAsync(string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, CancellationToken ct)
+    public static async Task<Results<NoContent, NotFound<ApiError>>> DeleteAsync(string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit,
+        IDomainEvents events, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -117,6 +121,7 @@ public static class MonitorsApi
         await db.SaveChangesAsync(ct);
         await audit.RecordOrUndoAsync(db, ws, http.User.AuditActor(), "monitor.deleted", "monitor", row.Id, row.Name,
             new JsonObject { ["before"] = before }, () => db.Monitors.Add(row), ct);
+        events.Publish(new MonitorChanged(ws, row.Id));
         return TypedResults.NoContent();
     }
 

@@ -5,6 +5,7 @@ using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
 using Immutable.Web.Auth;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Events;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -122,7 +123,8 @@ public static class ObservationsApi
     }
 
     public static async Task<Results<Ok<DataEnvelope<ObservationJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IOptions<QueryActivityOptions> options, CancellationToken ct)
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IOptions<QueryActivityOptions> options,
+        IDomainEvents events, CancellationToken ct)
     {
         var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
         if (invalid is not null) return invalid;
@@ -131,8 +133,9 @@ public static class ObservationsApi
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Observations.SingleOrDefaultAsync(o => o.Id == id && o.WorkspaceId == ws, ct);
         if (row is null) return ApiResults.NotFound("Observation");
-        await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
-            "observation.acknowledged", "observation", row.Id, row.MonitorName, new JsonObject { ["severity"] = row.Severity }, ct);
+        if (await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
+                "observation.acknowledged", "observation", row.Id, row.MonitorName, new JsonObject { ["severity"] = row.Severity }, ct))
+            events.Publish(new ObservationChanged(ws, ObservationJson.From(row, options.Value.DashboardUrl)));
         return TypedResults.Ok(new DataEnvelope<ObservationJson>(ObservationJson.From(row, options.Value.DashboardUrl)));
     }
 }

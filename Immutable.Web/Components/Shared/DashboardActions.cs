@@ -5,6 +5,7 @@ using Immutable.Web.Audit;
 using Immutable.Web.Delivery.Live;
 using Immutable.Web.Delivery.Webhook;
 using Immutable.Web.Detection;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Integrity;
 using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
@@ -31,10 +32,10 @@ public sealed class DashboardActions(WorkspaceGateway gateway)
     private static JsonObject Note(string? note) => new() { ["note"] = string.IsNullOrWhiteSpace(note) ? null : note.Trim() };
 
     public Task<GatewayResult> AcknowledgeAlertAsync(DashboardUser user, string id, string? note) =>
-        gateway.InvokeAsync(user, async http => await AlertsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<LiveNotifier>(http), http.RequestAborted), body: Note(note));
+        gateway.InvokeAsync(user, async http => await AlertsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: Note(note));
 
     public Task<GatewayResult> AcknowledgeObservationAsync(DashboardUser user, string id, string? note) =>
-        gateway.InvokeAsync(user, async http => await ObservationsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IOptions<QueryActivityOptions>>(http), http.RequestAborted), body: Note(note));
+        gateway.InvokeAsync(user, async http => await ObservationsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IOptions<QueryActivityOptions>>(http), S<IDomainEvents>(http), http.RequestAborted), body: Note(note));
 
     public Task<GatewayResult> ListRulesAsync(DashboardUser user) =>
         gateway.InvokeAsync(user, async http => await AlertRulesApi.ListAsync(http, Db(http), http.RequestAborted));
@@ -43,8 +44,8 @@ public sealed class DashboardActions(WorkspaceGateway gateway)
         gateway.InvokeAsync(user, async http => await AlertRulesApi.GetAsync(id, http, Db(http), http.RequestAborted));
 
     public Task<GatewayResult> SaveRuleAsync(DashboardUser user, string? id, JsonObject rule) => ConfigureAsync(user, () => id is null
-        ? gateway.InvokeAsync(user, async http => await AlertRulesApi.CreateAsync(http, Db(http), S<AuditTrail>(http), S<StreamEvaluator>(http), S<TimeProvider>(http), http.RequestAborted), body: rule)
-        : gateway.InvokeAsync(user, async http => await AlertRulesApi.UpdateAsync(id, http, Db(http), S<AuditTrail>(http), S<StreamEvaluator>(http), S<TimeProvider>(http), http.RequestAborted), body: rule));
+        ? gateway.InvokeAsync(user, async http => await AlertRulesApi.CreateAsync(http, Db(http), S<AuditTrail>(http), S<StreamEvaluator>(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: rule)
+        : gateway.InvokeAsync(user, async http => await AlertRulesApi.UpdateAsync(id, http, Db(http), S<AuditTrail>(http), S<StreamEvaluator>(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: rule));
 
     public Task<GatewayResult> DryRunAsync(DashboardUser user, JsonObject rule) =>
         gateway.InvokeAsync(user, async http => await DryRunApi.TestAsync(http, Db(http), S<Immutable.Web.Storage.IEventCounts>(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject { ["rule"] = rule });
@@ -56,8 +57,8 @@ public sealed class DashboardActions(WorkspaceGateway gateway)
         gateway.InvokeAsync(user, async http => await MonitorsApi.GetAsync(id, http, Db(http), http.RequestAborted));
 
     public Task<GatewayResult> SaveMonitorAsync(DashboardUser user, string? id, JsonObject monitor) => ConfigureAsync(user, () => id is null
-        ? gateway.InvokeAsync(user, async http => await MonitorsApi.CreateAsync(http, Db(http), S<AuditTrail>(http), S<MonitorEvaluator>(http), S<TimeProvider>(http), http.RequestAborted), body: monitor)
-        : gateway.InvokeAsync(user, async http => await MonitorsApi.UpdateAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), http.RequestAborted), body: monitor));
+        ? gateway.InvokeAsync(user, async http => await MonitorsApi.CreateAsync(http, Db(http), S<AuditTrail>(http), S<MonitorEvaluator>(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: monitor)
+        : gateway.InvokeAsync(user, async http => await MonitorsApi.UpdateAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: monitor));
 
     public Task<GatewayResult> ListWebhooksAsync(DashboardUser user) =>
         gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.ListAsync(http, Db(http), http.RequestAborted));
@@ -75,10 +76,10 @@ public sealed class DashboardActions(WorkspaceGateway gateway)
         gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.DeliveriesAsync(id, http, Db(http), http.RequestAborted), query: "limit=20");
 
     public Task<GatewayResult> TestWebhookAsync(DashboardUser user, string id) => ConfigureAsync(user, () =>
-        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.TestAsync(id, http, Db(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject()));
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.TestAsync(id, http, Db(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: new JsonObject()));
 
     public Task<GatewayResult> RedeliverAsync(DashboardUser user, string deliveryId) => ConfigureAsync(user, () =>
-        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.RedeliverAsync(deliveryId, http, Db(http), S<TimeProvider>(http), http.RequestAborted), body: new JsonObject()));
+        gateway.InvokeAsync(user, async http => await WebhookEndpointsApi.RedeliverAsync(deliveryId, http, Db(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: new JsonObject()));
 
     /// <summary>Records a dashboard-only change (keys, members, test email) in the workspace's chain.</summary>
     public static Task RecordAsync(AuditTrail audit, DashboardUser user, string action, string resource, string resourceId, string? resourceName, JsonObject details) =>

@@ -4,6 +4,7 @@ using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
 using Immutable.Web.Auth;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -149,7 +150,7 @@ public static class WebhookEndpointsApi
     }
 
     public static async Task<Results<Accepted<DataEnvelope<DeliveryJson>>, NotFound<ApiError>>> TestAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, CancellationToken ct)
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, IDomainEvents events, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -163,13 +164,13 @@ public static class WebhookEndpointsApi
         };
         db.Deliveries.Add(delivery);
         await db.SaveChangesAsync(ct);
-        WebhookOutbox.Signal();
+        events.Publish(new DeliveriesEnqueued(ws));
         return TypedResults.Accepted((string?)null, new DataEnvelope<DeliveryJson>(ToJson(delivery, [])));
     }
 
     /// <summary>Queues a delivery again now, whatever its state; its attempt log keeps the earlier attempts.</summary>
     public static async Task<Results<Accepted<DataEnvelope<DeliveryJson>>, NotFound<ApiError>>> RedeliverAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, CancellationToken ct)
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, IDomainEvents events, CancellationToken ct)
     {
         var ws = http.User.WorkspaceId();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -179,7 +180,7 @@ public static class WebhookEndpointsApi
         row.Attempts = 0;
         row.NextAttemptAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         await db.SaveChangesAsync(ct);
-        WebhookOutbox.Signal();
+        events.Publish(new DeliveriesEnqueued(ws));
         return TypedResults.Accepted((string?)null, new DataEnvelope<DeliveryJson>(ToJson(row, [])));
     }
 
