@@ -1,3 +1,4 @@
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +44,7 @@ internal sealed class BenchHost : IAsyncDisposable
             ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(data, "immutable.db")}",
             ["Detection:StreamEvaluation"] = "false",
         });
+        builder.AddDomainEvents();
         builder.AddStorage();
         builder.Services.AddSingleton<WorkspaceDirectory>();
         addFeatures(builder);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Immutable.Domain.Chain;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Microsoft.AspNetCore.Identity;
@@ -40,6 +41,7 @@ public sealed class AccountService(
     IOptions<AccountOptions> options,
     ISignInThrottle throttle,
     Immutable.Web.Audit.AuditTrail audit,
+    IDomainEvents events,
     TimeProvider time)
 {
     private static readonly PasswordHasher<DashboardUserRecord> Hasher = new();
@@ -223,6 +225,7 @@ public sealed class AccountService(
         session.EndedAt = Now;
         session.EndReason = "signed_out";
         await db.SaveChangesAsync(ct);
+        events.Publish(new MemberAccessChanged(session.WorkspaceId)); // the member's other tabs of this session lose access now
         var user = await db.DashboardUsers.AsNoTracking().SingleOrDefaultAsync(u => u.Id == session.UserId, ct);
         if (user is not null) await AuditAsync(await MembershipsAsync(user.Email, ct), user, "account.signed_out", client, null, ct);
     }
@@ -291,6 +294,7 @@ public sealed class AccountService(
         }
         else member.Role = role;
         await db.SaveChangesAsync(ct);
+        events.Publish(new MemberAccessChanged(workspaceId)); // their open tabs lose access now
         return null;
     }
 

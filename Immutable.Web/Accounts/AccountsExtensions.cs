@@ -1,4 +1,5 @@
 using Immutable.Web.Auth;
+using Immutable.Web.DomainEvents;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -27,6 +28,7 @@ public static class AccountsExtensions
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<MemberService>();
         builder.Services.AddSingleton<LiveSessions>();
+        builder.Services.AddDomainEventSubscriber<LiveSessions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSessions>());
         builder.Services.AddHostedService<SetupLinkAnnouncer>();
 
@@ -79,17 +81,14 @@ public static class AccountsExtensions
     /// <summary>POST /account/signout (antiforgery-checked form post from the app bar): ends the session on the server.</summary>
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/signout", async Task<IResult> (HttpContext context, AccountService accounts, LiveSessions sessions) =>
+        app.MapPost("/account/signout", async Task<IResult> (HttpContext context, AccountService accounts) =>
         {
             // The antiforgery middleware only records its verdict for an endpoint that binds no form: check it here,
             // or any site could sign a member out (and end their session) with a cross-site form post.
             if (context.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is not { IsValid: true })
                 return TypedResults.BadRequest("The sign-out form expired; reload the page and sign out again.");
             if (DashboardUser.From(context.User) is { SessionId: { } sessionId })
-            {
                 await accounts.EndSessionAsync(sessionId, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
-                sessions.CheckSoon();
-            }
             await context.SignOutAsync(CookieScheme);
             return TypedResults.LocalRedirect("/account/signin");
         }).WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();

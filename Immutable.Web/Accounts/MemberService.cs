@@ -11,9 +11,10 @@ public sealed record Invitation(string Email, string Role, string? Token);
 
 /// <summary>
 /// A workspace's members as its owners manage them: invite, change a role, remove. Every change is recorded in the
-/// workspace's chain, and the affected member's open dashboard tabs lose or gain access at once.
+/// workspace's chain, and the affected member's open dashboard tabs lose or gain access at once (the account service
+/// publishes MemberAccessChanged).
 /// </summary>
-public sealed class MemberService(AccountService accounts, AuditTrail audit, LiveSessions liveSessions)
+public sealed class MemberService(AccountService accounts, AuditTrail audit)
 {
     public Task<IReadOnlyList<(WorkspaceMemberRecord Member, bool HasAccount)>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default) =>
         accounts.MembersAsync(who.WorkspaceId, ct);
@@ -44,7 +45,6 @@ public sealed class MemberService(AccountService accounts, AuditTrail audit, Liv
         if (member is null) return Problem.NotFound("Member");
         if (await accounts.ChangeMemberAsync(who.WorkspaceId, email, role, ct) is { } refused)
             return role is not null && !Roles.All.Contains(role) ? Problem.Invalid("role", refused) : Problem.Conflict(new ApiError("conflict", refused));
-        liveSessions.CheckSoon(); // their open tabs lose access now
         await audit.RecordAsync(who.WorkspaceId, who.Actor, role is null ? "member.removed" : "member.role_changed", "member", member.Email, member.Name,
             new JsonObject { ["before"] = member.Role, ["after"] = role }, ct);
         return new Done();

@@ -1,3 +1,4 @@
+using Immutable.Web.DomainEvents;
 using Immutable.Domain.Alerts;
 using Immutable.Domain;
 using System.Text.Json.Nodes;
@@ -5,7 +6,6 @@ using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
 using Immutable.Web.Auth;
-using Immutable.Web.Delivery.Live;
 using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -16,12 +16,12 @@ namespace Immutable.Web.Alerts;
 /// <summary>
 /// Triage of findings (alerts and observations) for the API and the dashboard: acknowledging records who, when and
 /// an optional note, appends <c>alert.acknowledged</c> / <c>observation.acknowledged</c> to the workspace's chain and
-/// tells live views. Acknowledging an acknowledged finding changes nothing and returns it as it is; two
+/// publishes <see cref="AlertChanged"/> / <see cref="ObservationChanged"/>. Acknowledging an acknowledged finding changes nothing and returns it as it is; two
 /// acknowledgements racing on an open one are decided by its <see cref="IAcknowledgeable.Version"/>: one wins, the
 /// other gets 409.
 /// </summary>
 public sealed class TriageService(
-    IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, LiveNotifier live, IOptions<QueryActivityOptions> monitors)
+    IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IDomainEvents events, IOptions<QueryActivityOptions> monitors)
 {
     public const int MaxNoteLength = 2000;
 
@@ -42,8 +42,9 @@ public sealed class TriageService(
         if (written == 0) return Problem.Changed("The alert");
         await audit.RecordAsync(who.WorkspaceId, who.Actor, "alert.acknowledged", "alert", row.Id, row.RuleName,
             new JsonObject { ["rule_type"] = WireName.Of(row.RuleType), ["severity"] = WireName.Of(row.Severity), ["note"] = note }, ct);
-        live.OnAlerts(who.WorkspaceId, [], [row]);
-        return AlertJson.From(row);
+        var json = AlertJson.From(row);
+        events.Publish(new AlertChanged(who.WorkspaceId, json));
+        return json;
     }
 
     public async Task<Result<ObservationJson>> AcknowledgeObservationAsync(WorkspacePrincipal who, string id, string? note, CancellationToken ct = default)
@@ -63,6 +64,7 @@ public sealed class TriageService(
             if (written == 0) return Problem.Changed("The observation");
             await audit.RecordAsync(who.WorkspaceId, who.Actor, "observation.acknowledged", "observation", row.Id, row.MonitorName,
                 new JsonObject { ["severity"] = WireName.Of(row.Severity), ["note"] = note }, ct);
+            events.Publish(new ObservationChanged(who.WorkspaceId, ObservationJson.From(row, monitors.Value.DashboardUrl)));
         }
         return ObservationJson.From(row, monitors.Value.DashboardUrl);
     }

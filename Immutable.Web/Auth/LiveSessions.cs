@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Immutable.Web.Accounts;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
@@ -11,14 +12,14 @@ namespace Immutable.Web.Auth;
 /// The long-lived connections a credential keeps open after its request was authorised: /hubs/alerts connections
 /// (an API key) and dashboard circuits (a session of a member).
 /// Invariant: within about <c>Accounts:SessionCheckMilliseconds</c> of a key's revocation — by the API, the dashboard,
-/// or the CLI in another process: the store is the truth, not an in-process event — its hub connections are aborted;
+/// or the CLI in another process: the store is the truth; <see cref="KeyRevoked"/> only makes the check sooner — its hub connections are aborted;
 /// within the same time of a session's end, a member's removal or a role change, the circuit's authentication state
 /// becomes anonymous (the dashboard sends it to sign-in). One batched query per kind per check, only while any are open.
 /// </summary>
 public sealed partial class LiveSessions(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<AccountOptions> options,
-    ILogger<LiveSessions> logger) : BackgroundService
+    ILogger<LiveSessions> logger) : BackgroundService, IDomainEventSubscriber
 {
     private sealed record Circuit(string SessionId, string Role, Action End);
 
@@ -41,8 +42,14 @@ public sealed partial class LiveSessions(
         return new Unwatch(() => _circuits.TryRemove(circuit, out _));
     }
 
-    /// <summary>Check now rather than at the next tick (an in-process revocation or membership change).</summary>
-    public void CheckSoon()
+    /// <summary>A key was revoked or a member's access changed (here or on another instance): check now, not at the next tick.</summary>
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        if (domainEvent is KeyRevoked or MemberAccessChanged) CheckSoon();
+        return ValueTask.CompletedTask;
+    }
+
+    private void CheckSoon()
     {
         if (_wake.CurrentCount == 0) _wake.Release();
     }

@@ -1,5 +1,6 @@
 using Immutable.Web.Delivery.Live;
 using Immutable.Web.Delivery.Webhook;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Net;
 
 namespace Immutable.Web.Delivery;
@@ -31,9 +32,11 @@ public static class DeliveryExtensions
             .ConfigureHttpClient((sp, client) => client.Timeout = Timeout.InfiniteTimeSpan); // per attempt, in the dispatcher
         builder.Services.AddOptions<Email.EmailOptions>().BindConfiguration(Email.EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Email.EmailSender>();
+        builder.Services.AddDomainEventSubscriber<Email.EmailSender>();
         builder.Services.AddSingleton<Email.EmailTestService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Email.EmailSender>());
         builder.Services.AddSingleton<WebhookDispatcher>();
+        builder.Services.AddDomainEventSubscriber<WebhookDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         // Same JSON as the HTTP API: snake_case names, enums as strings.
         builder.Services.AddSignalR().AddJsonProtocol(o =>
@@ -42,15 +45,12 @@ public static class DeliveryExtensions
             o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
         });
         builder.Services.AddSingleton<LiveNotifier>();
+        builder.Services.AddDomainEventSubscriber<LiveNotifier>();
         return builder;
     }
 
     public static WebApplication MapDelivery(this WebApplication app)
     {
-        app.Services.GetRequiredService<LiveNotifier>().Attach(
-            app.Services.GetRequiredService<Immutable.Web.Detection.StreamEvaluator>(),
-            app.Services.GetRequiredService<Immutable.Web.Detection.ScheduledRuleEvaluator>(),
-            app.Services.GetRequiredService<Immutable.Web.Monitors.MonitorEvaluator>());
         app.MapHub<AlertsHub>("/hubs/alerts");
         return app;
     }

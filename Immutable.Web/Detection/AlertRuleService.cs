@@ -1,3 +1,4 @@
+using Immutable.Web.DomainEvents;
 using Immutable.Domain.Alerts;
 using Immutable.Domain;
 using System.Text.Json;
@@ -14,10 +15,10 @@ namespace Immutable.Web.Detection;
 
 /// <summary>
 /// Alert rules: list, read, create, change, delete and dry-run, for the API and the dashboard alike. Every change is
-/// validated by <see cref="RuleCodec"/>, recorded in the workspace's chain and makes detection reload the rules.
+/// validated by <see cref="RuleCodec"/>, recorded in the workspace's chain and published as <see cref="RuleChanged"/>.
 /// </summary>
 public sealed class AlertRuleService(
-    IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, IEventCounts counts, TimeProvider time)
+    IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, StreamEvaluator detection, IDomainEvents events, IEventCounts counts, TimeProvider time)
 {
     public async Task<IReadOnlyList<RuleJson>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default)
     {
@@ -61,7 +62,7 @@ public sealed class AlertRuleService(
         var json = RuleJson.From(row);
         await audit.RecordOrUndoAsync(db, ws, who.Actor, "alert_rule.created", "alert_rule", row.Id, row.Name,
             new JsonObject { ["after"] = json.ToAuditJson() }, undo: () => db.AlertRules.Remove(row), ct);
-        detection.Invalidate(ws);
+        OnRuleChanged(ws, row.Id);
         return json;
     }
 
@@ -89,7 +90,7 @@ public sealed class AlertRuleService(
         var after = RuleJson.From(row);
         await audit.RecordOrUndoAsync(db, ws, who.Actor, "alert_rule.updated", "alert_rule", row.Id, row.Name,
             new JsonObject { ["before"] = before.ToAuditJson(), ["after"] = after.ToAuditJson() }, undo: () => Restore(row, before), ct);
-        detection.Invalidate(ws);
+        OnRuleChanged(ws, row.Id);
         return after;
     }
 
@@ -111,7 +112,7 @@ public sealed class AlertRuleService(
         await db.SaveChangesAsync(ct);
         await audit.RecordOrUndoAsync(db, ws, who.Actor, "alert_rule.deleted", "alert_rule", row.Id, row.Name,
             new JsonObject { ["before"] = before.ToAuditJson() }, undo: () => db.AlertRules.Add(row), ct);
-        detection.Invalidate(ws);
+        OnRuleChanged(ws, row.Id);
         return new Done();
     }
 
@@ -122,6 +123,16 @@ public sealed class AlertRuleService(
         if (unreadable is not null) return unreadable;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await DryRunApi.RunAsync(db, counts, who.WorkspaceId, request, Timestamps.ToMicroseconds(time.GetUtcNow()), ct);
+    }
+
+    /// <summary>
+    /// This instance's rule sets are invalidated right away, so the next event meets the changed rules; the event
+    /// reaches the dashboards and other instances (here it invalidates once more, which costs at most one reload).
+    /// </summary>
+    private void OnRuleChanged(string ws, string ruleId)
+    {
+        detection.Invalidate(ws);
+        events.Publish(new RuleChanged(ws, ruleId));
     }
 
     private static async Task<(RuleDraft? Draft, Problem? Problem)> ParseAsync(ImmutableDbContext db, string ws, JsonInput definition, string? selfId, CancellationToken ct)

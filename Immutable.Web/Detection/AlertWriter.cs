@@ -1,6 +1,8 @@
 using Immutable.Domain.Alerts;
 using Immutable.Domain;
 using Immutable.Domain.Rules;
+using Immutable.Web.Alerts;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -45,15 +47,20 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     }
     public List<AlertRecord> Changed { get; } = [];
 
-    /// <summary>New alerts whose rule lists the webhook channel (noise-merged hits notify nobody).</summary>
-    public IReadOnlyList<AlertRecord> ForWebhooks => _toWebhooks;
-
     /// <summary>Writes the webhook notifications of the new alerts into the outbox, in the caller's transaction.</summary>
     public Task<int> EnqueueNotificationsAsync(CancellationToken ct, string dashboardUrl = "")
     {
         Immutable.Web.Delivery.Email.EmailQueue.Alerts(db, _toEmail, dashboardUrl, now);
         return Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, workspaceId, Immutable.Web.Delivery.Webhook.WebhookOutbox.Alerts,
             _toWebhooks.Select(a => ("alert.triggered", a.Id, Immutable.Web.Delivery.Webhook.WebhookOutbox.AlertPayload(a))).ToList(), now, ct);
+    }
+
+    /// <summary>After the commit: live push learns what was created and changed, the dispatcher that deliveries wait.</summary>
+    public void Publish(IDomainEvents events, int webhookDeliveries)
+    {
+        if (_created.Count + Changed.Count > 0)
+            events.Publish(new AlertsCommitted(workspaceId, _created.Select(AlertJson.From).ToList(), Changed.Where(c => !_created.Contains(c)).Select(AlertJson.From).ToList()));
+        if (webhookDeliveries > 0) events.Publish(new DeliveriesEnqueued(workspaceId));
     }
 
     public async Task ApplyAsync(RuleHit hit, CancellationToken ct)

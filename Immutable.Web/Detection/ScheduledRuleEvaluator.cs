@@ -1,5 +1,6 @@
 using Immutable.Domain.Chain;
 using Immutable.Domain.Rules;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,11 +8,8 @@ namespace Immutable.Web.Detection;
 
 /// <summary>The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).</summary>
 public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, IEventCounts counts, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard)
+    Microsoft.Extensions.Options.IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard, IDomainEvents events)
 {
-    /// <summary>Raised after a commit with the alerts it created and changed (live push subscribes).</summary>
-    public event Action<string, IReadOnlyList<AlertRecord>, IReadOnlyList<AlertRecord>>? AlertsCommitted;
-
     /// <summary>Evaluates every enabled spike rule for the window ending at the current minute; returns alerts created.</summary>
     public async Task<int> EvaluateAsync(CancellationToken ct)
     {
@@ -33,8 +31,7 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             created += writer.Created.Count;
-            if (writer.Created.Count + writer.Changed.Count > 0) AlertsCommitted?.Invoke(ws, writer.Created, writer.Changed);
-            if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();
+            writer.Publish(events, notifications);
         }
         return created;
     }

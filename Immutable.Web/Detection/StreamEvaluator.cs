@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Immutable.Domain.Rules;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,8 @@ public sealed partial class StreamEvaluator(
     TimeProvider time,
     IOptions<DetectionOptions> options,
     IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard,
-    ILogger<StreamEvaluator> logger)
+    IDomainEvents domainEvents,
+    ILogger<StreamEvaluator> logger) : IDomainEventSubscriber
 {
     private readonly ConcurrentDictionary<string, WorkspaceRules> _loaded = new(StringComparer.Ordinal);
     // Bumped by every invalidation; a rule set loaded under an older generation is used once, never cached.
@@ -31,6 +33,13 @@ public sealed partial class StreamEvaluator(
     private sealed record WorkspaceRules(RuleSet RuleSet, IReadOnlyList<AlertRule> Correlations, int Generation)
     {
         public int MaxCooldownMinutes { get; } = RuleSet.Evaluators.Select(e => e.Rule.CooldownMinutes).DefaultIfEmpty(0).Max();
+    }
+
+    /// <summary>A rule changed here or on another instance: the workspace's loaded rules are stale.</summary>
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        if (domainEvent is RuleChanged changed) Invalidate(changed.WorkspaceId);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Forget a workspace's loaded rules (after a rule change); the next chunk reloads them.</summary>
@@ -103,8 +112,7 @@ public sealed partial class StreamEvaluator(
             // Cache only if no rule changed meanwhile; otherwise the next chunk loads the new rules.
             if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
             if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, rows[0].Sequence, rows[^1].Sequence);
-            if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();
-            AlertsCommitted?.Invoke(workspaceId, writer.Created, writer.Changed);
+            writer.Publish(domainEvents, notifications);
             return rows.Count;
         }
         catch
@@ -114,9 +122,6 @@ public sealed partial class StreamEvaluator(
             throw;
         }
     }
-
-    /// <summary>Raised after a commit with the alerts it created and changed (delivery and live push subscribe).</summary>
-    public event Action<string, IReadOnlyList<AlertRecord>, IReadOnlyList<AlertRecord>>? AlertsCommitted;
 
     private async Task<WorkspaceRules> LoadAsync(ImmutableDbContext db, string workspaceId, long checkpoint, int generation, CancellationToken ct)
     {

@@ -3,10 +3,12 @@ using Quartz;
 
 namespace Immutable.Web.Jobs;
 
-/// <summary>Every Quartz job and schedule of the app, in one place.</summary>
+/// <summary>
+/// Every Quartz job and schedule of the app, in one place. Stream evaluation is no job: it runs as events commit
+/// (<see cref="StreamEvaluationWorker"/>, woken through the domain events).
+/// </summary>
 public static class JobSchedules
 {
-    public static readonly JobKey StreamEvaluation = new("stream-evaluation", "detection");
     public static readonly JobKey ScheduledRules = new("scheduled-rules", "detection");
     public static readonly JobKey MonitorEvaluation = new("monitor-evaluation", "monitors");
 
@@ -21,28 +23,18 @@ public static class JobSchedules
             q.UseInMemoryStore();
             q.UseDefaultThreadPool(maxConcurrency: 4);
 
-            if (detection.StreamEvaluation)
-            {
-                q.AddJob<StreamEvaluationJob>(j => j.WithIdentity(StreamEvaluation).StoreDurably());
-                q.AddTrigger(t => t
-                    .ForJob(StreamEvaluation)
-                    .WithIdentity("stream-evaluation-safety-net", "detection")
-                    .UsingJobData(StreamEvaluationJob.SweepKey, true)
-                    .StartNow()
-                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(detection.SafetyNetSeconds)).RepeatForever()));
-                q.AddJob<ScheduledRulesJob>(j => j.WithIdentity(ScheduledRules).StoreDurably());
-                q.AddTrigger(t => t
-                    .ForJob(ScheduledRules)
-                    .WithIdentity("scheduled-rules-every-interval", "detection")
-                    .StartNow()
-                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(detection.ScheduledRulesSeconds)).RepeatForever()));
-                q.AddJob<MonitorEvaluationJob>(j => j.WithIdentity(MonitorEvaluation).StoreDurably());
-                q.AddTrigger(t => t
-                    .ForJob(MonitorEvaluation)
-                    .WithIdentity("monitor-evaluation-every-interval", "monitors")
-                    .StartNow()
-                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(monitors.EvaluationSeconds)).RepeatForever()));
-            }
+            q.AddJob<ScheduledRulesJob>(j => j.WithIdentity(ScheduledRules).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(ScheduledRules)
+                .WithIdentity("scheduled-rules-every-interval", "detection")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(detection.ScheduledRulesSeconds)).RepeatForever()));
+            q.AddJob<MonitorEvaluationJob>(j => j.WithIdentity(MonitorEvaluation).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(MonitorEvaluation)
+                .WithIdentity("monitor-evaluation-every-interval", "monitors")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(monitors.EvaluationSeconds)).RepeatForever()));
         });
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder;

@@ -4,6 +4,7 @@ using Immutable.Domain.Chain;
 using Immutable.Domain.Monitors;
 using Immutable.Domain.Rules;
 using Immutable.Web.Detection;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,13 +22,11 @@ public sealed partial class MonitorEvaluator(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     TimeProvider time,
     IOptions<QueryActivityOptions> options,
+    IDomainEvents events,
     ILogger<MonitorEvaluator> logger) : IDisposable
 {
     private static readonly TimeSpan EpisodeLookback = TimeSpan.FromDays(7);
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
-
-    /// <summary>Raised after a commit with the observations it created (delivery and live push subscribe).</summary>
-    public event Action<string, IReadOnlyList<ObservationRecord>>? ObservationsCommitted;
 
     /// <summary>Evaluates every workspace that has enabled monitors; returns the observations created.</summary>
     public async Task<int> EvaluateAsync(CancellationToken ct)
@@ -180,11 +179,11 @@ public sealed partial class MonitorEvaluator(
             created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Email)), options.Value.DashboardUrl, now);
         await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
         await transaction.CommitAsync(ct);
-        if (notifications > 0) Immutable.Web.Delivery.Webhook.WebhookOutbox.Signal();
+        if (notifications > 0) events.Publish(new DeliveriesEnqueued(ws));
         if (created.Count > 0)
         {
             LogObservations(created.Count, ws);
-            ObservationsCommitted?.Invoke(ws, created);
+            events.Publish(new ObservationsCommitted(ws, created.Select(o => ObservationJson.From(o, options.Value.DashboardUrl)).ToList()));
         }
         return (rows.Count < maxEvents, created.Count);
     }

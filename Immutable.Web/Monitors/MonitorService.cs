@@ -1,3 +1,4 @@
+using Immutable.Web.DomainEvents;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
 using Immutable.Web.Api;
@@ -10,9 +11,9 @@ namespace Immutable.Web.Monitors;
 
 /// <summary>
 /// Monitors: list, read, create, change, delete, for the API and the dashboard alike. Definitions are validated by
-/// <see cref="MonitorCodec"/>; every change is recorded in the workspace's chain.
+/// <see cref="MonitorCodec"/>; every change is recorded in the workspace's chain and published as <see cref="MonitorChanged"/>.
 /// </summary>
-public sealed class MonitorService(IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, MonitorEvaluator evaluator, TimeProvider time)
+public sealed class MonitorService(IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, MonitorEvaluator evaluator, IDomainEvents events, TimeProvider time)
 {
     /// <summary>The monitor as the API shows it: id, the normalised definition, times.</summary>
     public static JsonObject ToJson(MonitorRecord r)
@@ -64,6 +65,7 @@ public sealed class MonitorService(IDbContextFactory<ImmutableDbContext> dbFacto
         var json = ToJson(row);
         await audit.RecordOrUndoAsync(db, ws, who.Actor, "monitor.created", "monitor", row.Id, row.Name,
             new JsonObject { ["after"] = json.DeepClone() }, () => db.Monitors.Remove(row), ct);
+        events.Publish(new MonitorChanged(ws, row.Id));
         return json;
     }
 
@@ -87,6 +89,7 @@ public sealed class MonitorService(IDbContextFactory<ImmutableDbContext> dbFacto
         var after = ToJson(row);
         await audit.RecordOrUndoAsync(db, ws, who.Actor, "monitor.updated", "monitor", row.Id, row.Name,
             new JsonObject { ["before"] = before, ["after"] = after.DeepClone() }, () => (row.Name, row.Enabled, row.Definition) = (oldName, oldEnabled, oldDefinition), ct);
+        events.Publish(new MonitorChanged(ws, row.Id));
         return after;
     }
 
@@ -103,6 +106,7 @@ public sealed class MonitorService(IDbContextFactory<ImmutableDbContext> dbFacto
         await db.SaveChangesAsync(ct);
         await audit.RecordOrUndoAsync(db, ws, who.Actor, "monitor.deleted", "monitor", row.Id, row.Name,
             new JsonObject { ["before"] = before }, () => db.Monitors.Add(row), ct);
+        events.Publish(new MonitorChanged(ws, row.Id));
         return new Done();
     }
 

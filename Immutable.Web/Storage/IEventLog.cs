@@ -8,17 +8,11 @@ public sealed record AppendOutcome(Guid Id, bool Duplicate);
 /// <summary>
 /// The one seam through which events enter a workspace's hash chain. All appends of a workspace go through
 /// one writer, which assigns the sequence number and chain link; the returned task completes only after the
-/// events are committed. A multi-instance deployment swaps the implementation for one that takes a database
+/// events are committed, and <see cref="Immutable.Web.DomainEvents.EventsAppended"/> is published after each commit. A multi-instance deployment swaps the implementation for one that takes a database
 /// lock per workspace (e.g. a PostgreSQL advisory lock) around the same steps.
 /// </summary>
 public interface IEventLog
 {
     /// <summary>Appends the events of one request atomically: all are stored, or none.</summary>
     Task<IReadOnlyList<AppendOutcome>> AppendAsync(string workspaceId, IReadOnlyList<EventContent> events, CancellationToken cancellationToken);
-}
-
-/// <summary>Told after each commit which workspaces got new events (detection subscribes).</summary>
-public interface IEventCommitObserver
-{
-    void OnCommitted(IReadOnlyCollection<string> workspaceIds);
 }

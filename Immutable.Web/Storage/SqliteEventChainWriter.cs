@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Immutable.Domain.Chain;
 using Immutable.Domain.Events;
+using Immutable.Web.DomainEvents;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
     private readonly string _connectionString;
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
-    private readonly IEnumerable<IEventCommitObserver> _observers;
+    private readonly IDomainEvents _events;
     private readonly ILogger<SqliteEventChainWriter> _logger;
     private readonly StorageHealth _health;
     private readonly Dictionary<string, ChainHead> _heads = new(StringComparer.Ordinal);
@@ -29,7 +30,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         SqliteConnectionString connectionString,
         IOptions<StorageOptions> options,
         TimeProvider time,
-        IEnumerable<IEventCommitObserver> observers,
+        IDomainEvents events,
         StorageHealth health,
         ILogger<SqliteEventChainWriter> logger)
     {
@@ -37,7 +38,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         _connectionString = connectionString.Value;
         _options = options.Value;
         _time = time;
-        _observers = observers;
+        _events = events;
         _logger = logger;
         _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.MaxPendingAppends)
         {
@@ -162,14 +163,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         foreach (var (workspace, head) in newHeads) _heads[workspace] = head;
         for (var g = 0; g < group.Count; g++) group[g].Completion.TrySetResult(results[g]);
 
-        if (newHeads.Count > 0)
-        {
-            foreach (var observer in _observers)
-            {
-                try { observer.OnCommitted(newHeads.Keys); }
-                catch (Exception ex) { LogObserverFailed(ex, observer.GetType().Name); }
-            }
-        }
+        if (newHeads.Count > 0) _events.Publish(new EventsAppended(newHeads.Keys.ToList()));
     }
 
     private ChainHead LoadHead(Statements statements, string workspaceId) =>
@@ -178,8 +172,6 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
     [LoggerMessage(LogLevel.Error, "Group commit of {RequestCount} append requests failed; none was stored.")]
     private partial void LogCommitFailed(Exception ex, int requestCount);
 
-    [LoggerMessage(LogLevel.Warning, "Commit observer {Observer} failed.")]
-    private partial void LogObserverFailed(Exception ex, string observer);
 
     private sealed record PendingAppend(string WorkspaceId, IReadOnlyList<EventContent> Events)
     {

@@ -10,9 +10,10 @@ namespace Immutable.Web.Workspaces;
 
 /// <summary>
 /// A workspace's API keys as its members manage them: admins and owners create and revoke, every change is recorded
-/// in the workspace's chain, and a revoked key's open live connections are closed at once.
+/// in the workspace's chain, and a revoked key's open live connections are closed at once (the directory publishes
+/// KeyRevoked).
 /// </summary>
-public sealed class ApiKeyService(IDbContextFactory<ImmutableDbContext> dbFactory, WorkspaceDirectory directory, AuditTrail audit, LiveSessions liveSessions, TimeProvider time)
+public sealed class ApiKeyService(IDbContextFactory<ImmutableDbContext> dbFactory, WorkspaceDirectory directory, AuditTrail audit, TimeProvider time)
 {
     public const int MaxLabelLength = 100;
 
@@ -50,7 +51,6 @@ public sealed class ApiKeyService(IDbContextFactory<ImmutableDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.WorkspaceId == who.WorkspaceId && k.Prefix == prefix && k.RevokedAt == null, ct);
         if (key is null || await directory.RevokeInWorkspaceAsync(who.WorkspaceId, prefix, ct) == 0) return Problem.NotFound("Active API key");
-        liveSessions.CheckSoon(); // its open /hubs/alerts connections close now
         await audit.RecordAsync(who.WorkspaceId, who.Actor, "api_key.revoked", "api_key", key.Prefix, key.Label, new JsonObject { ["prefix"] = key.Prefix }, ct);
         return new KeySummary(key.Prefix, key.Label, "", key.CreatedAt, Timestamps.ToMicroseconds(time.GetUtcNow()));
     }

@@ -1,4 +1,5 @@
 using Immutable.Domain.Chain;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 
 namespace Immutable.Web.Workspaces;
@@ -17,6 +18,7 @@ public static class KeysCommand
         // Configuration from appsettings.json beside the binary and the environment, as for the server.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
+        builder.AddDomainEvents(); // revocations are published (the servers' live connections also learn it from the store)
         builder.AddStorage();
         builder.Services.AddSingleton<WorkspaceDirectory>();
         using var host = builder.Build();

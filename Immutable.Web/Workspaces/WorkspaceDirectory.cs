@@ -1,4 +1,5 @@
 using Immutable.Domain.Chain;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ public sealed record ResolvedKey(string WorkspaceId, string Prefix, string Label
 public sealed record KeySummary(string Prefix, string Label, string WorkspaceName, DateTime CreatedAt, DateTime? RevokedAt);
 
 /// <summary>Workspaces and their API keys: create, list, revoke, and resolve a presented key.</summary>
-public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
+public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, IDomainEvents events)
 {
     public async Task<WorkspaceRecord> GetOrCreateWorkspaceAsync(string name, CancellationToken ct = default)
     {
@@ -75,9 +76,11 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
-        return await db.ApiKeys
+        var revoked = await db.ApiKeys
             .Where(k => k.WorkspaceId == workspaceId && k.Prefix == prefix && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+        if (revoked > 0) events.Publish(new KeyRevoked(prefix)); // its open /hubs/alerts connections close now
+        return revoked;
     }
 
     /// <summary>Revokes the keys with this prefix; returns how many were revoked. Takes effect on the next request.</summary>
@@ -85,9 +88,11 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
-        return await db.ApiKeys
+        var revoked = await db.ApiKeys
             .Where(k => k.Prefix == prefix && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
+        if (revoked > 0) events.Publish(new KeyRevoked(prefix));
+        return revoked;
     }
 
     /// <summary>The workspace a presented key belongs to, or null when the key is unknown or revoked.</summary>

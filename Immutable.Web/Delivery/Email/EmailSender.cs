@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Immutable.Domain.Chain;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -19,9 +20,17 @@ public sealed partial class EmailSender(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<EmailOptions> options,
     TimeProvider time,
-    ILogger<EmailSender> logger) : BackgroundService
+    ILogger<EmailSender> logger) : BackgroundService, IDomainEventSubscriber
 {
     private readonly Dictionary<string, DateTime> _lastSent = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>New findings may have queued email: look now rather than at the next poll (the digest rule still holds).</summary>
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        if (domainEvent is AlertsCommitted { Created.Count: > 0 } or ObservationsCommitted && _wake.CurrentCount == 0) _wake.Release();
+        return ValueTask.CompletedTask;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,8 +49,14 @@ public sealed partial class EmailSender(
             {
                 LogSendFailed(ex);
             }
-            await Task.Delay(TimeSpan.FromSeconds(options.Value.PollSeconds), stoppingToken);
+            await _wake.WaitAsync(TimeSpan.FromSeconds(options.Value.PollSeconds), stoppingToken);
         }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
     }
 
     /// <summary>Sends what is due; returns the number of emails sent.</summary>

@@ -1,11 +1,9 @@
 using Immutable.Web.Alerts;
 using Immutable.Web.Auth;
-using Immutable.Web.Detection;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Monitors;
-using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
 
 namespace Immutable.Web.Delivery.Live;
 
@@ -42,52 +40,44 @@ public sealed class AlertsHub(LiveSessions sessions) : Hub<IAlertsClient>
 }
 
 /// <summary>
-/// The in-process notifier: turns committed alerts/observations into hub messages and C# events (for the app's own
-/// Blazor pages, which need no SignalR round trip).
+/// Live push, subscribed to the domain events: committed and changed alerts and new observations go to the hub's
+/// clients of their workspace and, as C# events, to the app's own Blazor pages (which need no SignalR round trip).
+/// One event at a time, in commit order.
 /// </summary>
-public sealed class LiveNotifier(IHubContext<AlertsHub, IAlertsClient> hub, IOptions<QueryActivityOptions> monitors, ILogger<LiveNotifier> logger)
+public sealed class LiveNotifier(IHubContext<AlertsHub, IAlertsClient> hub) : IDomainEventSubscriber
 {
     public event Action<string, AlertJson>? AlertRaised;
     public event Action<string, AlertJson>? AlertChanged;
     public event Action<string, ObservationJson>? ObservationCreated;
 
-    public void Attach(StreamEvaluator detection, ScheduledRuleEvaluator scheduled, MonitorEvaluator evaluator)
+    public async ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
-        detection.AlertsCommitted += OnAlerts;
-        scheduled.AlertsCommitted += OnAlerts;
-        evaluator.ObservationsCommitted += OnObservations;
+        switch (domainEvent)
+        {
+            case AlertsCommitted committed:
+                var group = hub.Clients.Group(AlertsHub.Group(committed.WorkspaceId));
+                foreach (var a in committed.Created)
+                {
+                    AlertRaised?.Invoke(committed.WorkspaceId, a);
+                    await group.AlertRaised(a);
+                }
+                foreach (var a in committed.Changed)
+                {
+                    AlertChanged?.Invoke(committed.WorkspaceId, a);
+                    await group.AlertChanged(a);
+                }
+                break;
+            case Immutable.Web.DomainEvents.AlertChanged changed:
+                AlertChanged?.Invoke(changed.WorkspaceId, changed.Alert);
+                await hub.Clients.Group(AlertsHub.Group(changed.WorkspaceId)).AlertChanged(changed.Alert);
+                break;
+            case ObservationsCommitted observations:
+                foreach (var o in observations.Created)
+                {
+                    ObservationCreated?.Invoke(observations.WorkspaceId, o);
+                    await hub.Clients.Group(AlertsHub.Group(observations.WorkspaceId)).ObservationCreated(o);
+                }
+                break;
+        }
     }
-
-    public void OnAlerts(string workspaceId, IReadOnlyList<AlertRecord> created, IReadOnlyList<AlertRecord> changed) =>
-        Fire(async () =>
-        {
-            var group = hub.Clients.Group(AlertsHub.Group(workspaceId));
-            foreach (var a in created.Select(AlertJson.From))
-            {
-                AlertRaised?.Invoke(workspaceId, a);
-                await group.AlertRaised(a);
-            }
-            foreach (var a in changed.Where(c => !created.Contains(c)).Select(AlertJson.From))
-            {
-                AlertChanged?.Invoke(workspaceId, a);
-                await group.AlertChanged(a);
-            }
-        });
-
-    public void OnObservations(string workspaceId, IReadOnlyList<ObservationRecord> created) =>
-        Fire(async () =>
-        {
-            foreach (var o in created.Select(o => ObservationJson.From(o, monitors.Value.DashboardUrl)))
-            {
-                ObservationCreated?.Invoke(workspaceId, o);
-                await hub.Clients.Group(AlertsHub.Group(workspaceId)).ObservationCreated(o);
-            }
-        });
-
-    /// <summary>Live push is best effort and must never fail the commit that triggered it.</summary>
-    private void Fire(Func<Task> send) => _ = Task.Run(async () =>
-    {
-        try { await send(); }
-        catch (Exception ex) { logger.LogWarning(ex, "Live push failed"); }
-    });
 }

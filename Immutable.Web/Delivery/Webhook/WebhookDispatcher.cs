@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Immutable.Domain.Chain;
+using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ public sealed partial class WebhookDispatcher(
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+    ILogger<WebhookDispatcher> logger) : BackgroundService, IDomainEventSubscriber
 {
     public const string HttpClientName = "webhooks";
     private readonly SemaphoreSlim _wake = new(0);
@@ -54,7 +55,6 @@ public sealed partial class WebhookDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        WebhookOutbox.Enqueued += Wake;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -74,15 +74,13 @@ public sealed partial class WebhookDispatcher(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        finally
-        {
-            WebhookOutbox.Enqueued -= Wake;
-        }
     }
 
-    private void Wake()
+    /// <summary>Deliveries were queued: send them now rather than at the next poll.</summary>
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
-        if (_wake.CurrentCount == 0) _wake.Release();
+        if (domainEvent is DeliveriesEnqueued && _wake.CurrentCount == 0) _wake.Release();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Sends every due delivery once; returns how many were attempted.</summary>

@@ -1,3 +1,4 @@
+using Immutable.Web.DomainEvents;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
@@ -13,7 +14,7 @@ namespace Immutable.Web.Delivery.Webhook;
 /// Webhook endpoints and their deliveries, for the API and the dashboard alike: URLs pass the SSRF guard, every
 /// endpoint change is recorded in the workspace's chain, and the signing secret is returned once, on creation.
 /// </summary>
-public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext> dbFactory, WebhookUrlGuard guard, AuditTrail audit, TimeProvider time)
+public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext> dbFactory, WebhookUrlGuard guard, AuditTrail audit, IDomainEvents events, TimeProvider time)
 {
     private static readonly string[] RecordTypes = [WebhookOutbox.Alerts, WebhookOutbox.Observations];
 
@@ -128,7 +129,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         };
         db.Deliveries.Add(delivery);
         await db.SaveChangesAsync(ct);
-        WebhookOutbox.Signal();
+        events.Publish(new DeliveriesEnqueued(ws));
         return ToJson(delivery, []);
     }
 
@@ -143,7 +144,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         row.Attempts = 0;
         row.NextAttemptAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         await db.SaveChangesAsync(ct);
-        WebhookOutbox.Signal();
+        events.Publish(new DeliveriesEnqueued(who.WorkspaceId));
         return ToJson(row, []);
     }
 

@@ -2,7 +2,6 @@ using Immutable.Domain;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
-using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,17 +9,13 @@ namespace Immutable.Web.Delivery.Webhook;
 
 /// <summary>
 /// Writes webhook notifications into the outbox (the deliveries table) inside the caller's transaction, the one
-/// that stores the alert or observation: either both exist or neither. The dispatcher sends them afterwards.
+/// that stores the alert or observation: either both exist or neither. The dispatcher sends them afterwards (woken by
+/// <see cref="Immutable.Web.DomainEvents.DeliveriesEnqueued"/>, which the caller publishes after its commit).
 /// </summary>
 public static class WebhookOutbox
 {
     public const string Alerts = "alerts";
     public const string Observations = "observations";
-
-    /// <summary>Called after a commit that wrote deliveries, so the dispatcher need not wait for its next poll.</summary>
-    public static event Action? Enqueued;
-
-    public static void Signal() => Enqueued?.Invoke();
 
     public static async Task<int> EnqueueAsync(ImmutableDbContext db, string workspaceId, string recordType, IReadOnlyList<(string EventType, string RecordId, JsonObject Payload)> notifications, DateTime now, CancellationToken ct)
     {
@@ -71,6 +66,4 @@ public static class WebhookOutbox
         ["endpoint_id"] = endpointId,
         ["timestamp"] = Timestamps.ToIso(now),
     };
-
-    public static JsonObject ObservationPayload(ObservationRecord o, string dashboardUrl) => ObservationNotification.Payload(o, dashboardUrl);
 }

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using Immutable.Web.DomainEvents;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Detection;
+
+/// <summary>
+/// Runs stream evaluation, one workspace at a time: woken by <see cref="EventsAppended"/> for the workspaces that got
+/// events, and every <c>Detection:SafetyNetSeconds</c> for every lagging one (a missed or dropped wake-up, or events
+/// committed by another instance). Registered only when <c>Detection:StreamEvaluation</c> is on.
+/// </summary>
+public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IOptions<DetectionOptions> options, ILogger<StreamEvaluationWorker> logger)
+    : BackgroundService, IDomainEventSubscriber
+{
+    private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        if (domainEvent is EventsAppended appended)
+        {
+            foreach (var ws in appended.WorkspaceIds) _pending[ws] = 0;
+            if (_wake.CurrentCount == 0) _wake.Release();
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Infrastructure timing, like the other pollers: real time, not the injected clock.
+        var interval = TimeSpan.FromSeconds(options.Value.SafetyNetSeconds);
+        long? lastSweep = null; // none yet: the first run catches up whatever was committed while detection was off
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var workspaces = TakePending();
+                if (lastSweep is null || System.Diagnostics.Stopwatch.GetElapsedTime(lastSweep.Value) >= interval)
+                {
+                    lastSweep = System.Diagnostics.Stopwatch.GetTimestamp();
+                    workspaces = workspaces.Union(await evaluator.LaggingWorkspacesAsync(stoppingToken), StringComparer.Ordinal).ToList();
+                }
+                foreach (var ws in workspaces)
+                {
+                    try
+                    {
+                        await evaluator.ProcessAsync(ws, stoppingToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // One workspace's failure must not starve the others; its checkpoint did not move, so it is retried.
+                        LogWorkspaceFailed(ex, ws);
+                    }
+                }
+                await _wake.WaitAsync(interval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogSweepFailed(ex);
+                lastSweep = null;
+                try { await Task.Delay(interval, stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>Taken as a run starts: events committed after this point wake another run.</summary>
+    private List<string> TakePending()
+    {
+        var taken = new List<string>();
+        foreach (var ws in _pending.Keys)
+            if (_pending.TryRemove(ws, out _)) taken.Add(ws);
+        return taken;
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(LogLevel.Error, "Stream evaluation failed for workspace {Workspace}")]
+    private partial void LogWorkspaceFailed(Exception ex, string workspace);
+
+    [LoggerMessage(LogLevel.Error, "Looking for lagging workspaces failed; retrying.")]
+    private partial void LogSweepFailed(Exception ex);
+}
