@@ -7,6 +7,7 @@ using Immutable.Web.Audit;
 using Immutable.Web.Auth;
 using Immutable.Web.DomainEvents;
 using Immutable.Web.Events;
+using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -49,7 +50,7 @@ public static class ObservationsApi
     }
 
     public static async Task<Results<Ok<ListEnvelope<ObservationJson>>, UnprocessableEntity<ApiError>>> ListAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<QueryActivityOptions> options, CancellationToken ct)
+        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<PublicUrlOptions> publicUrl, CancellationToken ct)
     {
         var q = http.Request.Query;
         var violations = new List<Violation>();
@@ -77,12 +78,12 @@ public static class ObservationsApi
         if (cursor is { } c) query = query.Where(o => o.RowId < c.S);
         var rows = await query.OrderByDescending(o => o.RowId).Take(limit + 1).ToListAsync(ct);
         var (observations, pagination) = Paging.Trim(rows, limit, total, o => new CursorKey(o.RowId, o.Id));
-        var url = options.Value.DashboardUrl;
+        var url = publicUrl.Value.Base;
         return TypedResults.Ok(new ListEnvelope<ObservationJson>(observations.Select(o => ObservationJson.From(o, url)).ToList(), pagination));
     }
 
     public static async Task<Results<Ok<DataEnvelope<JsonObject>>, NotFound<ApiError>, UnprocessableEntity<ApiError>>> GetAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<QueryActivityOptions> options,
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<PublicUrlOptions> publicUrl,
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         var violations = new List<Violation>();
@@ -117,13 +118,13 @@ public static class ObservationsApi
         var related = new ListEnvelope<EventJson>(ids.Where(events.ContainsKey).Select(i => EventJson.From(events[i])).ToList(), new Pagination(hasMore, next, row.RelatedEventCount));
 
         var options2 = json.Value.SerializerOptions;
-        var data = JsonSerializer.SerializeToNode(ObservationJson.From(row, options.Value.DashboardUrl), options2)!.AsObject();
+        var data = JsonSerializer.SerializeToNode(ObservationJson.From(row, publicUrl.Value.Base), options2)!.AsObject();
         data["related_events"] = JsonSerializer.SerializeToNode(related, options2);
         return TypedResults.Ok(new DataEnvelope<JsonObject>(data));
     }
 
     public static async Task<Results<Ok<DataEnvelope<ObservationJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> AcknowledgeAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IOptions<QueryActivityOptions> options,
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IOptions<PublicUrlOptions> publicUrl,
         IDomainEvents events, CancellationToken ct)
     {
         var (note, invalid) = await RequestValues.AcknowledgementNoteAsync(http.Request, ct);
@@ -135,7 +136,7 @@ public static class ObservationsApi
         if (row is null) return ApiResults.NotFound("Observation");
         if (await audit.AcknowledgeAsync(db, row, ws, http.User.AuditActor(), note, Timestamps.ToMicroseconds(time.GetUtcNow()),
                 "observation.acknowledged", "observation", row.Id, row.MonitorName, new JsonObject { ["severity"] = row.Severity }, ct))
-            events.Publish(new ObservationChanged(ws, ObservationJson.From(row, options.Value.DashboardUrl)));
-        return TypedResults.Ok(new DataEnvelope<ObservationJson>(ObservationJson.From(row, options.Value.DashboardUrl)));
+            events.Publish(new ObservationChanged(ws, ObservationJson.From(row, publicUrl.Value.Base)));
+        return TypedResults.Ok(new DataEnvelope<ObservationJson>(ObservationJson.From(row, publicUrl.Value.Base)));
     }
 }

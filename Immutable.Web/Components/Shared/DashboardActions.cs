@@ -35,7 +35,7 @@ public sealed class DashboardActions(WorkspaceGateway gateway)
         gateway.InvokeAsync(user, async http => await AlertsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IDomainEvents>(http), http.RequestAborted), body: Note(note));
 
     public Task<GatewayResult> AcknowledgeObservationAsync(DashboardUser user, string id, string? note) =>
-        gateway.InvokeAsync(user, async http => await ObservationsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IOptions<QueryActivityOptions>>(http), S<IDomainEvents>(http), http.RequestAborted), body: Note(note));
+        gateway.InvokeAsync(user, async http => await ObservationsApi.AcknowledgeAsync(id, http, Db(http), S<AuditTrail>(http), S<TimeProvider>(http), S<IOptions<Immutable.Web.Hosting.PublicUrlOptions>>(http), S<IDomainEvents>(http), http.RequestAborted), body: Note(note));
 
     public Task<GatewayResult> ListRulesAsync(DashboardUser user) =>
         gateway.InvokeAsync(user, async http => await AlertRulesApi.ListAsync(http, Db(http), http.RequestAborted));
