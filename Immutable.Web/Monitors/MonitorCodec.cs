@@ -126,8 +126,8 @@ public static class MonitorCodec
             }
         }
 
-        var metric = Enum(Text(root, "metric", "metric"), "metric", Wire, MonitorMetric.QueryCount);
-        var timeframe = 60;
+        var metric = Enum(Text(root, "metric", "metric"), "metric", Wire, ActivityMonitor.DefaultMetric);
+        var timeframe = ActivityMonitor.DefaultTimeframeMinutes;
         if (Get(root, "timeframe_minutes") is { } tf)
         {
             if (tf.ValueKind == JsonValueKind.Number && tf.TryGetInt32(out var minutes) && minutes > 0 && minutes % ActivityMonitor.StepMinutes == 0 && minutes <= MaxTimeframeMinutes)
@@ -162,7 +162,7 @@ public static class MonitorCodec
             }
         }
 
-        var notify = Enum(Text(root, "notify", "notify"), "notify", Wire, NotifyMode.Each);
+        var notify = Enum(Text(root, "notify", "notify"), "notify", Wire, ActivityMonitor.DefaultNotify);
         var channels = RuleCodec.ReadChannels(root, violations);
         if (violations.Count > before || name is null) return null;
         return new ActivityMonitor
