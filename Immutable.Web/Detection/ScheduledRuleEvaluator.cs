@@ -28,7 +28,7 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var writer = new AlertWriter(db, ws, Timestamps.ToMicroseconds(time.GetUtcNow()), []);
             foreach (var hit in hits) await writer.ApplyAsync(hit, ct);
-            var notifications = await writer.EnqueueNotificationsAsync(ct, publicUrl.Value.Base);
+            var notifications = await writer.EnqueueNotificationsAsync(publicUrl.Value.Base, ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             created += writer.Created.Count;

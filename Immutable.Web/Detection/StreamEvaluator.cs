@@ -102,7 +102,7 @@ public sealed partial class StreamEvaluator(
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
             PersistMemory(db, rules);
             foreach (var memory in rules.RuleSet.Evaluators.OfType<IActorMemoryRule>()) memory.Trim();
-            var notifications = await writer.EnqueueNotificationsAsync(ct, publicUrl.Value.Base);
+            var notifications = await writer.EnqueueNotificationsAsync(publicUrl.Value.Base, ct);
 
             if (checkpoint is null)
                 db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });

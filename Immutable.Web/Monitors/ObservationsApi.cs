@@ -21,13 +21,13 @@ public sealed record ObservationJson(
     string CreatedAt, bool NotificationRequired, string? NotifiedAt, int RelatedEventCount, string Link,
     string? AcknowledgedAt, string? AcknowledgedBy, string? AcknowledgementNote)
 {
-    public static ObservationJson From(ObservationRecord o, string dashboardUrl) => new(
+    public static ObservationJson From(ObservationRecord o, string publicUrl) => new(
         o.Id, o.MonitorId, o.MonitorName, o.Metric, o.UserId, o.ProfileId, o.Severity, o.MetricValue, o.Threshold,
         Timestamps.ToIso(o.WindowStart), Timestamps.ToIso(o.WindowEnd), o.Message, o.Status, Timestamps.ToIso(o.CreatedAt),
-        o.NotificationRequired, o.NotifiedAt is { } n ? Timestamps.ToIso(n) : null, o.RelatedEventCount, LinkFor(dashboardUrl, o.Id),
+        o.NotificationRequired, o.NotifiedAt is { } n ? Timestamps.ToIso(n) : null, o.RelatedEventCount, LinkFor(publicUrl, o.Id),
         o.AcknowledgedAt is { } a ? Timestamps.ToIso(a) : null, o.AcknowledgedBy, o.AcknowledgementNote);
 
-    public static string LinkFor(string dashboardUrl, string id) => dashboardUrl.TrimEnd('/') + "/observations/" + id;
+    public static string LinkFor(string publicUrl, string id) => publicUrl.TrimEnd('/') + "/observations/" + id;
 }
 
 public sealed record ObservationDetailJson(ObservationJson Observation, ListEnvelope<EventJson> RelatedEvents);
