@@ -1,4 +1,5 @@
 using Immutable.Web.DomainEvents;
+using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Microsoft.Extensions.Configuration;
@@ -44,6 +45,7 @@ internal sealed class BenchHost : IAsyncDisposable
             ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(data, "immutable.db")}",
             ["Detection:StreamEvaluation"] = "false",
         });
+        builder.AddPublicUrl();
         builder.AddDomainEvents();
         builder.AddStorage();
         builder.Services.AddSingleton<WorkspaceDirectory>();

@@ -41,6 +41,7 @@ builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
     doc.Info.Description = "Audit events in, hash-chained and geo-enriched; queries and integrity out. Auth: Bearer imk_ API keys.";
     return Task.CompletedTask;
 }));
+builder.AddPublicUrl();
 builder.AddDomainEvents();
 builder.AddStorage();
 builder.AddEnrichment();

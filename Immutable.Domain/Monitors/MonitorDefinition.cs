@@ -41,6 +41,9 @@ public sealed record Threshold(double Value, Severity Severity);
 public sealed record ActivityMonitor
 {
     public const int StepMinutes = 10;
+    public const int DefaultTimeframeMinutes = 60;
+    public const NotifyMode DefaultNotify = NotifyMode.Each;
+    public const MonitorMetric DefaultMetric = MonitorMetric.QueryCount;
 
     public required string Id { get; init; }
     public required string WorkspaceId { get; init; }
@@ -48,11 +51,11 @@ public sealed record ActivityMonitor
     public bool Enabled { get; init; } = true;
     public MonitorScope Scope { get; init; } = MonitorScope.All;
     public MonitorConditions Conditions { get; init; } = MonitorConditions.None;
-    public MonitorMetric Metric { get; init; } = MonitorMetric.QueryCount;
-    public int TimeframeMinutes { get; init; } = 60;
+    public MonitorMetric Metric { get; init; } = DefaultMetric;
+    public int TimeframeMinutes { get; init; } = DefaultTimeframeMinutes;
     /// <summary>Strictly increasing in value and in severity.</summary>
     public required IReadOnlyList<Threshold> Thresholds { get; init; }
-    public NotifyMode Notify { get; init; } = NotifyMode.Each;
+    public NotifyMode Notify { get; init; } = DefaultNotify;
     public IReadOnlyList<Channel> Channels { get; init; } = [];
 
     public bool Matches(QueryContext q)

@@ -88,6 +88,8 @@ public sealed record ImpossibleTravelConditions : RuleConditions
 /// <summary>An alert rule as configured by an admin.</summary>
 public sealed record AlertRule
 {
+    public const int DefaultCooldownMinutes = 60;
+
     public required string Id { get; init; }
     public required string WorkspaceId { get; init; }
     public required string Name { get; init; }
@@ -95,7 +97,7 @@ public sealed record AlertRule
     public bool Enabled { get; init; } = true;
     public Severity Severity { get; init; } = Severity.Medium;
     public IReadOnlyList<Channel> Channels { get; init; } = [];
-    public int CooldownMinutes { get; init; } = 60;
+    public int CooldownMinutes { get; init; } = DefaultCooldownMinutes;
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
 

@@ -16,8 +16,6 @@ public sealed class AccountOptions
     /// <summary>How long the first-run setup link printed on the console stays valid.</summary>
     public int SetupLinkMinutes { get; set; } = 60;
     public int InvitationDays { get; set; } = 7;
-    /// <summary>Base address used in printed and copied links; defaults to the first address the server listens on.</summary>
-    public string? PublicUrl { get; set; }
     public int MinimumPasswordLength { get; set; } = 10;
 }
 

@@ -1,3 +1,4 @@
+using Immutable.Web.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace Immutable.Web.Accounts;
 /// person who started the app (and only someone who can read its console) becomes the first owner.
 /// </summary>
 internal sealed partial class SetupLinkAnnouncer(
-    IHostApplicationLifetime lifetime, IServer server, AccountService accounts, IOptions<AccountOptions> options, ILogger<SetupLinkAnnouncer> logger)
+    IHostApplicationLifetime lifetime, IServer server, AccountService accounts, IOptions<AccountOptions> options, IOptions<PublicUrlOptions> publicUrl,
+    ILogger<SetupLinkAnnouncer> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -26,7 +28,7 @@ internal sealed partial class SetupLinkAnnouncer(
         {
             var token = await accounts.CreateSetupTokenAsync(lifetime.ApplicationStopping);
             if (token is null) return;
-            var baseUrl = options.Value.PublicUrl
+            var baseUrl = publicUrl.Value.Configured
                 ?? server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? "http://localhost:5080";
             var link = $"{baseUrl.TrimEnd('/').Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal).Replace("://[::]", "://localhost", StringComparison.Ordinal)}/account/setup?token={token}";

@@ -21,7 +21,7 @@ namespace Immutable.Web.Alerts;
 /// other gets 409.
 /// </summary>
 public sealed class TriageService(
-    IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IDomainEvents events, IOptions<QueryActivityOptions> monitors)
+    IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, TimeProvider time, IDomainEvents events, IOptions<Hosting.PublicUrlOptions> publicUrl)
 {
     public const int MaxNoteLength = 2000;
 
@@ -64,9 +64,9 @@ public sealed class TriageService(
             if (written == 0) return Problem.Changed("The observation");
             await audit.RecordAsync(who.WorkspaceId, who.Actor, "observation.acknowledged", "observation", row.Id, row.MonitorName,
                 new JsonObject { ["severity"] = WireName.Of(row.Severity), ["note"] = note }, ct);
-            events.Publish(new ObservationChanged(who.WorkspaceId, ObservationJson.From(row, monitors.Value.DashboardUrl)));
+            events.Publish(new ObservationChanged(who.WorkspaceId, ObservationJson.From(row, publicUrl.Value.Base)));
         }
-        return ObservationJson.From(row, monitors.Value.DashboardUrl);
+        return ObservationJson.From(row, publicUrl.Value.Base);
     }
 
     private static readonly Problem NoteTooLong = Problem.Invalid("note", $"must be a string of at most {MaxNoteLength} characters");

@@ -44,6 +44,8 @@ public static class DeliveryExtensions
             o.PayloadSerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
         });
+        builder.Services.AddSingleton<AlertsHubPush>();
+        builder.Services.AddDomainEventSubscriber<AlertsHubPush>();
         builder.Services.AddSingleton<LiveNotifier>();
         builder.Services.AddDomainEventSubscriber<LiveNotifier>();
         return builder;

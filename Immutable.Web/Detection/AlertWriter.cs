@@ -47,10 +47,13 @@ public sealed class AlertWriter(ImmutableDbContext db, string workspaceId, DateT
     }
     public List<AlertRecord> Changed { get; } = [];
 
-    /// <summary>Writes the webhook notifications of the new alerts into the outbox, in the caller's transaction.</summary>
-    public Task<int> EnqueueNotificationsAsync(CancellationToken ct, string dashboardUrl = "")
+    /// <summary>
+    /// Queues the new alerts' email items and writes their webhook notifications into the outbox, in the caller's
+    /// transaction (noise-merged hits notify nobody); returns how many webhook deliveries were queued.
+    /// </summary>
+    public Task<int> EnqueueNotificationsAsync(string publicUrl, CancellationToken ct)
     {
-        Immutable.Web.Delivery.Email.EmailQueue.Alerts(db, _toEmail, dashboardUrl, now);
+        Immutable.Web.Delivery.Email.EmailQueue.Alerts(db, _toEmail, publicUrl, now);
         return Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, workspaceId, Immutable.Web.Delivery.Webhook.WebhookOutbox.Alerts,
             _toWebhooks.Select(a => ("alert.triggered", a.Id, Immutable.Web.Delivery.Webhook.WebhookOutbox.AlertPayload(a))).ToList(), now, ct);
     }

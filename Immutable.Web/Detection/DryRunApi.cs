@@ -1,5 +1,4 @@
 using Immutable.Domain;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
@@ -72,7 +71,7 @@ public static class DryRunApi
         if (violations.Count > 0 || rule is null) return Problem.Invalid(violations.Count > 0 ? violations : [new Violation("rule", "is invalid")]);
 
         var (hits, scanned) = await ReplayAsync(db, counts, ws, rule, from, to, ct);
-        var alerts = Collapse(hits);
+        var alerts = Collapse(hits).Select(ToJson).ToList();
         return new DryRunResult(Timestamps.ToIso(from), Timestamps.ToIso(to), scanned, alerts.Count, alerts.Count > MaxAlertsReturned, alerts.Take(MaxAlertsReturned).ToList());
     }
 
@@ -95,12 +94,16 @@ public static class DryRunApi
         }
         if (rule.Conditions is not CorrelationConditions) return (hits, scanned);
 
-        var raised = Collapse(hits).Select((a, i) => (Alert: a, Raised: new RaisedAlert($"dry_{i}", rules.First(r => WireName.Of(r.Type) == a.RuleType).Id, WireName.Parse<RuleType>(a.RuleType), a.ActorId, DateTime.Parse(a.FirstEventAt, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)))).ToList();
+        // As on the live path (AlertWriter.ApplyAsync): each new alert, in stream order, may escalate against the
+        // alerts of the same actor raised so far. Alerts are told apart by their rule's id, never by its type, so a
+        // correlation of two rules of one type fires here exactly as it does live.
+        var raised = new List<RaisedAlert>();
         var escalations = new List<RuleHit>();
-        foreach (var (_, trigger) in raised)
+        foreach (var (alert, i) in Collapse(hits).Select((a, i) => (a, i)))
         {
-            var sameActor = raised.Select(r => r.Raised).Where(r => r.ActorId == trigger.ActorId).ToList();
-            if (CorrelationEvaluator.Evaluate(rule, trigger, null, sameActor) is { } hit) escalations.Add(hit);
+            var trigger = new RaisedAlert($"dry_{i}", alert.First.Rule.Id, alert.First.Rule.Type, alert.First.ActorId, alert.First.EventTime);
+            raised.Add(trigger);
+            if (CorrelationEvaluator.Evaluate(rule, trigger, alert.First.Event, raised.Where(r => r.ActorId == trigger.ActorId).ToList()) is { } hit) escalations.Add(hit);
         }
         return (escalations, scanned);
     }
@@ -122,26 +125,33 @@ public static class DryRunApi
         return new RuleMemory(countries, new Dictionary<string, IReadOnlyList<(string, TravelFix)>>());
     }
 
-    /// <summary>Noise control in memory: hits of one (rule, group key) within the cooldown are one alert.</summary>
-    private static List<DryRunAlert> Collapse(List<RuleHit> hits)
+    private sealed record Collapsed(RuleHit First, DateTime Last, int Count);
+
+    /// <summary>
+    /// Noise control in memory, the live path's rule (<see cref="NoiseControl.MergesInto"/>): a hit of a (rule, group
+    /// key) within the cooldown of its open alert's first event is one more hit on it; otherwise it opens a new alert.
+    /// </summary>
+    private static List<Collapsed> Collapse(List<RuleHit> hits)
     {
-        var alerts = new List<(RuleHit First, DateTime Last, int Count)>();
+        var alerts = new List<Collapsed>();
         var open = new Dictionary<(string, string), int>();
         foreach (var hit in hits)
         {
             var key = (hit.Rule.Id, hit.GroupKey);
             if (open.TryGetValue(key, out var index) && NoiseControl.MergesInto(alerts[index].First.EventTime, hit.EventTime, hit.Rule.CooldownMinutes))
             {
-                alerts[index] = (alerts[index].First, hit.EventTime, alerts[index].Count + 1);
+                alerts[index] = alerts[index] with { Last = hit.EventTime, Count = alerts[index].Count + 1 };
                 continue;
             }
             open[key] = alerts.Count;
-            alerts.Add((hit, hit.EventTime, 1));
+            alerts.Add(new Collapsed(hit, hit.EventTime, 1));
         }
-        return alerts.Select(a => new DryRunAlert(
-            WireName.Of(a.First.Rule.Type), WireName.Of(a.First.Severity), a.First.Reason, a.First.GroupKey, a.First.ActorId,
-            a.First.Event?.Id.ToString("D"), a.First.Event is null ? null : FlatEvent.From(a.First.Event),
-            JsonNode.Parse(DetectionJson.Serialize(a.First.Context)), Timestamps.ToIso(a.First.EventTime), Timestamps.ToIso(a.Last), a.Count,
-            a.First.RelatedEventIds.Select(g => g.ToString("D")).ToList())).ToList();
+        return alerts;
     }
+
+    private static DryRunAlert ToJson(Collapsed a) => new(
+        WireName.Of(a.First.Rule.Type), WireName.Of(a.First.Severity), a.First.Reason, a.First.GroupKey, a.First.ActorId,
+        a.First.Event?.Id.ToString("D"), a.First.Event is null ? null : FlatEvent.From(a.First.Event),
+        JsonNode.Parse(DetectionJson.Serialize(a.First.Context)), Timestamps.ToIso(a.First.EventTime), Timestamps.ToIso(a.Last), a.Count,
+        a.First.RelatedEventIds.Select(g => g.ToString("D")).ToList());
 }

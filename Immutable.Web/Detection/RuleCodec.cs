@@ -55,7 +55,7 @@ public static class RuleCodec
             severity = typeText is null ? Severity.Medium : AlertRule.DefaultSeverity(type);
 
         var channels = ReadChannels(root, violations);
-        var cooldown = ReadInt(root, "cooldown_minutes", violations, 0, MaxWindowMinutes) ?? 60;
+        var cooldown = ReadInt(root, "cooldown_minutes", violations, 0, MaxWindowMinutes) ?? AlertRule.DefaultCooldownMinutes;
 
         RuleConditions? conditions = null;
         if (typeText is not null)

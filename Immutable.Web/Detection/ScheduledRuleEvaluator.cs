@@ -1,6 +1,7 @@
 using Immutable.Domain.Chain;
 using Immutable.Domain.Rules;
 using Immutable.Web.DomainEvents;
+using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,7 +9,7 @@ namespace Immutable.Web.Detection;
 
 /// <summary>The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).</summary>
 public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, IEventCounts counts, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard, IDomainEvents events)
+    Microsoft.Extensions.Options.IOptions<PublicUrlOptions> publicUrl, IDomainEvents events)
 {
     /// <summary>Evaluates every enabled spike rule for the window ending at the current minute; returns alerts created.</summary>
     public async Task<int> EvaluateAsync(CancellationToken ct)
@@ -27,7 +28,7 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var writer = new AlertWriter(db, ws, Timestamps.ToMicroseconds(time.GetUtcNow()), []);
             foreach (var hit in hits) await writer.ApplyAsync(hit, ct);
-            var notifications = await writer.EnqueueNotificationsAsync(ct, dashboard.Value.DashboardUrl);
+            var notifications = await writer.EnqueueNotificationsAsync(publicUrl.Value.Base, ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             created += writer.Created.Count;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Immutable.Domain.Rules;
 using Immutable.Web.DomainEvents;
+using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ public sealed partial class StreamEvaluator(
     IRuleMemoryStore memoryStore,
     TimeProvider time,
     IOptions<DetectionOptions> options,
-    IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard,
+    IOptions<PublicUrlOptions> publicUrl,
     IDomainEvents domainEvents,
     ILogger<StreamEvaluator> logger) : IDomainEventSubscriber
 {
@@ -101,7 +102,7 @@ public sealed partial class StreamEvaluator(
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
             PersistMemory(db, rules);
             foreach (var memory in rules.RuleSet.Evaluators.OfType<IActorMemoryRule>()) memory.Trim();
-            var notifications = await writer.EnqueueNotificationsAsync(ct, dashboard.Value.DashboardUrl);
+            var notifications = await writer.EnqueueNotificationsAsync(publicUrl.Value.Base, ct);
 
             if (checkpoint is null)
                 db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });

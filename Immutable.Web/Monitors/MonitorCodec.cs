@@ -105,8 +105,8 @@ public static class MonitorCodec
             }
         }
 
-        var metric = Enum(Text(root, "metric", "metric"), "metric", MonitorMetric.QueryCount);
-        var timeframe = 60;
+        var metric = Enum(Text(root, "metric", "metric"), "metric", ActivityMonitor.DefaultMetric);
+        var timeframe = ActivityMonitor.DefaultTimeframeMinutes;
         if (Get(root, "timeframe_minutes") is { } tf)
         {
             if (tf.ValueKind == JsonValueKind.Number && tf.TryGetInt32(out var minutes) && minutes > 0 && minutes % ActivityMonitor.StepMinutes == 0 && minutes <= MaxTimeframeMinutes)
@@ -141,7 +141,7 @@ public static class MonitorCodec
             }
         }
 
-        var notify = Enum(Text(root, "notify", "notify"), "notify", NotifyMode.Each);
+        var notify = Enum(Text(root, "notify", "notify"), "notify", ActivityMonitor.DefaultNotify);
         var channels = RuleCodec.ReadChannels(root, violations);
         if (violations.Count > before || name is null) return null;
         return new ActivityMonitor

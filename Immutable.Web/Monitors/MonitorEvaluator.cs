@@ -5,6 +5,7 @@ using Immutable.Domain.Monitors;
 using Immutable.Domain.Rules;
 using Immutable.Web.Detection;
 using Immutable.Web.DomainEvents;
+using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public sealed partial class MonitorEvaluator(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     TimeProvider time,
     IOptions<QueryActivityOptions> options,
+    IOptions<PublicUrlOptions> publicUrl,
     IDomainEvents events,
     ILogger<MonitorEvaluator> logger) : IDisposable
 {
@@ -174,16 +176,16 @@ public sealed partial class MonitorEvaluator(
         var byId = monitors.ToDictionary(m => m.Id);
         var notifications = await Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, ws, Immutable.Web.Delivery.Webhook.WebhookOutbox.Observations,
             created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Webhook))
-                .Select(o => ("observation.created", o.Id, ObservationNotification.Payload(o, options.Value.DashboardUrl))).ToList(), now, ct);
+                .Select(o => ("observation.created", o.Id, ObservationNotification.Payload(o, publicUrl.Value.Base))).ToList(), now, ct);
         Immutable.Web.Delivery.Email.EmailQueue.Observations(db,
-            created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Email)), options.Value.DashboardUrl, now);
+            created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Email)), publicUrl.Value.Base, now);
         await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
         await transaction.CommitAsync(ct);
         if (notifications > 0) events.Publish(new DeliveriesEnqueued(ws));
         if (created.Count > 0)
         {
             LogObservations(created.Count, ws);
-            events.Publish(new ObservationsCommitted(ws, created.Select(o => ObservationJson.From(o, options.Value.DashboardUrl)).ToList()));
+            events.Publish(new ObservationsCommitted(ws, created.Select(o => ObservationJson.From(o, publicUrl.Value.Base)).ToList()));
         }
         return (rows.Count < maxEvents, created.Count);
     }

@@ -13,7 +13,7 @@ namespace Immutable.Web.Monitors;
 /// </summary>
 public static class ObservationNotification
 {
-    public static JsonObject Payload(ObservationRecord o, string dashboardUrl) => new()
+    public static JsonObject Payload(ObservationRecord o, string publicUrl) => new()
     {
         ["event_type"] = "observation.created",
         ["observedResource"] = new JsonObject
@@ -23,7 +23,7 @@ public static class ObservationNotification
             ["identityProvider"] = o.WorkspaceId,
         },
         ["severity"] = WireName.Of(o.Severity).ToUpperInvariant(),
-        ["link"] = ObservationJson.LinkFor(dashboardUrl, o.Id),
+        ["link"] = ObservationJson.LinkFor(publicUrl, o.Id),
         ["metric"] = o.MetricValue.ToString("0.##", CultureInfo.InvariantCulture),
         ["message"] = o.Message,
         ["timestamp"] = Timestamps.ToIso(o.CreatedAt),

@@ -6,6 +6,7 @@ using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Auth;
 using Immutable.Web.Events;
+using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -19,13 +20,13 @@ public sealed record ObservationJson(
     string CreatedAt, bool NotificationRequired, string? NotifiedAt, int RelatedEventCount, string Link,
     string? AcknowledgedAt, string? AcknowledgedBy, string? AcknowledgementNote)
 {
-    public static ObservationJson From(ObservationRecord o, string dashboardUrl) => new(
+    public static ObservationJson From(ObservationRecord o, string publicUrl) => new(
         o.Id, o.MonitorId, o.MonitorName, o.Metric, o.UserId, o.ProfileId, WireName.Of(o.Severity), o.MetricValue, o.Threshold,
         Timestamps.ToIso(o.WindowStart), Timestamps.ToIso(o.WindowEnd), o.Message, WireName.Of(o.Status), Timestamps.ToIso(o.CreatedAt),
-        o.NotificationRequired, o.NotifiedAt is { } n ? Timestamps.ToIso(n) : null, o.RelatedEventCount, LinkFor(dashboardUrl, o.Id),
+        o.NotificationRequired, o.NotifiedAt is { } n ? Timestamps.ToIso(n) : null, o.RelatedEventCount, LinkFor(publicUrl, o.Id),
         o.AcknowledgedAt is { } a ? Timestamps.ToIso(a) : null, o.AcknowledgedBy, o.AcknowledgementNote);
 
-    public static string LinkFor(string dashboardUrl, string id) => dashboardUrl.TrimEnd('/') + "/observations/" + id;
+    public static string LinkFor(string publicUrl, string id) => publicUrl.TrimEnd('/') + "/observations/" + id;
 }
 
 public static class ObservationsApi
@@ -44,7 +45,7 @@ public static class ObservationsApi
     }
 
     public static async Task<Results<Ok<ListEnvelope<ObservationJson>>, UnprocessableEntity<ApiError>>> ListAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<QueryActivityOptions> options, CancellationToken ct)
+        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<PublicUrlOptions> publicUrl, CancellationToken ct)
     {
         var q = http.Request.Query;
         var violations = new List<Violation>();
@@ -70,12 +71,12 @@ public static class ObservationsApi
         if (cursor is { } c) query = query.Where(o => o.RowId < c.S);
         var rows = await query.OrderByDescending(o => o.RowId).Take(limit + 1).ToListAsync(ct);
         var (observations, pagination) = Paging.Trim(rows, limit, total, o => new CursorKey(o.RowId, o.Id));
-        var url = options.Value.DashboardUrl;
+        var url = publicUrl.Value.Base;
         return TypedResults.Ok(new ListEnvelope<ObservationJson>(observations.Select(o => ObservationJson.From(o, url)).ToList(), pagination));
     }
 
     public static async Task<Results<Ok<DataEnvelope<JsonObject>>, NotFound<ApiError>, UnprocessableEntity<ApiError>>> GetAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<QueryActivityOptions> options,
+        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, IOptions<PublicUrlOptions> publicUrl,
         Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         var violations = new List<Violation>();
@@ -110,7 +111,7 @@ public static class ObservationsApi
         var related = new ListEnvelope<EventJson>(ids.Where(events.ContainsKey).Select(i => EventJson.From(events[i])).ToList(), new Pagination(hasMore, next, row.RelatedEventCount));
 
         var options2 = json.Value.SerializerOptions;
-        var data = JsonSerializer.SerializeToNode(ObservationJson.From(row, options.Value.DashboardUrl), options2)!.AsObject();
+        var data = JsonSerializer.SerializeToNode(ObservationJson.From(row, publicUrl.Value.Base), options2)!.AsObject();
         data["related_events"] = JsonSerializer.SerializeToNode(related, options2);
         return TypedResults.Ok(new DataEnvelope<JsonObject>(data));
     }

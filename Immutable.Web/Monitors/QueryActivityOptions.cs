@@ -23,7 +23,4 @@ public sealed class QueryActivityOptions
     /// </summary>
     [Range(1000, 10_000_000)]
     public int MaxEventsPerPass { get; set; } = 250_000;
-
-    /// <summary>The dashboard's public address, for the links in observation notifications.</summary>
-    public string DashboardUrl { get; set; } = "http://127.0.0.1:5080";
 }

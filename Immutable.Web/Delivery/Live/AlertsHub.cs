@@ -40,44 +40,56 @@ public sealed class AlertsHub(LiveSessions sessions) : Hub<IAlertsClient>
 }
 
 /// <summary>
-/// Live push, subscribed to the domain events: committed and changed alerts and new observations go to the hub's
-/// clients of their workspace and, as C# events, to the app's own Blazor pages (which need no SignalR round trip).
-/// One event at a time, in commit order.
+/// Live push to API-key clients, subscribed to the domain events: committed and changed alerts and new observations go
+/// to the hub's clients of their workspace, one event at a time, in commit order. A slow client delays only this
+/// subscriber, not the dashboard's <see cref="LiveNotifier"/>.
 /// </summary>
-public sealed class LiveNotifier(IHubContext<AlertsHub, IAlertsClient> hub) : IDomainEventSubscriber
+public sealed class AlertsHubPush(IHubContext<AlertsHub, IAlertsClient> hub) : IDomainEventSubscriber
 {
-    public event Action<string, AlertJson>? AlertRaised;
-    public event Action<string, AlertJson>? AlertChanged;
-    public event Action<string, ObservationJson>? ObservationCreated;
-
     public async ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         switch (domainEvent)
         {
             case AlertsCommitted committed:
                 var group = hub.Clients.Group(AlertsHub.Group(committed.WorkspaceId));
-                foreach (var a in committed.Created)
-                {
-                    AlertRaised?.Invoke(committed.WorkspaceId, a);
-                    await group.AlertRaised(a);
-                }
-                foreach (var a in committed.Changed)
-                {
-                    AlertChanged?.Invoke(committed.WorkspaceId, a);
-                    await group.AlertChanged(a);
-                }
+                foreach (var a in committed.Created) await group.AlertRaised(a);
+                foreach (var a in committed.Changed) await group.AlertChanged(a);
                 break;
-            case Immutable.Web.DomainEvents.AlertChanged changed:
-                AlertChanged?.Invoke(changed.WorkspaceId, changed.Alert);
+            case AlertChanged changed:
                 await hub.Clients.Group(AlertsHub.Group(changed.WorkspaceId)).AlertChanged(changed.Alert);
                 break;
             case ObservationsCommitted observations:
-                foreach (var o in observations.Created)
-                {
-                    ObservationCreated?.Invoke(observations.WorkspaceId, o);
-                    await hub.Clients.Group(AlertsHub.Group(observations.WorkspaceId)).ObservationCreated(o);
-                }
+                foreach (var o in observations.Created) await hub.Clients.Group(AlertsHub.Group(observations.WorkspaceId)).ObservationCreated(o);
                 break;
         }
+    }
+}
+
+/// <summary>
+/// The dashboard's in-process notifier, subscribed to the domain events: the app's own Blazor pages listen to these
+/// C# events (no SignalR round trip), raised one at a time in commit order.
+/// </summary>
+public sealed class LiveNotifier : IDomainEventSubscriber
+{
+    public event Action<string, AlertJson>? AlertRaised;
+    public event Action<string, AlertJson>? AlertChanged;
+    public event Action<string, ObservationJson>? ObservationCreated;
+
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        switch (domainEvent)
+        {
+            case AlertsCommitted committed:
+                foreach (var a in committed.Created) AlertRaised?.Invoke(committed.WorkspaceId, a);
+                foreach (var a in committed.Changed) AlertChanged?.Invoke(committed.WorkspaceId, a);
+                break;
+            case Immutable.Web.DomainEvents.AlertChanged changed:
+                AlertChanged?.Invoke(changed.WorkspaceId, changed.Alert);
+                break;
+            case ObservationsCommitted observations:
+                foreach (var o in observations.Created) ObservationCreated?.Invoke(observations.WorkspaceId, o);
+                break;
+        }
+        return ValueTask.CompletedTask;
     }
 }

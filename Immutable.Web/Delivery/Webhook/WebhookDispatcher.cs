@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using Immutable.Domain.Chain;
 using Immutable.Web.DomainEvents;
+using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ public sealed partial class WebhookDispatcher(
     IHttpClientFactory httpFactory,
     TimeProvider time,
     IOptions<WebhookOptions> options,
-    IOptions<Immutable.Web.Monitors.QueryActivityOptions> dashboard,
+    IOptions<PublicUrlOptions> publicUrl,
     ILogger<WebhookDispatcher> logger) : BackgroundService, IDomainEventSubscriber
 {
     public const string HttpClientName = "webhooks";
@@ -245,7 +246,7 @@ public sealed partial class WebhookDispatcher(
         {
             WorkspaceId = endpoint.WorkspaceId, Kind = "webhook endpoint", RecordId = endpoint.Id, Severity = "high",
             Title = "Webhook endpoint paused", Reason = $"Deliveries to {endpoint.Url} are paused: {reason}. Fix the receiver, then enable the endpoint again.",
-            Link = dashboard.Value.DashboardUrl.TrimEnd('/') + "/settings/webhooks", CreatedAt = now,
+            Link = publicUrl.Value.Base + "/settings/webhooks", CreatedAt = now,
         });
         LogPaused(endpoint.Id, reason);
     }

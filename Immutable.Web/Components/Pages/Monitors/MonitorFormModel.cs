@@ -1,5 +1,7 @@
+using Immutable.Domain;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Immutable.Domain.Monitors;
 using Immutable.Web.Api;
 using Immutable.Web.Monitors;
 
@@ -22,10 +24,11 @@ public sealed class MonitorFormModel
     public string? Sensitivity { get; set; }
     public string? Outcome { get; set; }
     public int? MinDurationMs { get; set; }
-    public string Metric { get; set; } = "query_count";
-    public int TimeframeMinutes { get; set; } = 60;
+    // Unset fields start from the domain's defaults, the ones the API applies when a request leaves them out.
+    public string Metric { get; set; } = WireName.Of(ActivityMonitor.DefaultMetric);
+    public int TimeframeMinutes { get; set; } = ActivityMonitor.DefaultTimeframeMinutes;
     public List<Threshold> Thresholds { get; set; } = [new() { Value = 100, Severity = "medium" }, new() { Value = 500, Severity = "high" }];
-    public string Notify { get; set; } = "first_per_user";
+    public string Notify { get; set; } = WireName.Of(ActivityMonitor.DefaultNotify);
     public bool EmailChannel { get; set; }
     public bool WebhookChannel { get; set; }
 
@@ -47,7 +50,7 @@ public sealed class MonitorFormModel
             Metric = m["metric"]!.GetValue<string>(),
             TimeframeMinutes = m["timeframe_minutes"]!.GetValue<int>(),
             Thresholds = (m["thresholds"] as JsonArray ?? []).Select(t => new Threshold { Value = t!["value"]!.GetValue<double>(), Severity = t["severity"]!.GetValue<string>() }).ToList(),
-            Notify = m["notify"]?.GetValue<string>() ?? "first_per_user",
+            Notify = m["notify"]?.GetValue<string>() ?? WireName.Of(ActivityMonitor.DefaultNotify),
             EmailChannel = channels.Contains("email"),
             WebhookChannel = channels.Contains("webhook"),
         };

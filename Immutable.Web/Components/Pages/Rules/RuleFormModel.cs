@@ -15,30 +15,72 @@ namespace Immutable.Web.Components.Pages.Rules;
 /// </summary>
 public sealed class RuleFormModel
 {
+    // Field defaults and UseDefaultsOf come from the domain's condition records, the defaults the API applies when a
+    // request leaves a field out; several types share a field (threshold, window) with different defaults.
+    private static readonly OffHoursConditions OffHours = new();
+    private static readonly RepeatedActionConditions Repeated = new();
+    private static readonly HighVolumeDestructiveConditions Destructive = new();
+    private static readonly IngestionSpikeConditions Spike = new();
+    private static readonly ImpossibleTravelConditions Travel = new();
+
     public string Name { get; set; } = "";
-    public string RuleType { get; set; } = "new_country";
+    public string RuleType { get; set; } = WireName.Of(Immutable.Domain.Rules.RuleType.NewCountry);
     public bool Enabled { get; set; } = true;
+    /// <summary>Null: the rule type's default severity (<see cref="AlertRule.DefaultSeverity"/>), chosen by the API.</summary>
     public string? Severity { get; set; }
-    public int CooldownMinutes { get; set; } = 60;
+    public int CooldownMinutes { get; set; } = AlertRule.DefaultCooldownMinutes;
     public bool EmailChannel { get; set; }
     public bool WebhookChannel { get; set; }
 
+    /// <summary>Empty: the rule type's default patterns, applied by the API.</summary>
     public string ActionPatterns { get; set; } = "";
-    public string TimeZone { get; set; } = "UTC";
-    public int StartHour { get; set; } = 22;
-    public int EndHour { get; set; } = 6;
+    public string TimeZone { get; set; } = OffHours.TimeZone;
+    public int StartHour { get; set; } = OffHours.StartHour;
+    public int EndHour { get; set; } = OffHours.EndHour;
     /// <summary>Weekdays that are off-hours all day (e.g. Saturday and Sunday).</summary>
-    public HashSet<DayOfWeek> Days { get; set; } = [];
-    public int Threshold { get; set; } = 5;
-    public int WindowMinutes { get; set; } = 10;
-    public string GroupBy { get; set; } = "actor_id";
-    public bool PerActor { get; set; } = true;
-    public double Multiplier { get; set; } = 3;
-    public int BaselineDays { get; set; } = 7;
-    public int MinEvents { get; set; } = 100;
+    public HashSet<DayOfWeek> Days { get; set; } = [.. OffHours.Days];
+    public int Threshold { get; set; } = Repeated.Threshold;
+    public int WindowMinutes { get; set; } = Repeated.WindowMinutes;
+    public string GroupBy { get; set; } = Repeated.GroupBy;
+    public bool PerActor { get; set; } = Destructive.PerActor;
+    public double Multiplier { get; set; } = Spike.Multiplier;
+    public int BaselineDays { get; set; } = Spike.BaselineDays;
+    public int MinEvents { get; set; } = Spike.MinEvents;
     public List<string> CorrelatedRuleIds { get; set; } = [];
-    public double MaxSpeedKmh { get; set; } = 900;
-    public double MinDistanceKm { get; set; } = 100;
+    public double MaxSpeedKmh { get; set; } = Travel.MaxSpeedKmh;
+    public double MinDistanceKm { get; set; } = Travel.MinDistanceKm;
+
+    /// <summary>A new rule's form for <paramref name="ruleType"/>, with that type's defaults.</summary>
+    public static RuleFormModel New(string ruleType = "new_country")
+    {
+        var model = new RuleFormModel { RuleType = ruleType };
+        model.UseDefaultsOf(ruleType);
+        return model;
+    }
+
+    /// <summary>Sets the fields shared by several rule types to <paramref name="ruleType"/>'s defaults (when the type is chosen).</summary>
+    public void UseDefaultsOf(string ruleType)
+    {
+        switch (WireName.Parse<RuleType>(ruleType))
+        {
+            case Immutable.Domain.Rules.RuleType.RepeatedAction:
+                (Threshold, WindowMinutes) = (Repeated.Threshold, Repeated.WindowMinutes);
+                break;
+            case Immutable.Domain.Rules.RuleType.HighVolumeDestructive:
+                (Threshold, WindowMinutes) = (Destructive.Threshold, Destructive.WindowMinutes);
+                break;
+            case Immutable.Domain.Rules.RuleType.IngestionSpike:
+                WindowMinutes = Spike.WindowMinutes;
+                break;
+            case Immutable.Domain.Rules.RuleType.Correlation:
+                WindowMinutes = new CorrelationConditions().WindowMinutes;
+                break;
+            case Immutable.Domain.Rules.RuleType.NewCountry:
+            case Immutable.Domain.Rules.RuleType.OffHours:
+            case Immutable.Domain.Rules.RuleType.ImpossibleTravel:
+                break; // no field shared with another type
+        }
+    }
 
     public static RuleFormModel From(RuleJson rule)
     {
