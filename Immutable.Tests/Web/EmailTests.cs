@@ -33,9 +33,9 @@ public sealed class EmailTests : IAsyncLifetime
     {
         await using var db = await _app.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
         db.WorkspaceMembers.AddRange(
-            new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = "owner@acme.io", Name = "Olive Owner", Role = "owner" },
-            new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = "admin@acme.io", Role = "admin" },
-            new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = "analyst@acme.io", Role = "analyst" });
+            new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = "owner@acme.io", Name = "Olive Owner", Role = Immutable.Web.Accounts.Role.Owner },
+            new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = "admin@acme.io", Role = Immutable.Web.Accounts.Role.Admin },
+            new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = "analyst@acme.io", Role = Immutable.Web.Accounts.Role.Analyst });
         await db.SaveChangesAsync();
     }
 
@@ -104,7 +104,7 @@ public sealed class EmailTests : IAsyncLifetime
             WorkspaceId = "ws", Kind = "alert", RecordId = "alt_1", Severity = "high", Title = "t", Reason = "Actor <script>alert(1)</script> did x",
             Actor = "<img src=x onerror=alert(1)>", Link = "https://immutable.example/alerts/alt_1",
         };
-        var message = EmailSender.Compose("Immutable <a@b.c>", new WorkspaceMemberRecord { WorkspaceId = "ws", Email = "o@acme.io", Role = "owner" }, [item]);
+        var message = EmailSender.Compose("Immutable <a@b.c>", new WorkspaceMemberRecord { WorkspaceId = "ws", Email = "o@acme.io", Role = Immutable.Web.Accounts.Role.Owner }, [item]);
         Assert.DoesNotContain("<script>", message.HtmlBody, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", message.HtmlBody, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;", message.HtmlBody, StringComparison.Ordinal);

@@ -19,7 +19,15 @@ public sealed class AccountOptions
     public int MinimumPasswordLength { get; set; } = 10;
 }
 
-/// <summary>The roles a member holds in a workspace, most powerful first.</summary>
+/// <summary>The role a member holds in a workspace, most powerful first (stored and shown as its <c>WireName</c>).</summary>
+public enum Role
+{
+    Owner,
+    Admin,
+    Analyst,
+}
+
+/// <summary>The roles by their wire names (claims, forms, the CLI), most powerful first.</summary>
 public static class Roles
 {
     public const string Owner = "owner";
@@ -30,6 +38,4 @@ public static class Roles
     /// <summary>Admins and owners configure detection, keys and webhooks; analysts triage.</summary>
     public static bool CanConfigure(string role) => role is Owner or Admin;
     public static bool CanManageMembers(string role) => role is Owner;
-
-    public static int Rank(string role) => role switch { Owner => 0, Admin => 1, _ => 2 };
 }

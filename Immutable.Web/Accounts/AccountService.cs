@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Security.Cryptography;
 using System.Text;
 using Immutable.Domain.Chain;
@@ -59,7 +60,7 @@ public sealed class AccountService(
     public async Task<string?> CreateSetupTokenAsync(CancellationToken ct = default)
     {
         if (await AnyUserAsync(ct)) return null;
-        return await IssueTokenAsync("setup", null, null, Roles.Owner, TimeSpan.FromMinutes(Options.SetupLinkMinutes), ct);
+        return await IssueTokenAsync("setup", null, null, Role.Owner, TimeSpan.FromMinutes(Options.SetupLinkMinutes), ct);
     }
 
     /// <summary>Adds (or updates) a member and returns an invitation token when they have no account yet.</summary>
@@ -68,21 +69,21 @@ public sealed class AccountService(
         var violations = new List<AccountViolation>();
         email = email.Trim().ToLowerInvariant();
         if (!IsEmail(email)) violations.Add(new("email", "Enter an email address, e.g. ana@example.com."));
-        if (!Roles.All.Contains(role)) violations.Add(new("role", "Choose owner, admin or analyst."));
+        if (!WireName.TryParse<Role>(role, out var parsed)) violations.Add(new("role", "Choose owner, admin or analyst."));
         if (violations.Count > 0) return (null, violations);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var member = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.Email == email, ct);
         if (member is null)
-            db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = email, Name = name, Role = role, CreatedAt = Now });
+            db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = email, Name = name, Role = parsed, CreatedAt = Now });
         else
         {
-            member.Role = role;
+            member.Role = parsed;
             member.Name = name ?? member.Name;
         }
         await db.SaveChangesAsync(ct);
         if (await db.DashboardUsers.AnyAsync(u => u.Email == email, ct)) return (null, []);
-        return (await IssueTokenAsync("invite", workspaceId, email, role, TimeSpan.FromDays(Options.InvitationDays), ct), []);
+        return (await IssueTokenAsync("invite", workspaceId, email, parsed, TimeSpan.FromDays(Options.InvitationDays), ct), []);
     }
 
     /// <summary>What a token link is for, or null when it is unknown, used or expired.</summary>
@@ -137,11 +138,11 @@ public sealed class AccountService(
         db.DashboardUsers.Add(user);
         var member = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.Email == email, ct);
         if (member is null)
-            db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = email, Name = user.Name, Role = row.Role ?? Roles.Analyst, CreatedAt = Now });
+            db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = workspaceId, Email = email, Name = user.Name, Role = row.Role ?? Role.Analyst, CreatedAt = Now });
         else member.Name ??= user.Name;
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return (user, new Membership(workspaceId, wsName, member?.Role ?? row.Role ?? Roles.Analyst), []);
+        return (user, new Membership(workspaceId, wsName, WireName.Of(member?.Role ?? row.Role ?? Role.Analyst)), []);
     }
 
     /// <param name="client">The caller's address (after trusted-proxy forwarding), for throttling and the audit trail.</param>
@@ -213,7 +214,7 @@ public sealed class AccountService(
         return await (from s in db.DashboardSessions
                       join m in db.WorkspaceMembers on new { s.WorkspaceId, s.Email } equals new { m.WorkspaceId, m.Email }
                       where s.Id == sessionId && s.EndedAt == null
-                      select m.Role).SingleOrDefaultAsync(ct);
+                      select (Role?)m.Role).SingleOrDefaultAsync(ct) is { } role ? WireName.Of(role) : null;
     }
 
     /// <summary>Ends one session (sign-out) and records it in the chain.</summary>
@@ -255,14 +256,14 @@ public sealed class AccountService(
                           join w in db.Workspaces on m.WorkspaceId equals w.Id
                           where m.Email == email
                           select new { m.WorkspaceId, w.Name, m.Role, m.CreatedAt }).ToListAsync(ct);
-        return rows.OrderBy(r => r.CreatedAt).Select(r => new Membership(r.WorkspaceId, r.Name, r.Role)).ToList();
+        return rows.OrderBy(r => r.CreatedAt).Select(r => new Membership(r.WorkspaceId, r.Name, WireName.Of(r.Role))).ToList();
     }
 
     /// <summary>The member's current role, or null when they were removed: signed-in sessions follow it.</summary>
     public async Task<string?> CurrentRoleAsync(string workspaceId, string email, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.WorkspaceMembers.Where(m => m.WorkspaceId == workspaceId && m.Email == email).Select(m => m.Role).SingleOrDefaultAsync(ct);
+        return await db.WorkspaceMembers.Where(m => m.WorkspaceId == workspaceId && m.Email == email).Select(m => (Role?)m.Role).SingleOrDefaultAsync(ct) is { } role ? WireName.Of(role) : null;
     }
 
     public async Task<IReadOnlyList<(WorkspaceMemberRecord Member, bool HasAccount)>> MembersAsync(string workspaceId, CancellationToken ct = default)
@@ -271,34 +272,39 @@ public sealed class AccountService(
         var members = await db.WorkspaceMembers.AsNoTracking().Where(m => m.WorkspaceId == workspaceId).ToListAsync(ct);
         var emails = members.Select(m => m.Email).ToList();
         var withAccounts = (await db.DashboardUsers.Where(u => emails.Contains(u.Email)).Select(u => u.Email).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        return members.OrderBy(m => Roles.Rank(m.Role)).ThenBy(m => m.Email, StringComparer.Ordinal)
+        return members.OrderBy(m => m.Role).ThenBy(m => m.Email, StringComparer.Ordinal)
             .Select(m => (m, withAccounts.Contains(m.Email))).ToList();
     }
 
     /// <summary>Changes a role or removes a member (role null); a workspace always keeps at least one owner.</summary>
     public async Task<string?> ChangeMemberAsync(string workspaceId, string email, string? role, CancellationToken ct = default)
     {
-        if (role is not null && !Roles.All.Contains(role)) return "Choose owner, admin or analyst.";
+        Role? parsed = null;
+        if (role is not null)
+        {
+            if (!WireName.TryParse<Role>(role, out var known)) return "Choose owner, admin or analyst.";
+            parsed = known;
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var member = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.WorkspaceId == workspaceId && m.Email == email, ct);
         if (member is null) return "No such member.";
-        if (member.Role == Roles.Owner && role != Roles.Owner
-            && await db.WorkspaceMembers.CountAsync(m => m.WorkspaceId == workspaceId && m.Role == Roles.Owner, ct) == 1)
+        if (member.Role == Role.Owner && parsed != Role.Owner
+            && await db.WorkspaceMembers.CountAsync(m => m.WorkspaceId == workspaceId && m.Role == Role.Owner, ct) == 1)
             return "A workspace needs at least one owner: make someone else owner first.";
-        if (role is null)
+        if (parsed is null)
         {
             db.WorkspaceMembers.Remove(member);
             var now = Now;
             await db.DashboardSessions.Where(s => s.WorkspaceId == workspaceId && s.Email == email && s.EndedAt == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, "removed"), ct);
         }
-        else member.Role = role;
+        else member.Role = parsed.Value;
         await db.SaveChangesAsync(ct);
         events.Publish(new MemberAccessChanged(workspaceId)); // their open tabs lose access now
         return null;
     }
 
-    private async Task<string> IssueTokenAsync(string purpose, string? workspaceId, string? email, string role, TimeSpan lifetime, CancellationToken ct)
+    private async Task<string> IssueTokenAsync(string purpose, string? workspaceId, string? email, Role role, TimeSpan lifetime, CancellationToken ct)
     {
         var token = ApiKeyFormat.NewId("", 40);
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Text.Json.Nodes;
 using Immutable.Web.Api;
 using Immutable.Web.Audit;
@@ -46,7 +47,7 @@ public sealed class MemberService(AccountService accounts, AuditTrail audit)
         if (await accounts.ChangeMemberAsync(who.WorkspaceId, email, role, ct) is { } refused)
             return role is not null && !Roles.All.Contains(role) ? Problem.Invalid("role", refused) : Problem.Conflict(new ApiError("conflict", refused));
         await audit.RecordAsync(who.WorkspaceId, who.Actor, role is null ? "member.removed" : "member.role_changed", "member", member.Email, member.Name,
-            new JsonObject { ["before"] = member.Role, ["after"] = role }, ct);
+            new JsonObject { ["before"] = WireName.Of(member.Role), ["after"] = role }, ct);
         return new Done();
     }
 }

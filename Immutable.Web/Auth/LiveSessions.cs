@@ -1,3 +1,4 @@
+using Immutable.Domain;
 using System.Collections.Concurrent;
 using Immutable.Web.Accounts;
 using Immutable.Web.DomainEvents;
@@ -97,7 +98,7 @@ public sealed partial class LiveSessions(
             var roles = await (from s in db.DashboardSessions
                                join m in db.WorkspaceMembers on new { s.WorkspaceId, s.Email } equals new { m.WorkspaceId, m.Email }
                                where ids.Contains(s.Id) && s.EndedAt == null
-                               select new { s.Id, m.Role }).ToDictionaryAsync(x => x.Id, x => x.Role, StringComparer.Ordinal, ct);
+                               select new { s.Id, m.Role }).ToDictionaryAsync(x => x.Id, x => WireName.Of(x.Role), StringComparer.Ordinal, ct);
             foreach (var circuit in _circuits.Keys)
             {
                 if (roles.TryGetValue(circuit.SessionId, out var role) && role == circuit.Role) continue;

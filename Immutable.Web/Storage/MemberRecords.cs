@@ -1,3 +1,4 @@
+using Immutable.Web.Accounts;
 namespace Immutable.Web.Storage;
 
 /// <summary>A person of a workspace with a role (owner, admin, analyst). Owners and admins receive alert email.</summary>
@@ -6,7 +7,7 @@ public sealed class WorkspaceMemberRecord
     public required string WorkspaceId { get; set; }
     public required string Email { get; set; }
     public string? Name { get; set; }
-    public required string Role { get; set; }
+    public required Role Role { get; set; }
     public DateTime CreatedAt { get; set; }
 }
 
@@ -67,7 +68,7 @@ public sealed class AccountTokenRecord
     public required string Purpose { get; set; }
     public string? WorkspaceId { get; set; }
     public string? Email { get; set; }
-    public string? Role { get; set; }
+    public Role? Role { get; set; }
     public DateTime ExpiresAt { get; set; }
     public DateTime? UsedAt { get; set; }
     public DateTime CreatedAt { get; set; }

@@ -1,3 +1,5 @@
+using Immutable.Web.Accounts;
+using Immutable.Domain;
 using Immutable.Domain.Chain;
 using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
@@ -68,20 +70,20 @@ public static class KeysCommand
                 if (!options.TryGetValue("workspace", out var workspace) || !options.TryGetValue("email", out var email) || !email.Contains('@', StringComparison.Ordinal))
                     return Usage("members add needs --workspace <name> and --email <address>.");
                 var role = options.GetValueOrDefault("role") ?? "admin";
-                if (role is not ("owner" or "admin" or "analyst")) return Usage("--role must be owner, admin or analyst.");
+                if (!WireName.TryParse<Role>(role, out _)) return Usage("--role must be owner, admin or analyst.");
                 var ws = await directory.GetOrCreateWorkspaceAsync(workspace.Trim());
                 var existing = await db.WorkspaceMembers.FindAsync(ws.Id, email.Trim().ToLowerInvariant());
                 if (existing is null)
                 {
                     db.WorkspaceMembers.Add(new WorkspaceMemberRecord
                     {
-                        WorkspaceId = ws.Id, Email = email.Trim().ToLowerInvariant(), Name = options.GetValueOrDefault("name"), Role = role,
+                        WorkspaceId = ws.Id, Email = email.Trim().ToLowerInvariant(), Name = options.GetValueOrDefault("name"), Role = WireName.Parse<Role>(role),
                         CreatedAt = Timestamps.ToMicroseconds(services.GetRequiredService<TimeProvider>().GetUtcNow()),
                     });
                 }
                 else
                 {
-                    existing.Role = role;
+                    existing.Role = WireName.Parse<Role>(role);
                     existing.Name = options.GetValueOrDefault("name") ?? existing.Name;
                 }
                 await db.SaveChangesAsync();
@@ -90,7 +92,7 @@ public static class KeysCommand
             case "list":
                 var query = from m in db.WorkspaceMembers join w in db.Workspaces on m.WorkspaceId equals w.Id select new { w.Name, m.Email, m.Role };
                 foreach (var m in await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(query.OrderBy(x => x.Name).ThenBy(x => x.Email)))
-                    Console.WriteLine($"{m.Name,-24}{m.Email,-40}{m.Role}");
+                    Console.WriteLine($"{m.Name,-24}{m.Email,-40}{WireName.Of(m.Role)}");
                 return 0;
             default:
                 return Usage($"Unknown members command '{verb}'.");

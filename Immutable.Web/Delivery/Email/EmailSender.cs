@@ -1,3 +1,4 @@
+using Immutable.Web.Accounts;
 using System.Net;
 using System.Text;
 using Immutable.Domain.Chain;
@@ -72,7 +73,7 @@ public sealed partial class EmailSender(
         {
             if (_lastSent.TryGetValue(workspace.Key, out var last) && now - last < TimeSpan.FromSeconds(o.DigestSeconds)) continue;
             var recipients = await db.WorkspaceMembers.AsNoTracking()
-                .Where(m => m.WorkspaceId == workspace.Key && (m.Role == "owner" || m.Role == "admin")).ToListAsync(ct);
+                .Where(m => m.WorkspaceId == workspace.Key && (m.Role == Role.Owner || m.Role == Role.Admin)).ToListAsync(ct);
             batches.Add((workspace.ToList(), recipients));
         }
         if (batches.Count == 0) return 0;

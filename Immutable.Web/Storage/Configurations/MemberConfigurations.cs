@@ -1,3 +1,4 @@
+using Immutable.Web.Accounts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -12,7 +13,7 @@ internal sealed class WorkspaceMemberConfiguration : IEntityTypeConfiguration<Wo
         b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
         b.Property(x => x.Email).HasColumnName("email");
         b.Property(x => x.Name).HasColumnName("name");
-        b.Property(x => x.Role).HasColumnName("role");
+        b.Property(x => x.Role).HasColumnName("role").HasConversion<WireNameConverter<Role>>();
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);
     }
@@ -67,7 +68,7 @@ internal sealed class AccountTokenConfiguration : IEntityTypeConfiguration<Accou
         b.Property(x => x.Purpose).HasColumnName("purpose");
         b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
         b.Property(x => x.Email).HasColumnName("email");
-        b.Property(x => x.Role).HasColumnName("role");
+        b.Property(x => x.Role).HasColumnName("role").HasConversion<WireNameConverter<Role>>();
         b.Property(x => x.ExpiresAt).HasColumnName("expires_at");
         b.Property(x => x.UsedAt).HasColumnName("used_at");
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
