@@ -48,6 +48,7 @@ builder.AddEnrichment();
 builder.AddApiKeyAuth();
 builder.AddAccounts();
 builder.AddApiRateLimiting();
+builder.AddEvents();
 builder.AddIntegrity();
 builder.Services.AddSingleton<AuditTrail>();
 builder.AddDetection();

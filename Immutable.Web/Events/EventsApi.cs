@@ -1,14 +1,18 @@
 using Immutable.Web.Api;
 using Immutable.Web.Auth;
-using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Events;
 
 /// <summary>GET /api/v1/events and /events/{id}: every read is scoped to the caller's workspace.</summary>
 public static class EventsApi
 {
+    public static IHostApplicationBuilder AddEvents(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<EventReader>();
+        return builder;
+    }
+
     public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder api)
     {
         var events = api.MapGroup("/events").WithTags("Events");
@@ -24,30 +28,19 @@ public static class EventsApi
     }
 
     public static async Task<Results<Ok<ListEnvelope<EventJson>>, UnprocessableEntity<ApiError>>> ListAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, CancellationToken ct)
+        HttpContext http, EventReader reader, CancellationToken ct)
     {
         var violations = new List<Violation>();
         var query = EventQuery.FromRequest(http.Request.Query, violations);
         if (query is null) return ApiResults.Invalid(violations);
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var filtered = query.Filter(db, http.User.WorkspaceId());
-        var rows = await query.Page(filtered).ToListAsync(ct);
-        var total = await filtered.CountAsync(ct);
-
-        var (page, pagination) = Paging.Trim(rows, query.Limit, total, e => new CursorKey(e.Sequence, e.Id));
+        var (page, pagination) = await reader.ListAsync(http.User.WorkspaceId(), query, ct);
         return TypedResults.Ok(new ListEnvelope<EventJson>(page.Select(EventJson.From).ToList(), pagination));
     }
 
     public static async Task<Results<Ok<DataEnvelope<EventJson>>, NotFound<ApiError>>> GetAsync(
-        string id, HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, CancellationToken ct)
+        string id, HttpContext http, EventReader reader, CancellationToken ct)
     {
-        // Ids are matched in their canonical lowercase form; anything else cannot exist.
-        if (!Guid.TryParse(id, out var guid)) return ApiResults.NotFound("Event");
-        var key = guid.ToString("D");
-        var workspaceId = http.User.WorkspaceId();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.Events.AsNoTracking().SingleOrDefaultAsync(e => e.Id == key && e.WorkspaceId == workspaceId, ct);
+        var row = await reader.FindAsync(http.User.WorkspaceId(), id, ct);
         return row is null ? ApiResults.NotFound("Event") : TypedResults.Ok(new DataEnvelope<EventJson>(EventJson.From(row)));
     }
 }

@@ -25,6 +25,21 @@ public static class ApiKeyFormat
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
+    /// <summary>A new key and the row that stores it (id, prefix, hash; never the key). The CLI and the service both use it.</summary>
+    public static (string Key, Storage.ApiKeyRecord Row) NewKeyRow(string workspaceId, string label, DateTimeOffset now)
+    {
+        var key = NewKey();
+        return (key, new Storage.ApiKeyRecord
+        {
+            Id = NewId("key_"),
+            WorkspaceId = workspaceId,
+            Label = label,
+            Prefix = Prefix(key),
+            KeyHash = Hash(key),
+            CreatedAt = Immutable.Domain.Chain.Timestamps.ToMicroseconds(now),
+        });
+    }
+
     /// <summary>Shape check before any database work: wrong shapes are rejected cheaply.</summary>
     public static bool LooksValid(string key) =>
         key.Length == Scheme.Length + RandomLength

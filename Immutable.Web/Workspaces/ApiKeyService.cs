@@ -27,16 +27,7 @@ public sealed class ApiKeyService(IDbContextFactory<ImmutableDbContext> dbFactor
         if (string.IsNullOrEmpty(label) || label.Length > MaxLabelLength) return Problem.Invalid("label", $"is required, at most {MaxLabelLength} characters");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var workspace = await db.Workspaces.AsNoTracking().SingleAsync(w => w.Id == who.WorkspaceId, ct);
-        var key = ApiKeyFormat.NewKey();
-        var row = new ApiKeyRecord
-        {
-            Id = ApiKeyFormat.NewId("key_"),
-            WorkspaceId = workspace.Id,
-            Label = label,
-            Prefix = ApiKeyFormat.Prefix(key),
-            KeyHash = ApiKeyFormat.Hash(key),
-            CreatedAt = Timestamps.ToMicroseconds(time.GetUtcNow()),
-        };
+        var (key, row) = ApiKeyFormat.NewKeyRow(workspace.Id, label, time.GetUtcNow());
         db.ApiKeys.Add(row);
         await db.SaveChangesAsync(ct);
         await audit.RecordOrUndoAsync(db, who.WorkspaceId, who.Actor, "api_key.created", "api_key", row.Prefix, row.Label,

@@ -34,19 +34,11 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
     public async Task<CreatedKey> CreateKeyAsync(string workspaceName, string label, CancellationToken ct = default)
     {
         var workspace = await GetOrCreateWorkspaceAsync(workspaceName, ct);
-        var key = ApiKeyFormat.NewKey();
+        var (key, row) = ApiKeyFormat.NewKeyRow(workspace.Id, label, time.GetUtcNow());
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.ApiKeys.Add(new ApiKeyRecord
-        {
-            Id = ApiKeyFormat.NewId("key_"),
-            WorkspaceId = workspace.Id,
-            Label = label,
-            Prefix = ApiKeyFormat.Prefix(key),
-            KeyHash = ApiKeyFormat.Hash(key),
-            CreatedAt = Timestamps.ToMicroseconds(time.GetUtcNow()),
-        });
+        db.ApiKeys.Add(row);
         await db.SaveChangesAsync(ct);
-        return new CreatedKey(key, ApiKeyFormat.Prefix(key), label, workspace.Id, workspace.Name);
+        return new CreatedKey(key, row.Prefix, label, workspace.Id, workspace.Name);
     }
 
     public async Task<IReadOnlyList<KeySummary>> ListKeysAsync(string? workspaceName, CancellationToken ct = default)
