@@ -35,3 +35,9 @@ public sealed record KeyRevoked(string Prefix) : DomainEvent;
 
 /// <summary>A dashboard session ended or a member's role changed or was removed: their circuits must be rechecked.</summary>
 public sealed record MemberAccessChanged(string WorkspaceId) : DomainEvent;
+
+/// <summary>A workspace's settings (IP allow-list, event schema, viewer) changed: cached copies are stale.</summary>
+public sealed record WorkspaceSettingsChanged(string WorkspaceId) : DomainEvent;
+
+/// <summary>A log stream was created, changed or deleted.</summary>
+public sealed record LogStreamChanged(string WorkspaceId, string StreamId) : DomainEvent;

@@ -26,6 +26,7 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<DashboardUserRecord> DashboardUsers => Set<DashboardUserRecord>();
     public DbSet<AccountTokenRecord> AccountTokens => Set<AccountTokenRecord>();
     public DbSet<DashboardSessionRecord> DashboardSessions => Set<DashboardSessionRecord>();
+    public DbSet<WorkspaceSettingsRecord> WorkspaceSettings => Set<WorkspaceSettingsRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);
