@@ -21,6 +21,8 @@ using Immutable.Bench;
 //   Immutable.Bench hostile-webhooks|verify-memory|rule-memory|rule-memory-reload --url URL --key KEY --pid APP_PID ...
 //                                    (scripts/measure-hardening.sh: the app's RSS under hostile peers, verifies, distinct actors)
 //   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
+//   Immutable.Bench stream-ingest --url URL --key KEY [--requests 10000] [--concurrency 64] [--receiver-port 5098]
+//                                    (single-event ingest with one webhook log stream on; app must allow 127.0.0.1)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
 var url = options.Get("url", "http://127.0.0.1:5080");
@@ -68,6 +70,8 @@ switch (mode)
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":
         return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000));
+    case "stream-ingest":
+        return await StreamBench.RunAsync(http, options.GetInt("requests", 10_000), options.GetInt("concurrency", 64), options.GetInt("receiver-port", 5098), results);
     case "webhooks":
         return await WebhookBench.RunAsync(http, options.GetInt("alerts", 2000), options.GetInt("receiver-port", 5097));
     case "alert-latency":
