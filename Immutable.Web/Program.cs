@@ -17,6 +17,8 @@ using Immutable.Web.Integrity;
 using Immutable.Web.Jobs;
 using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
+using Immutable.Web.Streams;
+using Immutable.Web.Viewer;
 using Immutable.Web.Workspaces;
 using Scalar.AspNetCore;
 
@@ -38,7 +40,7 @@ builder.Services.AddApiErrorHandling();
 builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
 {
     doc.Info.Title = "Immutable API";
-    doc.Info.Description = "Audit events in, hash-chained and geo-enriched; queries and integrity out. Auth: Bearer imk_ API keys.";
+    doc.Info.Description = "Audit events in, hash-chained and geo-enriched; queries and integrity out. Auth: Bearer imk_ API keys; GET /events and /events/{id} also take read-only viewer tokens (POST /viewer-token).";
     return Task.CompletedTask;
 }));
 builder.AddPublicUrl();
@@ -46,6 +48,8 @@ builder.AddDomainEvents();
 builder.AddStorage();
 builder.AddEnrichment();
 builder.AddApiKeyAuth();
+builder.AddWorkspaceSettings();
+builder.AddViewer();
 builder.AddAccounts();
 builder.AddApiRateLimiting();
 builder.AddEvents();
@@ -55,6 +59,7 @@ builder.AddDetection();
 builder.AddMonitors();
 builder.AddTriage();
 builder.AddDelivery();
+builder.AddLogStreams();
 builder.AddJobs();
 builder.AddDashboard();
 
@@ -66,6 +71,7 @@ app.UseTrustedProxyForwarding();
 app.UseSecurityHeaders();
 app.UseApiErrorHandling();
 app.UseAuthentication();
+app.UseIpAllowlist();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseAntiforgery();
@@ -79,14 +85,23 @@ var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AuthExtensions.ApiKeyPolicy)
     .RequireRateLimiting(RateLimiting.PerWorkspace);
 api.MapIngestApi();
-api.MapEventsApi();
 api.MapIntegrityApi();
 api.MapAlertRulesApi();
 api.MapAlertsApi();
 api.MapMonitorsApi();
 api.MapObservationsApi();
 api.MapWebhooksApi();
+api.MapWorkspaceSettingsApi();
+api.MapLogStreamsApi();
+api.MapViewerTokenApi();
 
+// The reads of events also take viewer tokens (their scope forced); every other route takes API keys only.
+var reads = app.MapGroup("/api/v1")
+    .RequireAuthorization(ViewerAuth.ReadPolicy)
+    .RequireRateLimiting(RateLimiting.PerWorkspace);
+reads.MapEventsApi();
+
+app.MapViewerPage();
 app.MapAccounts();
 app.MapDashboard();
 
