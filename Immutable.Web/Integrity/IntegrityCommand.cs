@@ -9,7 +9,7 @@ namespace Immutable.Web.Integrity;
 
 /// <summary>
 /// <c>integrity …</c> on the app's own binary (same configuration as the server):
-/// <c>public-key</c>, <c>rotate-key</c>, <c>checkpoint --workspace NAME</c>, <c>verify --workspace NAME</c>,
+/// <c>public-key</c>, <c>rotate-key</c>, <c>checkpoint --workspace NAME</c>, <c>anchor --workspace NAME</c>, <c>verify --workspace NAME</c>,
 /// <c>bundle --workspace NAME --out FILE</c>, and <c>verify-offline FILE [--public-key PEM]</c>, which needs neither
 /// server nor database.
 /// </summary>
@@ -33,6 +33,7 @@ public static class IntegrityCommand
         builder.Services.AddSingleton<CheckpointWitnessFile>();
         builder.Services.AddSingleton<ChainAudit>();
         builder.Services.AddSingleton<CheckpointWriter>();
+        builder.Services.AddSingleton<AnchorWriter>(); // no witnesses here: the server hands these anchors to its witnesses at its next sweep
         builder.Services.AddSingleton<ProofBundle>();
         builder.Services.AddSingleton<WorkspaceDirectory>();
         using var host = builder.Build();
@@ -68,6 +69,10 @@ public static class IntegrityCommand
             case "checkpoint":
                 var c = await services.GetRequiredService<CheckpointWriter>().WriteIfDueAsync(workspaceId, force: true, CancellationToken.None);
                 Console.WriteLine(c is null ? "No new events since the last checkpoint (or the chain does not verify: see the log)." : $"Checkpoint at sequence {c.Sequence}, head {c.HeadHash}, root {c.MerkleRoot}, key {c.KeyId}.");
+                return 0;
+            case "anchor":
+                var anchors = await services.GetRequiredService<AnchorWriter>().AnchorDueAsync(workspaceId, CancellationToken.None);
+                Console.WriteLine(anchors.Count == 0 ? "No completed period to anchor." : $"Wrote {anchors.Count} anchor(s), up to sequence {anchors[^1].LastSequence}.");
                 return 0;
             case "verify":
                 var result = (await services.GetRequiredService<ChainAudit>().VerifyAsync(workspaceId, null, null, int.MaxValue, CancellationToken.None, ranBy: "cli"))!;
@@ -124,6 +129,7 @@ public static class IntegrityCommand
               Immutable.Web integrity public-key                          print the public key that verifies checkpoints and anchors
               Immutable.Web integrity rotate-key                          new signing key; the old one stays trusted for verification
               Immutable.Web integrity checkpoint --workspace <name>       sign a checkpoint of the chain's head now
+              Immutable.Web integrity anchor --workspace <name>           write the anchors of every completed period now
               Immutable.Web integrity verify --workspace <name>           verify the whole chain against checkpoints and anchors
               Immutable.Web integrity bundle --workspace <name> --out F   write a proof bundle (events, checkpoints, anchors, keys)
               Immutable.Web integrity verify-offline F [--public-key K]   check a bundle or NDJSON export with no server or database
