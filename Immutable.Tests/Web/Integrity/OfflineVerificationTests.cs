@@ -127,6 +127,10 @@ public class OfflineVerificationTests : IDisposable
         Assert.Equal(0, printed.ExitCode);
         Assert.Equal((await File.ReadAllTextAsync(key)).Trim(), printed.Stdout.Trim());
 
+        var verified = await AppProcess.RunCliAsync(_app.DataDirectory, "integrity", "verify", "--workspace", "acme");
+        Assert.True(verified.ExitCode == 0, verified.Stdout + verified.Stderr);
+        Assert.StartsWith("valid: 9 events, 1 checkpoints, 2 anchors checked", verified.Stdout);
+
         var rotated = await AppProcess.RunCliAsync(_app.DataDirectory, "integrity", "rotate-key");
         Assert.True(rotated.ExitCode == 0, rotated.Stderr);
         using var restarted = new ImmutableAppFactory(_app.DataDirectory);
@@ -137,6 +141,17 @@ public class OfflineVerificationTests : IDisposable
         var v = (await client.GetJsonAsync("/api/v1/verify"))["data"]!;
         Assert.True(v["valid"]!.GetValue<bool>(), v.ToJsonString()); // statements signed by the retired key still verify
         Assert.Equal(2, v["anchors_checked"]!.GetValue<int>());
+
+        // The command line reports a break with its type and sequence, and exits non-zero.
+        using (var db = restarted.OpenDatabase())
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = "DELETE FROM events WHERE sequence = 9";
+            cmd.ExecuteNonQuery();
+        }
+        var broken = await AppProcess.RunCliAsync(_app.DataDirectory, "integrity", "verify", "--workspace", "acme");
+        Assert.Equal(3, broken.ExitCode);
+        Assert.Contains("truncated at sequence 9", broken.Stdout);
         _ = bundle;
     }
 }
