@@ -21,6 +21,7 @@ using Immutable.Bench;
 //   Immutable.Bench hostile-webhooks|verify-memory|rule-memory|rule-memory-reload --url URL --key KEY --pid APP_PID ...
 //                                    (scripts/measure-hardening.sh: the app's RSS under hostile peers, verifies, distinct actors)
 //   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
+//   Immutable.Bench integrity-verify --url URL --key KEY [--events 1000000]   (GET /verify beside the SHA-256 ceiling)
 //   Immutable.Bench stream-ingest --url URL --key KEY [--requests 10000] [--concurrency 64] [--receiver-port 5098]
 //                                    (single-event ingest with one webhook log stream on; app must allow 127.0.0.1)
 var options = Args.Parse(args.Skip(1).ToArray());
@@ -33,7 +34,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 {
     BaseAddress = new Uri(url),
     // Whole-chain verifications of 600 000 events on a busy 2-core machine can take minutes.
-    Timeout = mode == "verify-memory" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
+    Timeout = mode is "verify-memory" or "integrity-verify" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
 };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -47,9 +48,10 @@ switch (mode)
         var noOp = path == "/noop";
         var result = await Load.RunAsync(http, requests, concurrency, i => (path, Payloads.Single(i)));
         Console.WriteLine(result.Describe($"{(noOp ? "ceiling, no-op POST" : "single-event ingest")}, {requests} requests, {concurrency} connections", eventsPerRequest: 1));
-        var name = noOp ? $"ceiling.noop.c{concurrency}.requests_per_s" : $"single.c{concurrency}.events_per_s";
+        var name = options.Get("record-as", "") is { Length: > 0 } recordAs ? recordAs
+            : noOp ? $"ceiling.noop.c{concurrency}.requests_per_s" : $"single.c{concurrency}.events_per_s";
         BenchResults.Record(results, name, result.RequestsPerSecond);
-        if (!noOp)
+        if (!noOp && options.Get("record-as", "").Length == 0)
         {
             BenchResults.Record(results, $"single.c{concurrency}.p50_ms", result.Percentile(50));
             BenchResults.Record(results, $"single.c{concurrency}.p99_ms", result.Percentile(99));
@@ -66,6 +68,8 @@ switch (mode)
         BenchResults.Record(results, "batch.events_per_s", result.RequestsPerSecond * size);
         return result.Failures == 0 ? 0 : 1;
     }
+    case "integrity-verify":
+        return await IntegrityBench.VerifyAsync(http, options.GetInt("events", 1_000_000), results);
     case "detection-throughput":
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":

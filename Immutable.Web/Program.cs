@@ -23,6 +23,7 @@ using Immutable.Web.Workspaces;
 using Scalar.AspNetCore;
 
 if (KeysCommand.IsInvocation(args)) return await KeysCommand.RunAsync(args);
+if (IntegrityCommand.IsInvocation(args)) return await IntegrityCommand.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -80,6 +81,7 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapScalarApiReference("/docs/api", o => o.WithTitle("Immutable API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapHealth();
 app.MapDelivery();
+app.MapPublicIntegrity();
 
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AuthExtensions.ApiKeyPolicy)
@@ -103,6 +105,7 @@ reads.MapEventsApi();
 
 app.MapViewerPage();
 app.MapAccounts();
+app.MapIntegrityDownloads();
 app.MapDashboard();
 
 await app.RunAsync();

@@ -245,6 +245,95 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("alert_rules", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.AnchorRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AnchorHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("anchor_hash");
+
+                    b.Property<long?>("ConfirmedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confirmed_at");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FirstEventHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_event_hash");
+
+                    b.Property<long>("FirstSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_sequence");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("LastEventHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_hash");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<string>("MerkleRoot")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merkle_root");
+
+                    b.Property<long>("PeriodEnd")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("period_end");
+
+                    b.Property<long>("PeriodStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("PreviousAnchorHash")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_anchor_hash");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Witnesses")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("witnesses");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
+
+                    b.HasIndex("WorkspaceId", "LastSequence")
+                        .IsUnique();
+
+                    b.ToTable("anchors", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.ApiKeyRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -290,6 +379,58 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasIndex("WorkspaceId");
 
                     b.ToTable("api_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.CheckpointRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("FirstSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_sequence");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("head_hash");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("MerkleRoot")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merkle_root");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("WorkspaceId", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("checkpoints", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.DashboardSessionRecord", b =>
@@ -1037,6 +1178,58 @@ namespace Immutable.Web.Storage.Migrations
                         .IsUnique();
 
                     b.ToTable("user_profiles", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.VerificationRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
+
+                    b.Property<int>("BreaksTotal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("breaks_total");
+
+                    b.Property<bool>("Complete")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("complete");
+
+                    b.Property<long>("EventsChecked")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("events_checked");
+
+                    b.Property<long>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("FirstBreak")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_break");
+
+                    b.Property<string>("RanBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ran_by");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<bool>("Valid")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("valid");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("WorkspaceId", "FinishedAt");
+
+                    b.ToTable("verifications", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.WebhookEndpointRecord", b =>
