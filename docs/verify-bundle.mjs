@@ -48,7 +48,7 @@ function canonical(v) {
 const num = (x) => (x === null || x === undefined ? null : x instanceof Num ? x : new Num(String(x)));
 function eventText(e, workspaceId) {
   const g = e.geo ?? {};
-  return canonical({
+  const fields = {
     action: e.action, action_category: e.action_category ?? null, actor_id: e.actor_id, actor_name: e.actor_name ?? null,
     actor_type: e.actor_type ?? null, created_at: e.created_at,
     geo: { accuracy_radius_km: num(g.accuracy_radius_km), city: g.city ?? null, country: g.country ?? null,
@@ -59,7 +59,10 @@ function eventText(e, workspaceId) {
     session_id: e.session_id ?? null,
     targets: (e.targets ?? []).map((t) => ({ id: t.id ?? null, metadata: t.metadata ?? null, name: t.name ?? null, type: t.type })),
     tenant_id: e.tenant_id ?? null, user_agent: e.user_agent ?? null, v: new Num('1'), version: num(e.version), workspace_id: workspaceId,
-  });
+  };
+  // The schema flag is in the hashed text only when true (docs/hash-chain.md, "The schema flag").
+  if (e.schema_violation === true) fields.schema_violation = true;
+  return canonical(fields);
 }
 
 // RFC 6962 Merkle tree over the events' hashes: leaf = H(0x00 ‖ hash), node = H(0x01 ‖ left ‖ right), split at the largest power of two below n.
