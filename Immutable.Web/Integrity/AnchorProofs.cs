@@ -24,8 +24,36 @@ public sealed record EventProofJson(
     AnchorJson? Anchor, CheckpointJson? Checkpoint, IReadOnlyList<PublicKeyInfo> PublicKeys);
 
 /// <summary>Checks anchors against the store and builds inclusion proofs, each in one streaming pass over the anchor's range.</summary>
-public sealed class AnchorProofs(IDbContextFactory<ImmutableDbContext> dbFactory, SigningKeys keys, IOptions<IntegrityOptions> options)
+public sealed class AnchorProofs(IDbContextFactory<ImmutableDbContext> dbFactory, SigningKeys keys, IOptions<IntegrityOptions> options, TimeProvider time) : IDisposable
 {
+    public void Dispose() => _publicGate.Dispose();
+
+    private static readonly TimeSpan PublicCacheFor = TimeSpan.FromMinutes(5);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, AnchorVerifyJson Result)> _publicResults = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _publicGate = new(1);
+
+    /// <summary>
+    /// The unauthenticated verify: one recomputation at a time for the whole host, each result reused for five minutes,
+    /// so anyone on the internet cannot make the server re-read a day of events per request. Null when busy (429).
+    /// </summary>
+    public async Task<AnchorVerifyJson?> PublicVerifyAsync(AnchorRecord record, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_publicResults.TryGetValue(record.Id, out var cached) && cached.Until > now) return cached.Result;
+        if (!await _publicGate.WaitAsync(TimeSpan.Zero, ct)) return null;
+        try
+        {
+            var result = await VerifyAsync(record, ct);
+            foreach (var stale in _publicResults.Where(kv => kv.Value.Until <= now).Select(kv => kv.Key).ToList()) _publicResults.TryRemove(stale, out _);
+            if (_publicResults.Count < 10_000) _publicResults[record.Id] = (now + PublicCacheFor, result);
+            return result;
+        }
+        finally
+        {
+            _publicGate.Release();
+        }
+    }
+
     public async Task<AnchorRecord?> FindAsync(string? workspaceId, string id, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

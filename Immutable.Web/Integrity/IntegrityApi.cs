@@ -173,11 +173,14 @@ public static class IntegrityApi
         return await anchors.LookupAsync(hash, ct) is { } a ? TypedResults.Ok(new DataEnvelope<AnchorJson>(AnchorJson.From(a))) : ApiResults.NotFound("Anchor");
     }
 
-    public static async Task<Results<Ok<DataEnvelope<AnchorVerifyJson>>, NotFound<ApiError>>> PublicVerifyAsync(
-        string id, AnchorProofs anchors, CancellationToken ct) =>
-        await anchors.FindAsync(null, id, ct) is { } a
-            ? TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(await anchors.VerifyAsync(a, ct)))
-            : ApiResults.NotFound("Anchor");
+    public static async Task<Results<Ok<DataEnvelope<AnchorVerifyJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>>> PublicVerifyAsync(
+        string id, HttpContext http, AnchorProofs anchors, CancellationToken ct)
+    {
+        if (await anchors.FindAsync(null, id, ct) is not { } a) return ApiResults.NotFound("Anchor");
+        if (await anchors.PublicVerifyAsync(a, ct) is { } result) return TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(result));
+        http.Response.Headers.RetryAfter = "5";
+        return ApiResults.Status(StatusCodes.Status429TooManyRequests, new ApiError("rate_limited", "Another public verification is running; retry after the time in Retry-After."));
+    }
 
     private static bool TryLimit(HttpContext http, out int limit, out UnprocessableEntity<ApiError>? invalid)
     {

@@ -103,16 +103,22 @@ public sealed class SigningKeys : IDisposable
         }
         key.Dispose();
         key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        WritePrivate(path, key);
-        return key;
+        if (WritePrivate(path, key, overwrite: false)) return key;
+        // Another process created the key first (two instances starting together): use theirs, or we would sign
+        // with a key that is no longer on disk.
+        key.Dispose();
+        return LoadOrCreate(path);
     }
 
-    /// <summary>Writes the private key readable by its owner only, via a temporary file and an atomic rename.</summary>
-    private static void WritePrivate(string path, ECDsa key)
+    /// <summary>
+    /// Writes the private key readable by its owner only, via a temporary file and an atomic rename; false when
+    /// <paramref name="overwrite"/> is off and a key already exists.
+    /// </summary>
+    private static bool WritePrivate(string path, ECDsa key, bool overwrite = true)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var stream = new FileStream(temp, options))
@@ -122,8 +128,17 @@ public sealed class SigningKeys : IDisposable
             writer.Flush();
             stream.Flush(flushToDisk: true);
         }
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            File.Move(temp, path, overwrite);
+        }
+        catch (IOException) when (!overwrite && File.Exists(path))
+        {
+            File.Delete(temp);
+            return false;
+        }
         File.WriteAllText(Path.ChangeExtension(path, ".pub.pem"), key.ExportSubjectPublicKeyInfoPem());
+        return true;
     }
 
     public void Dispose()
