@@ -59,6 +59,8 @@ function eventText(e, workspaceId) {
     session_id: e.session_id ?? null,
     targets: (e.targets ?? []).map((t) => ({ id: t.id ?? null, metadata: t.metadata ?? null, name: t.name ?? null, type: t.type })),
     tenant_id: e.tenant_id ?? null, user_agent: e.user_agent ?? null, v: new Num('1'), version: num(e.version), workspace_id: workspaceId,
+    // Written only when true (an event flagged by a permissive event schema); every other event has the v1 bytes.
+    ...(e.schema_violation === true ? { schema_violation: true } : {}),
   });
 }
 
