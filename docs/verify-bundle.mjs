@@ -48,7 +48,7 @@ function canonical(v) {
 const num = (x) => (x === null || x === undefined ? null : x instanceof Num ? x : new Num(String(x)));
 function eventText(e, workspaceId) {
   const g = e.geo ?? {};
-  const fields = {
+  return canonical({
     action: e.action, action_category: e.action_category ?? null, actor_id: e.actor_id, actor_name: e.actor_name ?? null,
     actor_type: e.actor_type ?? null, created_at: e.created_at,
     geo: { accuracy_radius_km: num(g.accuracy_radius_km), city: g.city ?? null, country: g.country ?? null,
@@ -59,10 +59,9 @@ function eventText(e, workspaceId) {
     session_id: e.session_id ?? null,
     targets: (e.targets ?? []).map((t) => ({ id: t.id ?? null, metadata: t.metadata ?? null, name: t.name ?? null, type: t.type })),
     tenant_id: e.tenant_id ?? null, user_agent: e.user_agent ?? null, v: new Num('1'), version: num(e.version), workspace_id: workspaceId,
-  };
-  // The schema flag is in the hashed text only when true (docs/hash-chain.md, "The schema flag").
-  if (e.schema_violation === true) fields.schema_violation = true;
-  return canonical(fields);
+    // Written only when true (an event flagged by a permissive event schema); every other event has the v1 bytes.
+    ...(e.schema_violation === true ? { schema_violation: true } : {}),
+  });
 }
 
 // RFC 6962 Merkle tree over the events' hashes: leaf = H(0x00 ‖ hash), node = H(0x01 ‖ left ‖ right), split at the largest power of two below n.
@@ -89,13 +88,25 @@ const workspaceId = header?.workspace_id ?? statements[0]?.workspace_id;
 const problems = [];
 const hashes = new Map();
 let previous = null;
+let first = null;
 for (const e of lines.filter((l) => !l.kind && l.integrity)) {
   const seq = Number(e.integrity.sequence.text);
+  first ??= seq;
   const recomputed = hex(sha256(eventText(e, workspaceId)));
   if (recomputed !== e.integrity.event_hash) problems.push(`hash_mismatch at sequence ${seq}`);
-  if (previous && seq === previous.seq + 1 && e.integrity.previous_event_hash !== previous.hash) problems.push(`chain_break at sequence ${seq}`);
+  if (previous) {
+    if (seq <= previous.seq) problems.push(`chain_break: sequence ${seq} after ${previous.seq}`);
+    else if (seq === previous.seq + 1) { if (e.integrity.previous_event_hash !== previous.hash) problems.push(`chain_break at sequence ${seq}`); }
+    else if (header) problems.push(`chain_break: events ${previous.seq + 1}-${seq - 1} are missing`);
+  }
   hashes.set(seq, e.integrity.event_hash);
   previous = { seq, hash: e.integrity.event_hash };
+}
+// A bundle (header line) is complete: its events span the header's range and its end line counts what it holds.
+if (header) {
+  const end = lines.find((l) => l.kind === 'end');
+  if (!end || Number(end.events.text) !== hashes.size || Number(end.statements.text) !== statements.length) problems.push('truncated: the end line is missing or does not count the file');
+  if (hashes.size && (first !== Number(header.first_sequence.text) || previous.seq !== Number(header.last_sequence.text))) problems.push('truncated: the events do not span the header\'s range');
 }
 let lastAnchor = null;
 for (const s of statements.sort((a, b) => a.first_sequence - b.first_sequence)) {
@@ -108,7 +119,7 @@ for (const s of statements.sort((a, b) => a.first_sequence - b.first_sequence)) 
   if (range.length === last - s.first_sequence + 1) {
     const lastHash = s.kind === 'checkpoint' ? s.head_hash : s.last_event_hash;
     if (hex(root(range.map(leaf))) !== s.merkle_root || range.at(-1) !== lastHash) problems.push(`${s.kind}_mismatch ending at ${last}`);
-  }
+  } else if (header) problems.push(`truncated: the ${s.kind} ending at ${last} covers events the bundle does not hold`);
   if (s.kind === 'anchor') {
     if (lastAnchor && lastAnchor.last_sequence + 1 === s.first_sequence && s.previous_anchor_hash !== hex(sha256(statement(lastAnchor))))
       problems.push(`anchor ${s.id} does not link to the one before it`);

@@ -11,7 +11,11 @@ namespace Immutable.Web.Integrity;
 /// <param name="ChainValid">The anchor links to the anchor before it (<c>previous_anchor_hash</c>) and its stored hash is its statement's.</param>
 public sealed record AnchorVerifyJson(
     string AnchorId, string MerkleRoot, bool Valid, bool ChainValid, string Expected, string Actual, long EventsCount, string? TxHash, string? ExplorerUrl,
-    bool SignatureValid, bool EventsValid, string Status, IReadOnlyList<WitnessCheckJson> Witnesses);
+    bool SignatureValid, bool EventsValid, string Status, IReadOnlyList<WitnessCheckJson> Witnesses)
+{
+    /// <summary>Without the witnesses' targets (a timestamp authority's address is the operator's business).</summary>
+    public AnchorVerifyJson ForPublic() => this with { Witnesses = Witnesses.Select(w => w with { Target = null }).ToList() };
+}
 
 public sealed record WitnessCheckJson(string Witness, string Status, string? Target, bool? TokenValid, string? GenTime);
 
@@ -24,8 +28,36 @@ public sealed record EventProofJson(
     AnchorJson? Anchor, CheckpointJson? Checkpoint, IReadOnlyList<PublicKeyInfo> PublicKeys);
 
 /// <summary>Checks anchors against the store and builds inclusion proofs, each in one streaming pass over the anchor's range.</summary>
-public sealed class AnchorProofs(IDbContextFactory<ImmutableDbContext> dbFactory, SigningKeys keys, IOptions<IntegrityOptions> options)
+public sealed class AnchorProofs(IDbContextFactory<ImmutableDbContext> dbFactory, SigningKeys keys, IOptions<IntegrityOptions> options, TimeProvider time) : IDisposable
 {
+    public void Dispose() => _publicGate.Dispose();
+
+    private static readonly TimeSpan PublicCacheFor = TimeSpan.FromMinutes(5);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, AnchorVerifyJson Result)> _publicResults = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _publicGate = new(1);
+
+    /// <summary>
+    /// The unauthenticated verify: one recomputation at a time for the whole host, each result reused for five minutes,
+    /// so anyone on the internet cannot make the server re-read a day of events per request. Null when busy (429).
+    /// </summary>
+    public async Task<AnchorVerifyJson?> PublicVerifyAsync(AnchorRecord record, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_publicResults.TryGetValue(record.Id, out var cached) && cached.Until > now) return cached.Result;
+        if (!await _publicGate.WaitAsync(TimeSpan.Zero, ct)) return null;
+        try
+        {
+            var result = await VerifyAsync(record, ct);
+            foreach (var stale in _publicResults.Where(kv => kv.Value.Until <= now).Select(kv => kv.Key).ToList()) _publicResults.TryRemove(stale, out _);
+            if (_publicResults.Count < 10_000) _publicResults[record.Id] = (now + PublicCacheFor, result);
+            return result;
+        }
+        finally
+        {
+            _publicGate.Release();
+        }
+    }
+
     public async Task<AnchorRecord?> FindAsync(string? workspaceId, string id, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -42,6 +42,9 @@ public sealed partial class IntegrityWorker(
             {
                 var woken = _pending.Keys.Where(ws => _pending.TryRemove(ws, out _)).ToList();
                 foreach (var ws in woken) await RunAsync(ws, sweep: false, stoppingToken);
+                // A checkpoint due by count is not urgent to the millisecond: under steady ingest, look at most once a
+                // second instead of querying the heads after every group commit.
+                if (woken.Count > 0) await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
                 if (lastSweep is null || System.Diagnostics.Stopwatch.GetElapsedTime(lastSweep.Value) >= interval)
                 {
                     lastSweep = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -55,6 +55,7 @@ public sealed class SigningKeys : IDisposable
             {
                 var key = ECDsa.Create();
                 key.ImportFromPem(File.ReadAllText(file));
+                if (!IsP256(key)) throw new InvalidOperationException($"The retired key {file} is not an ECDSA P-256 key.");
                 _trusted.TryAdd(SignedStatements.KeyId(key), key);
             }
         }
@@ -90,6 +91,9 @@ public sealed class SigningKeys : IDisposable
         return (oldId, SignedStatements.KeyId(fresh));
     }
 
+    /// <summary>NIST P-256 by its OID (a 256-bit key of another curve, e.g. brainpoolP256, is refused).</summary>
+    private static bool IsP256(ECDsa key) => key.ExportParameters(false).Curve.Oid?.Value == "1.2.840.10045.3.1.7";
+
     private static string RetiredDirectory(string signingKeyPath) => Path.Combine(Path.GetDirectoryName(signingKeyPath)!, "retired");
 
     private static ECDsa LoadOrCreate(string path)
@@ -98,21 +102,27 @@ public sealed class SigningKeys : IDisposable
         if (File.Exists(path))
         {
             key.ImportFromPem(File.ReadAllText(path));
-            if (key.KeySize != 256) throw new InvalidOperationException($"The signing key {path} is not an ECDSA P-256 key.");
+            if (!IsP256(key)) throw new InvalidOperationException($"The signing key {path} is not an ECDSA P-256 key.");
             return key;
         }
         key.Dispose();
         key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        WritePrivate(path, key);
-        return key;
+        if (WritePrivate(path, key, overwrite: false)) return key;
+        // Another process created the key first (two instances starting together): use theirs, or we would sign
+        // with a key that is no longer on disk.
+        key.Dispose();
+        return LoadOrCreate(path);
     }
 
-    /// <summary>Writes the private key readable by its owner only, via a temporary file and an atomic rename.</summary>
-    private static void WritePrivate(string path, ECDsa key)
+    /// <summary>
+    /// Writes the private key readable by its owner only, via a temporary file and an atomic rename; false when
+    /// <paramref name="overwrite"/> is off and a key already exists.
+    /// </summary>
+    private static bool WritePrivate(string path, ECDsa key, bool overwrite = true)
     {
         var dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var stream = new FileStream(temp, options))
@@ -122,8 +132,17 @@ public sealed class SigningKeys : IDisposable
             writer.Flush();
             stream.Flush(flushToDisk: true);
         }
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            File.Move(temp, path, overwrite);
+        }
+        catch (IOException) when (!overwrite && File.Exists(path))
+        {
+            File.Delete(temp);
+            return false;
+        }
         File.WriteAllText(Path.ChangeExtension(path, ".pub.pem"), key.ExportSubjectPublicKeyInfoPem());
+        return true;
     }
 
     public void Dispose()

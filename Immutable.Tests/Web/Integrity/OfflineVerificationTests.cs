@@ -179,4 +179,26 @@ public class OfflineVerificationTests : IDisposable
         Assert.Contains("truncated at sequence 9", broken.Stdout);
         _ = bundle;
     }
+
+    [Theory]
+    [InlineData("drop-statements")]
+    [InlineData("drop-event")]
+    [InlineData("cut-short")]
+    public async Task IncompleteBundle_FailsOffline_InDotnetAndInTheNodeScript(string damage)
+    {
+        var (bundle, key) = await BundleAsync();
+        var lines = (await File.ReadAllLinesAsync(bundle)).ToList();
+        switch (damage)
+        {
+            case "drop-statements": lines.RemoveAll(l => l.Contains("\"kind\":\"checkpoint\"", StringComparison.Ordinal) || l.Contains("\"kind\":\"anchor\"", StringComparison.Ordinal)); break;
+            case "drop-event": lines.RemoveAt(lines.FindIndex(l => l.Contains("\"doc.e5\"", StringComparison.Ordinal))); break;
+            default: lines = lines.Take(lines.FindIndex(l => l.Contains("\"kind\":\"checkpoint\"", StringComparison.Ordinal))).ToList(); break;
+        }
+        await File.WriteAllLinesAsync(bundle, lines);
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportFromPem(await File.ReadAllTextAsync(key));
+        Assert.False(OfflineVerifier.Verify(bundle, [publicKey]).Valid);
+        var node = await NodeAsync(bundle, key);
+        Assert.True(node.Exit == 1, node.Output);
+    }
 }
