@@ -82,9 +82,11 @@ const statement = (s) => canonical(s.kind === 'checkpoint'
 
 const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map(parse);
 const plain = (v) => JSON.parse(canonical(v)); // numbers back to JS numbers for fields that are ordinary
-const header = lines.find((l) => l.kind === 'bundle');
+// A proof bundle states its range and must be complete; an export's header (filters, no range) may be filtered.
+const header = lines.find((l) => l.kind === 'bundle' && l.first_sequence !== undefined);
+const anyHeader = lines.find((l) => l.kind === 'bundle');
 const statements = lines.filter((l) => l.kind === 'checkpoint' || l.kind === 'anchor').map(plain);
-const workspaceId = header?.workspace_id ?? statements[0]?.workspace_id;
+const workspaceId = anyHeader?.workspace_id ?? statements[0]?.workspace_id;
 const problems = [];
 const hashes = new Map();
 let previous = null;

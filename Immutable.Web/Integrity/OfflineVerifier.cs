@@ -16,7 +16,7 @@ public sealed record OfflineResult(
 /// <c>integrity verify-offline</c>: checks a proof bundle or NDJSON export with no server and no database. Every event's
 /// hash is recomputed from its JSON; consecutive events must link; every checkpoint and anchor must carry a signature
 /// by a trusted key and, when its whole range is in the file, match the events' Merkle root and first/last hashes;
-/// anchors must link to each other. A proof bundle (a <c>bundle</c> header line) is held to more: its events run without
+/// anchors must link to each other. A proof bundle (a <c>bundle</c> header line stating its range) is held to more: its events run without
 /// gap from the header's first to last sequence, every statement lies wholly inside them, and the <c>end</c> trailer
 /// counts what came before it — so a bundle with events or statements removed, or cut short, fails. An NDJSON export
 /// (no header, possibly filtered) is checked as far as its events allow. Two passes over the file keep memory to one
@@ -42,10 +42,15 @@ public static class OfflineVerifier
             switch (Kind(root))
             {
                 case "bundle":
-                    bundle = true;
                     workspaceId ??= Str(root, "workspace_id");
-                    headerFirst = Long(root, "first_sequence");
-                    headerLast = Long(root, "last_sequence");
+                    // A proof bundle states its range and is held to completeness; an export's header (filters, no
+                    // range) marks a possibly filtered file, checked as far as its events allow.
+                    if (root.TryGetProperty("first_sequence", out var f) && root.TryGetProperty("last_sequence", out var l))
+                    {
+                        bundle = true;
+                        headerFirst = f.GetInt64();
+                        headerLast = l.GetInt64();
+                    }
                     break;
                 case "end":
                     trailerEvents = Long(root, "events");
