@@ -76,7 +76,10 @@ public sealed partial class LogStreamWorker(
                     var sweep = first || _withStreams is null || time.GetElapsedTime(lastSweep) >= TimeSpan.FromSeconds(options.Value.SweepSeconds);
                     first = false;
                     if (sweep) lastSweep = time.GetTimestamp();
-                    await PumpAsync(sweep, stoppingToken);
+                    // Busy (this pump wrote deliveries): let the next events gather for a moment, so a stream under load
+                    // costs one outbox write and one POST per window, not per commit. A first event after quiet goes at once.
+                    if (await PumpAsync(sweep, stoppingToken) > 0 && options.Value.BatchWindowMilliseconds > 0)
+                        await Task.Delay(options.Value.BatchWindowMilliseconds, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
