@@ -42,14 +42,15 @@ public sealed class ChainAudit(
     /// <param name="ranBy">Who asked (<c>user:…</c>, <c>api_key:…</c>, <c>cli</c>): the run is recorded in the history; null records nothing.</param>
     /// <param name="progress">Told the number of events checked after each page.</param>
     /// <returns>The result, or null when every slot stayed busy for <paramref name="wait"/>.</returns>
+    /// <param name="afterSequence">Continue after this sequence (the next run of a chain longer than one limit).</param>
     public async Task<VerifyJson?> VerifyAsync(string workspaceId, DateTime? from, DateTime? to, int limit, CancellationToken ct,
-        TimeSpan? wait = null, string? ranBy = null, IProgress<long>? progress = null)
+        TimeSpan? wait = null, string? ranBy = null, IProgress<long>? progress = null, long afterSequence = 0)
     {
         using var slot = await EnterAsync(workspaceId, wait ?? Timeout.InfiniteTimeSpan, ct);
         if (slot is null) return null;
         var started = time.GetUtcNow().UtcDateTime;
-        var result = await RunAsync(workspaceId, from, to, limit, progress, ct);
-        if (ranBy is not null) await RecordAsync(workspaceId, ranBy, started, result, complete: from is null && to is null && !result.HasMore, ct);
+        var result = await RunAsync(workspaceId, from, to, limit, afterSequence, progress, ct);
+        if (ranBy is not null) await RecordAsync(workspaceId, ranBy, started, result, complete: from is null && to is null && afterSequence == 0 && !result.HasMore, ct);
         return result;
     }
 
@@ -70,13 +71,13 @@ public sealed class ChainAudit(
         }
     }
 
-    private async Task<VerifyJson> RunAsync(string workspaceId, DateTime? from, DateTime? to, int limit, IProgress<long>? progress, CancellationToken ct)
+    private async Task<VerifyJson> RunAsync(string workspaceId, DateTime? from, DateTime? to, int limit, long afterSequence, IProgress<long>? progress, CancellationToken ct)
     {
         ChainRun? run = null;
         long? first = null, last = null;
         var hasMore = false;
         var reachedEnd = false;
-        long cursor = 0;
+        var cursor = afterSequence;
         var pageSize = options.Value.VerifyPageSize;
         int checkpointsChecked = 0, anchorsChecked = 0;
         string? previousAnchorHash = null;
