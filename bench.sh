@@ -5,7 +5,9 @@
 # Steps: seed 1 000 000 events + 20 000 alerts through the app's chain writer; no-op POST ceiling at 1/16/64
 # connections; the Release app on that data folder: single-event ingest at 1/16/64 connections, batch ingest; raw
 # SQLite insert ceiling; alert latency (SignalR client and webhook receiver) under half-capacity background load;
-# query latency; the app's resident memory; the report.
+# query latency; the app's resident memory; export of the seeded events (CSV and NDJSON) beside a raw SELECT of the
+# same rows to a file, with the app's peak memory; retention's archive of the seeded day with ingest p99 meanwhile;
+# the report.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib/measure-app.sh
@@ -54,10 +56,18 @@ for i in 0 1 2; do
 done
 bench batch --url "$url" --key "$key" --batches "$batches" --size 100 --concurrency 4 --results "$results"
 rate=$(awk '$1 == "single.c64.events_per_s" { printf "%d", $2 / 2 }' "$results")
+# Ingest during the archive run: a quarter of the capacity at 64 connections (a busy but not saturated app).
+archive_rate=$(awk '$1 == "single.c64.events_per_s" { r = int($2 / 4); if (r < 10) r = 10; printf "%d", r }' "$results")
 bench live-latency --url "$url" --key "$key" --alerts "$live" --rate "$rate" --receiver-port "$receiver_port" --results "$results"
 bench queries --url "$url" --key "$history_key" --requests "$queries" --results "$results"
 rss_mb=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$app/status")
 bench record app.rss_mb "$rss_mb" --results "$results"
+
+echo "== exports and archives (after the memory figure above, so they do not change it)"
+bench raw-select --db "$data/immutable.db" --workspace history --results "$results"
+bench export --url "$url" --key "$history_key" --pid "$app" --format csv --results "$results"
+bench export --url "$url" --key "$history_key" --pid "$app" --format ndjson --results "$results"
+bench archive --url "$url" --key "$history_key" --ingest-key "$key" --rate "$archive_rate" --results "$results"
 
 echo "== report"
 bench report --results "$results" --out "$out" --command "./bench.sh${1:+ $1}" --scale "$scale"

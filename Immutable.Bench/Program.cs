@@ -21,6 +21,9 @@ using Immutable.Bench;
 //   Immutable.Bench hostile-webhooks|verify-memory|rule-memory|rule-memory-reload --url URL --key KEY --pid APP_PID ...
 //                                    (scripts/measure-hardening.sh: the app's RSS under hostile peers, verifies, distinct actors)
 //   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
+//   Immutable.Bench raw-select --db FILE [--workspace history]      (the export's ceiling: every row to a file)
+//   Immutable.Bench export --url URL --key KEY --pid APP_PID [--format csv|ndjson]
+//   Immutable.Bench archive --url URL --key KEY --ingest-key KEY2 [--rate 500]   (retention of "history", ingest into KEY2's workspace)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
 var url = options.Get("url", "http://127.0.0.1:5080");
@@ -31,7 +34,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 {
     BaseAddress = new Uri(url),
     // Whole-chain verifications of 600 000 events on a busy 2-core machine can take minutes.
-    Timeout = mode == "verify-memory" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
+    Timeout = mode is "verify-memory" or "archive" or "export" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
 };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -90,6 +93,12 @@ switch (mode)
         return await HardeningBench.RuleMemoryAsync(http, options.GetInt("pid", 0), options.GetInt("events", 600_000), options.Get("db", ""), results);
     case "rule-memory-reload":
         return await HardeningBench.ReloadAsync(http, options.GetInt("pid", 0), options.Get("db", ""), results);
+    case "raw-select":
+        return await ExportBench.RawSelectAsync(options.Get("db", ""), options.Get("workspace", QueryBench.Workspace), results);
+    case "export":
+        return await ExportBench.ExportAsync(http, options.GetInt("pid", 0), options.Get("format", "csv"), results);
+    case "archive":
+        return await ExportBench.ArchiveAsync(http, url, options.Get("ingest-key", ""), options.GetInt("rate", 500), results);
     case "record":
         BenchResults.Record(results, args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
         return 0;

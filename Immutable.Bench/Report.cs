@@ -54,6 +54,14 @@ internal static class Report
             $"| Alerts page (50 newest open), {F("query.alerts_stored")} alerts stored | p50 {F("query.alerts_page.p50_ms", "F2")} ms, p95 {F("query.alerts_page.p95_ms", "F2")} ms | | | | |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| App resident memory at the end | {F("app.rss_mb")} MB | | | ≤ 400 MB | {AtMost("app.rss_mb", 400)} |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Export to CSV, {F("export.csv.rows")} events, app peak memory {F("export.csv.rss_peak_mb")} MB (before: {F("export.csv.rss_before_mb")} MB) | {F("export.csv.rows_per_s")} rows/s, {F("export.csv.file_mb", "F1")} MB | raw SELECT of the same rows to a file: {F("export.raw_select.rows_per_s")} rows/s | {Ratio("export.csv.rows_per_s", "export.raw_select.rows_per_s")} | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Export to NDJSON (stored shape, every hash), {F("export.ndjson.rows")} events, app peak memory {F("export.ndjson.rss_peak_mb")} MB | {F("export.ndjson.rows_per_s")} rows/s, {F("export.ndjson.file_mb", "F1")} MB | raw SELECT: {F("export.raw_select.rows_per_s")} rows/s | {Ratio("export.ndjson.rows_per_s", "export.raw_select.rows_per_s")} | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Archive of one day ({F("archive.events")} events): write, re-read and verify, delete | {F("archive.seconds", "F1")} s, {F("archive.size_mb", "F1")} MB gzipped | | | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Single-event ingest at {F("archive.ingest_rate")} events/s while the archive runs | p99 {F("archive.ingest_during.p99_ms", "F1")} ms (p50 {F("archive.ingest_during.p50_ms", "F1")} ms) | same load just before: p99 {F("archive.ingest_before.p99_ms", "F1")} ms | | | |");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Alert latency was measured with background single-event ingest at {F("alert.background_rate")} events/s, half the capacity measured at 64 connections; alerting events at 20/s.");

@@ -10,17 +10,20 @@ using Immutable.Web.Detection;
 using Immutable.Web.DomainEvents;
 using Immutable.Web.Enrichment;
 using Immutable.Web.Events;
+using Immutable.Web.Exports;
 using Immutable.Web.Health;
 using Immutable.Web.Hosting;
 using Immutable.Web.Ingest;
 using Immutable.Web.Integrity;
 using Immutable.Web.Jobs;
 using Immutable.Web.Monitors;
+using Immutable.Web.Retention;
 using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Scalar.AspNetCore;
 
 if (KeysCommand.IsInvocation(args)) return await KeysCommand.RunAsync(args);
+if (ArchiveCommand.IsInvocation(args)) return await ArchiveCommand.RunAsync(args, Console.Out, Console.Error);
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -50,6 +53,8 @@ builder.AddAccounts();
 builder.AddApiRateLimiting();
 builder.AddEvents();
 builder.AddIntegrity();
+builder.AddExports();
+builder.AddRetention();
 builder.Services.AddSingleton<AuditTrail>();
 builder.AddDetection();
 builder.AddMonitors();
@@ -74,6 +79,7 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapScalarApiReference("/docs/api", o => o.WithTitle("Immutable API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapHealth();
 app.MapDelivery();
+app.MapExportDownload();
 
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AuthExtensions.ApiKeyPolicy)
@@ -81,6 +87,8 @@ var api = app.MapGroup("/api/v1")
 api.MapIngestApi();
 api.MapEventsApi();
 api.MapIntegrityApi();
+api.MapExportsApi();
+api.MapRetentionApi();
 api.MapAlertRulesApi();
 api.MapAlertsApi();
 api.MapMonitorsApi();

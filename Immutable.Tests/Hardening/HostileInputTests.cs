@@ -129,7 +129,7 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
             "POST /api/v1/alert-rules/test", "POST /api/v1/monitors", "PUT /api/v1/monitors/{monitor}", "POST /api/v1/webhook-endpoints",
             "PUT /api/v1/webhook-endpoints/{webhook}", "GET /api/v1/webhook-endpoints/{webhook}/deliveries", "GET /api/v1/alerts",
             "POST /api/v1/alerts/{alert}/acknowledge", "GET /api/v1/observations", "GET /api/v1/observations/{observation}",
-            "POST /api/v1/observations/{observation}/acknowledge", "GET /api/v1/verify",
+            "POST /api/v1/observations/{observation}/acknowledge", "GET /api/v1/verify", "POST /api/v1/exports", "PUT /api/v1/retention",
         ];
         Assert.All(expected, e => Assert.Contains(e, paths));
         Assert.True(Cases.Count > 1000, $"the corpus has {Cases.Count} cases");

@@ -16,7 +16,12 @@ public sealed record ChainBreakJson(
     long Sequence);
 
 /// <param name="Breaks">The first <see cref="ChainAudit.MaxReportedBreaks"/> breaks; <paramref name="BreaksTotal"/> counts all.</param>
-public sealed record VerifyJson(bool Valid, int EventsChecked, IReadOnlyList<ChainBreakJson> Breaks, long? FirstSequence, long? LastSequence, bool HasMore, int BreaksTotal);
+/// <param name="ArchivedThroughSequence">
+/// Set when the checked run starts where retention cut the stored chain: the sequence of the last archived event, whose
+/// hash the first remaining event was linked to (continuity from the cut is proven).
+/// </param>
+public sealed record VerifyJson(bool Valid, int EventsChecked, IReadOnlyList<ChainBreakJson> Breaks, long? FirstSequence, long? LastSequence, bool HasMore, int BreaksTotal,
+    long? ArchivedThroughSequence = null);
 
 public static class IntegrityApi
 {
@@ -103,7 +108,7 @@ public sealed class ChainAudit(IDbContextFactory<ImmutableDbContext> dbFactory, 
     private async Task<VerifyJson> RunAsync(string workspaceId, DateTime? from, DateTime? to, int limit, long afterSequence, CancellationToken ct)
     {
         ChainRun? run = null;
-        long? first = null, last = null;
+        long? first = null, last = null, archivedThrough = null;
         var hasMore = false;
         var cursor = afterSequence;
         var pageSize = options.Value.VerifyPageSize;
@@ -126,7 +131,14 @@ public sealed class ChainAudit(IDbContextFactory<ImmutableDbContext> dbFactory, 
                     .Where(e => e.WorkspaceId == workspaceId && e.Sequence < firstSequence)
                     .OrderByDescending(e => e.Sequence)
                     .FirstOrDefaultAsync(ct);
-                run = new ChainRun(predecessor?.ToDomain(), MaxReportedBreaks);
+                // None stored before it: the chain starts here, or retention archived what came before (the cut).
+                var before = predecessor?.ToDomain();
+                if (before is null && await db.RetentionCuts.AsNoTracking().SingleOrDefaultAsync(c => c.WorkspaceId == workspaceId, ct) is { } cut)
+                {
+                    before = cut.ToPredecessor();
+                    archivedThrough = cut.LastSequence;
+                }
+                run = new ChainRun(before, MaxReportedBreaks);
                 first = firstSequence;
             }
             var more = rows.Count > take;
@@ -141,7 +153,7 @@ public sealed class ChainAudit(IDbContextFactory<ImmutableDbContext> dbFactory, 
         var breaks = result.Breaks
             .Select(b => new ChainBreakJson(b.EventId.ToString("D"), b.Type, b.ExpectedHash, b.ActualHash, b.Sequence))
             .ToList();
-        return new VerifyJson(result.Valid, result.EventsChecked, breaks, first, last, hasMore, run.BreaksFound);
+        return new VerifyJson(result.Valid, result.EventsChecked, breaks, first, last, hasMore, run.BreaksFound, archivedThrough);
     }
 }
 
