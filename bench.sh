@@ -63,11 +63,19 @@ bench queries --url "$url" --key "$history_key" --requests "$queries" --results 
 rss_mb=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$app/status")
 bench record app.rss_mb "$rss_mb" --results "$results"
 
+echo "== integrity: verification speed, and ingest with and without checkpoints and anchors"
+bench integrity-verify --url "$url" --key "$history_key" --events "$events" --results "$results"
 echo "== exports and archives (after the memory figure above, so they do not change it)"
 bench raw-select --db "$data/immutable.db" --workspace history --results "$results"
 bench export --url "$url" --key "$history_key" --pid "$app" --format csv --results "$results"
 bench export --url "$url" --key "$history_key" --pid "$app" --format ndjson --results "$results"
 bench archive --url "$url" --key "$history_key" --ingest-key "$key" --rate "$archive_rate" --results "$results"
+kill $app; wait $app 2>/dev/null || true
+Integrity__AnchorPeriodMinutes=1 start_app "$port" "$data"
+bench single --url "$url" --key "$key" --requests "${requests[2]}" --concurrency 16 --record-as integrity.ingest_on.c16.events_per_s --results "$results"
+kill $app; wait $app 2>/dev/null || true
+Integrity__Checkpoints=false start_app "$port" "$data"
+bench single --url "$url" --key "$key" --requests "${requests[2]}" --concurrency 16 --record-as integrity.ingest_off.c16.events_per_s --results "$results"
 
 echo "== report"
 bench report --results "$results" --out "$out" --command "./bench.sh${1:+ $1}" --scale "$scale"

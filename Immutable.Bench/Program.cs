@@ -24,6 +24,7 @@ using Immutable.Bench;
 //   Immutable.Bench raw-select --db FILE [--workspace history]      (the export's ceiling: every row to a file)
 //   Immutable.Bench export --url URL --key KEY --pid APP_PID [--format csv|ndjson]
 //   Immutable.Bench archive --url URL --key KEY --ingest-key KEY2 [--rate 500]   (retention of "history", ingest into KEY2's workspace)
+//   Immutable.Bench integrity-verify --url URL --key KEY [--events 1000000]   (GET /verify beside the SHA-256 ceiling)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
 var url = options.Get("url", "http://127.0.0.1:5080");
@@ -34,7 +35,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 {
     BaseAddress = new Uri(url),
     // Whole-chain verifications of 600 000 events on a busy 2-core machine can take minutes.
-    Timeout = mode is "verify-memory" or "archive" or "export" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
+    Timeout = mode is "verify-memory" or "integrity-verify" or "archive" or "export" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
 };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -48,9 +49,10 @@ switch (mode)
         var noOp = path == "/noop";
         var result = await Load.RunAsync(http, requests, concurrency, i => (path, Payloads.Single(i)));
         Console.WriteLine(result.Describe($"{(noOp ? "ceiling, no-op POST" : "single-event ingest")}, {requests} requests, {concurrency} connections", eventsPerRequest: 1));
-        var name = noOp ? $"ceiling.noop.c{concurrency}.requests_per_s" : $"single.c{concurrency}.events_per_s";
+        var name = options.Get("record-as", "") is { Length: > 0 } recordAs ? recordAs
+            : noOp ? $"ceiling.noop.c{concurrency}.requests_per_s" : $"single.c{concurrency}.events_per_s";
         BenchResults.Record(results, name, result.RequestsPerSecond);
-        if (!noOp)
+        if (!noOp && options.Get("record-as", "").Length == 0)
         {
             BenchResults.Record(results, $"single.c{concurrency}.p50_ms", result.Percentile(50));
             BenchResults.Record(results, $"single.c{concurrency}.p99_ms", result.Percentile(99));
@@ -67,6 +69,8 @@ switch (mode)
         BenchResults.Record(results, "batch.events_per_s", result.RequestsPerSecond * size);
         return result.Failures == 0 ? 0 : 1;
     }
+    case "integrity-verify":
+        return await IntegrityBench.VerifyAsync(http, options.GetInt("events", 1_000_000), results);
     case "detection-throughput":
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":

@@ -53,6 +53,10 @@ internal static class Report
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Alerts page (50 newest open), {F("query.alerts_stored")} alerts stored | p50 {F("query.alerts_page.p50_ms", "F2")} ms, p95 {F("query.alerts_page.p95_ms", "F2")} ms | | | | |");
         md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Verification (`GET /verify`), {F("integrity.verify.events")} events | {F("integrity.verify.events_per_s")} events/s | SHA-256 of as many {F("integrity.canonical_bytes")}-byte messages, one core: {F("ceiling.sha256.messages_per_s")} /s | {Ratio("integrity.verify.events_per_s", "ceiling.sha256.messages_per_s")} | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Single-event ingest, 16 connections, signed checkpoints every 10 000 events and anchors every minute | {F("integrity.ingest_on.c16.events_per_s")} events/s | the same with checkpoints and anchors off: {F("integrity.ingest_off.c16.events_per_s")} events/s | {Ratio("integrity.ingest_on.c16.events_per_s", "integrity.ingest_off.c16.events_per_s")} | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
             $"| App resident memory at the end | {F("app.rss_mb")} MB | | | ≤ 400 MB | {AtMost("app.rss_mb", 400)} |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Export to CSV, {F("export.csv.rows")} events, app peak memory {F("export.csv.rss_peak_mb")} MB (before: {F("export.csv.rss_before_mb")} MB) | {F("export.csv.rows_per_s")} rows/s, {F("export.csv.file_mb", "F1")} MB | raw SELECT of the same rows to a file: {F("export.raw_select.rows_per_s")} rows/s | {Ratio("export.csv.rows_per_s", "export.raw_select.rows_per_s")} | | |");

@@ -24,6 +24,7 @@ using Scalar.AspNetCore;
 
 if (KeysCommand.IsInvocation(args)) return await KeysCommand.RunAsync(args);
 if (ArchiveCommand.IsInvocation(args)) return await ArchiveCommand.RunAsync(args, Console.Out, Console.Error);
+if (IntegrityCommand.IsInvocation(args)) return await IntegrityCommand.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -80,6 +81,7 @@ app.MapScalarApiReference("/docs/api", o => o.WithTitle("Immutable API").WithOpe
 app.MapHealth();
 app.MapDelivery();
 app.MapExportDownload();
+app.MapPublicIntegrity();
 
 var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AuthExtensions.ApiKeyPolicy)
@@ -96,6 +98,7 @@ api.MapObservationsApi();
 api.MapWebhooksApi();
 
 app.MapAccounts();
+app.MapIntegrityDownloads();
 app.MapDashboard();
 
 await app.RunAsync();

@@ -128,7 +128,15 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         await page.GotoAsync("/integrity");
         await page.ClickAsync("[data-testid=verify]");
         await Assertions.Expect(page.Locator("[data-testid=verify-result]")).ToContainTextAsync("Intact");
+        await Assertions.Expect(page.Locator("[data-testid=verifications]")).ToContainTextAsync("user:ana@example.com");
         await BrowserFixture.ScreenshotAsync(page, "10-integrity");
+        // The proof bundle downloads with the session's cookie: a header line, the keys, then the events.
+        var bundle = await page.Context.APIRequest.GetAsync("/integrity/bundle");
+        Assert.Equal(200, bundle.Status);
+        var bundleLines = (await bundle.TextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("\"kind\":\"bundle\"", bundleLines[0]);
+        Assert.Contains(bundleLines, l => l.Contains("\"kind\":\"public_key\"", StringComparison.Ordinal));
+        Assert.Contains(bundleLines, l => l.Contains("\"integrity\"", StringComparison.Ordinal));
         await page.GotoAsync("/monitors/new");
         await page.Locator("[data-testid=monitor-name]").WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "11-monitor-form");

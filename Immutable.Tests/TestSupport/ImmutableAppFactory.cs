@@ -129,3 +129,21 @@ public static class TestPaths
         }
     }
 }
+
+public static class IntegrityTestExtensions
+{
+    /// <summary>
+    /// Makes sure a signed checkpoint covers the workspace's head: writes one now, unless the background worker (woken by
+    /// the same events) already did. Returns the checkpoint's sequence.
+    /// </summary>
+    public static async Task<long> CheckpointHeadAsync(this ImmutableAppFactory app, string workspaceId)
+    {
+        await app.Services.GetRequiredService<Immutable.Web.Integrity.CheckpointWriter>().WriteIfDueAsync(workspaceId, force: true, CancellationToken.None);
+        var factory = app.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<ImmutableDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var head = db.Events.Where(e => e.WorkspaceId == workspaceId).Max(e => e.Sequence);
+        var signed = db.Checkpoints.Where(c => c.WorkspaceId == workspaceId).Max(c => (long?)c.Sequence);
+        Assert.Equal(head, signed);
+        return head;
+    }
+}

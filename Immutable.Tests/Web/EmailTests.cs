@@ -116,4 +116,30 @@ public sealed class EmailTests : IAsyncLifetime
         using var app = new ImmutableAppFactory();
         Assert.Equal("disabled", (await app.CreateClient().GetJsonAsync("/readyz"))["email"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Anchors_AreEmailedToOwnersAndAdmins_AsAWitnessOutsideTheDatabase()
+    {
+        using var app = new ImmutableAppFactory()
+            .With("Email:Host", "127.0.0.1").With("Email:Port", _smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .With("Email:Security", "None").With("Email:PollSeconds", "1").With("Email:From", "Immutable <alerts@immutable.test>")
+            .With("Integrity:AnchorPeriodMinutes", "60");
+        var key = await app.CreateKeyAsync("acme");
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync())
+        {
+            db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = key.WorkspaceId, Email = "owner@acme.io", Role = Immutable.Web.Accounts.Role.Owner });
+            await db.SaveChangesAsync();
+        }
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        await client.IngestAsync(new { actor_id = "u", action = "doc.read" });
+        app.Time.Advance(TimeSpan.FromHours(2));
+        var anchor = Assert.Single(await app.Services.GetRequiredService<Immutable.Web.Integrity.AnchorWriter>().AnchorDueAsync(key.WorkspaceId, CancellationToken.None));
+        var mail = (await _smtp.WaitForMessagesAsync(1)).Single(m => m.Contains(anchor.MerkleRoot, StringComparison.Ordinal));
+        Assert.Contains("owner@acme.io", mail, StringComparison.Ordinal);
+        Assert.Contains(anchor.Signature, mail.Replace("=\r\n", "", StringComparison.Ordinal).Replace("=\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        var stored = (await client.GetJsonAsync($"/api/v1/anchors/{anchor.Id}"))["data"]!;
+        Assert.Equal("submitted", stored["status"]!.GetValue<string>());
+        Assert.Contains(stored["witnesses"]!.AsArray(), w => w!["witness"]!.GetValue<string>() == "email");
+    }
 }

@@ -17,7 +17,6 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<TriageQueries>();
         builder.Services.AddSingleton<Pages.Overview.OverviewQueries>();
         builder.Services.AddSingleton<Pages.Actors.ActorQueries>();
-        builder.Services.AddSingleton<Integrity.IntegrityStatus>();
 
         // Sign-in cookies and antiforgery tokens must survive a restart: keep the keys beside the database.
         var dataSource = new SqliteConnectionStringBuilder(

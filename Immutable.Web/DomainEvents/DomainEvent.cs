@@ -35,3 +35,6 @@ public sealed record KeyRevoked(string Prefix) : DomainEvent;
 
 /// <summary>A dashboard session ended or a member's role changed or was removed: their circuits must be rechecked.</summary>
 public sealed record MemberAccessChanged(string WorkspaceId) : DomainEvent;
+
+/// <summary>A signed Merkle anchor was written and handed to its witnesses (webhook copies queued, email queued).</summary>
+public sealed record AnchorCreated(string WorkspaceId, string AnchorId) : DomainEvent;

@@ -11,10 +11,11 @@ using Microsoft.Extensions.Options;
 
 namespace Immutable.Web.Ingest;
 
-public sealed record IngestResult(string Id, string Status)
+/// <param name="Sequence">The event's place in the chain and <paramref name="EventHash"/> its hash: a receipt to keep (for a duplicate, the first event's).</param>
+public sealed record IngestResult(string Id, string Status, long Sequence, string EventHash)
 {
     public static IngestResult From(AppendOutcome outcome) =>
-        new(outcome.Id.ToString("D"), outcome.Duplicate ? "duplicate" : "queued");
+        new(outcome.Id.ToString("D"), outcome.Duplicate ? "duplicate" : "queued", outcome.Sequence, outcome.EventHash);
 }
 
 public sealed record BatchIngestResult(IReadOnlyList<IngestResult> Events);

@@ -1,34 +1,42 @@
 using System.Globalization;
-using Immutable.Domain.Chain;
 using Immutable.Web.Api;
 using Immutable.Web.Auth;
-using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Integrity;
 
-public sealed record ChainBreakJson(
-    string EventId,
-    ChainBreakType Type,
-    string? ExpectedHash,
-    string? ActualHash,
-    long Sequence);
+public sealed record PublicKeysJson(IReadOnlyList<PublicKeyInfo> Keys);
 
-/// <param name="Breaks">The first <see cref="ChainAudit.MaxReportedBreaks"/> breaks; <paramref name="BreaksTotal"/> counts all.</param>
-/// <param name="ArchivedThroughSequence">
-/// Set when the checked run starts where retention cut the stored chain: the sequence of the last archived event, whose
-/// hash the first remaining event was linked to (continuity from the cut is proven).
-/// </param>
-public sealed record VerifyJson(bool Valid, int EventsChecked, IReadOnlyList<ChainBreakJson> Breaks, long? FirstSequence, long? LastSequence, bool HasMore, int BreaksTotal,
-    long? ArchivedThroughSequence = null);
-
+/// <summary>
+/// Verification, checkpoints, anchors and proofs (docs/hash-chain.md). The anchor routes are the ones the client
+/// libraries call; <c>/api/v1/public/…</c> and the well-known key list need no key and are rate-limited per address.
+/// </summary>
 public static class IntegrityApi
 {
+    public const string WellKnownKeysPath = "/.well-known/immutable/signing-keys.json";
+
     public static IHostApplicationBuilder AddIntegrity(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<IntegrityOptions>().BindConfiguration(IntegrityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IntegrityPaths>();
+        builder.Services.AddSingleton<SigningKeys>();
+        builder.Services.AddSingleton<CheckpointWitnessFile>();
         builder.Services.AddSingleton<ChainAudit>();
+        builder.Services.AddSingleton<CheckpointWriter>();
+        builder.Services.AddSingleton<AnchorWriter>();
+        builder.Services.AddSingleton<AnchorProofs>();
+        builder.Services.AddSingleton<VerificationHistory>();
+        builder.Services.AddSingleton<ProofBundle>();
+        builder.Services.AddHttpClient(TimestampAuthorityWitness.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20));
+        builder.Services.AddSingleton<IAnchorWitness, TimestampAuthorityWitness>();
+        builder.Services.AddSingleton<IAnchorWitness, WebhookAnchorWitness>();
+        builder.Services.AddSingleton<IAnchorWitness, EmailAnchorWitness>();
+        if (builder.Configuration.GetSection(IntegrityOptions.Section).GetValue(nameof(IntegrityOptions.Checkpoints), true))
+        {
+            builder.Services.AddSingleton<IntegrityWorker>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<IntegrityWorker>());
+            Immutable.Web.DomainEvents.DomainEventsExtensions.AddDomainEventSubscriber<IntegrityWorker>(builder.Services);
+        }
         return builder;
     }
 
@@ -40,14 +48,67 @@ public static class IntegrityApi
         api.MapGet("/verify", VerifyAsync)
             .WithTags("Integrity")
             .WithName("VerifyChain")
-            .WithSummary("Recompute the workspace's hash chain and report every break")
+            .WithSummary("Recompute the workspace's hash chain and hold it to its signed checkpoints and anchors; report every break")
             .ProducesProblemEnvelope(401, 422, 429)
             .WithDescription("Streams the range in pages (bounded memory). At most Integrity:MaxConcurrentVerifications run per workspace at once; more answer 429 with Retry-After.");
+        var anchors = api.MapGroup("/anchors").WithTags("Integrity");
+        anchors.MapGet("/", ListAnchorsAsync).WithName("ListAnchors").WithSummary("Signed Merkle anchors, newest first").ProducesProblemEnvelope(401, 422, 429);
+        anchors.MapGet("/{id}", GetAnchorAsync).WithName("GetAnchor").WithSummary("One anchor").ProducesProblemEnvelope(401, 404, 429);
+        anchors.MapGet("/{id}/verify", VerifyAnchorAsync).WithName("VerifyAnchor")
+            .WithSummary("Recompute an anchor's Merkle root from the stored events; check its signature, its link to the previous anchor and its timestamp tokens")
+            .ProducesProblemEnvelope(401, 404, 429);
+        api.MapGet("/checkpoints", ListCheckpointsAsync).WithTags("Integrity").WithName("ListCheckpoints")
+            .WithSummary("Signed checkpoints, newest first").ProducesProblemEnvelope(401, 422, 429);
+        api.MapGet("/events/{id}/proof", ProofAsync).WithTags("Integrity").WithName("GetEventProof")
+            .WithSummary("The event's Merkle inclusion path to its anchor root, the signed anchor and checkpoint, and the public keys")
+            .ProducesProblemEnvelope(401, 404, 429);
         return api;
     }
 
+    /// <summary>Routes without an API key: the public keys, and anchor lookups for third parties holding a root.</summary>
+    public static IEndpointRouteBuilder MapPublicIntegrity(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(WellKnownKeysPath, (SigningKeys keys) => TypedResults.Ok(new PublicKeysJson(keys.PublicKeys)))
+            .WithTags("Integrity").WithName("SigningKeys").WithSummary("The public keys that verify checkpoints and anchors (current first)")
+            .AllowAnonymous().RequireRateLimiting(RateLimiting.PerAddress);
+        var pub = app.MapGroup("/api/v1/public/anchors").WithTags("Integrity").AllowAnonymous().RequireRateLimiting(RateLimiting.PerAddress);
+        pub.MapGet("/lookup", LookupAsync).WithName("LookupAnchor")
+            .WithSummary("Find an anchor by tx_hash; with no blockchain, tx_hash may be the anchor_hash or merkle_root a witness received")
+            .ProducesProblemEnvelope(404, 422, 429);
+        pub.MapGet("/{id}/verify", PublicVerifyAsync).WithName("PublicVerifyAnchor").WithSummary("Verify an anchor without an API key")
+            .ProducesProblemEnvelope(404, 429);
+        return app;
+    }
+
+    /// <summary>The dashboard's proof bundle download (signed-in members): the whole chain, or one anchor's range.</summary>
+    public static IEndpointRouteBuilder MapIntegrityDownloads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/integrity/bundle", DownloadBundleAsync)
+            .RequireAuthorization(Immutable.Web.Accounts.AccountsExtensions.DashboardPolicy)
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    public static async Task<IResult> DownloadBundleAsync(HttpContext http, ProofBundle bundle, AnchorProofs anchors, CancellationToken ct)
+    {
+        var user = Immutable.Web.Accounts.DashboardUser.From(http.User);
+        if (user is null) return TypedResults.Forbid();
+        long? from = null, to = null;
+        var name = "chain";
+        if (http.Request.Query["anchor"].ToString() is { Length: > 0 } anchorId)
+        {
+            if (await anchors.FindAsync(user.WorkspaceId, anchorId, ct) is not { } a) return ApiResults.NotFound("Anchor");
+            (from, to, name) = (a.FirstSequence, a.LastSequence, a.Id);
+        }
+        http.Response.ContentType = "application/x-ndjson; charset=utf-8";
+        // The file name is built from our own ids only (anc_<uuid> or "chain"), never from request text.
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"immutable-proof-{name}.ndjson\"";
+        await bundle.WriteAsync(http.Response.Body, user.WorkspaceId, from, to, ct);
+        return TypedResults.Empty;
+    }
+
     public static async Task<Results<Ok<DataEnvelope<VerifyJson>>, UnprocessableEntity<ApiError>, JsonHttpResult<ApiError>>> VerifyAsync(
-        HttpContext http, IDbContextFactory<ImmutableDbContext> dbFactory, ChainAudit audit, CancellationToken ct)
+        HttpContext http, ChainAudit audit, CancellationToken ct)
     {
         var violations = new List<Violation>();
         var q = http.Request.Query;
@@ -58,7 +119,8 @@ public static class IntegrityApi
             violations.Add(new Violation("limit", $"must be an integer from 1 to {MaxLimit}"));
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
-        var result = await audit.VerifyAsync(http.User.WorkspaceId(), from, to, limit, ct, wait: TimeSpan.Zero);
+        var who = WorkspacePrincipal.From(http.User);
+        var result = await audit.VerifyAsync(who.WorkspaceId, from, to, limit, ct, wait: TimeSpan.Zero, ranBy: who.Actor.Id);
         if (result is null)
         {
             http.Response.Headers.RetryAfter = "5";
@@ -67,116 +129,69 @@ public static class IntegrityApi
         }
         return TypedResults.Ok(new DataEnvelope<VerifyJson>(result));
     }
-}
 
-/// <summary>
-/// Reads a run of the stored chain page by page and checks it with <see cref="ChainRun"/>.
-/// Invariant: memory is bounded by one page of events and <see cref="MaxReportedBreaks"/> breaks, whatever the
-/// range; at most <c>Integrity:MaxConcurrentVerifications</c> runs per workspace hold pages at once.
-/// </summary>
-public sealed class ChainAudit(IDbContextFactory<ImmutableDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<IntegrityOptions> options)
-{
-    public const int MaxReportedBreaks = 1000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-
-    /// <param name="afterSequence">Continue after this sequence (the dashboard verifies a long chain in runs).</param>
-    /// <param name="wait">How long to wait for a free verification slot of the workspace.</param>
-    /// <returns>The result, or null when every slot stayed busy for <paramref name="wait"/>.</returns>
-    public async Task<VerifyJson?> VerifyAsync(string workspaceId, DateTime? from, DateTime? to, int limit, CancellationToken ct, long afterSequence = 0, TimeSpan? wait = null)
+    public static async Task<Results<Ok<ListEnvelope<AnchorJson>>, UnprocessableEntity<ApiError>>> ListAnchorsAsync(
+        HttpContext http, AnchorProofs anchors, CancellationToken ct)
     {
-        using var slot = await EnterAsync(workspaceId, wait ?? Timeout.InfiniteTimeSpan, ct);
-        return slot is null ? null : await RunAsync(workspaceId, from, to, limit, afterSequence, ct);
+        if (!TryLimit(http, out var limit, out var invalid)) return invalid!;
+        var rows = await anchors.ListAsync(http.User.WorkspaceId(), limit + 1, ct);
+        return TypedResults.Ok(new ListEnvelope<AnchorJson>(rows.Take(limit).Select(AnchorJson.From).ToList(), new Pagination(rows.Count > limit, null, Math.Min(rows.Count, limit))));
     }
 
-    /// <summary>Takes one of the workspace's verification slots (null when none frees up in time); dispose to release.</summary>
-    public async Task<IDisposable?> EnterAsync(string workspaceId, TimeSpan wait, CancellationToken ct)
+    public static async Task<Results<Ok<DataEnvelope<AnchorJson>>, NotFound<ApiError>>> GetAnchorAsync(
+        string id, HttpContext http, AnchorProofs anchors, CancellationToken ct) =>
+        await anchors.FindAsync(http.User.WorkspaceId(), id, ct) is { } a
+            ? TypedResults.Ok(new DataEnvelope<AnchorJson>(AnchorJson.From(a)))
+            : ApiResults.NotFound("Anchor");
+
+    public static async Task<Results<Ok<DataEnvelope<AnchorVerifyJson>>, NotFound<ApiError>>> VerifyAnchorAsync(
+        string id, HttpContext http, AnchorProofs anchors, CancellationToken ct) =>
+        await anchors.FindAsync(http.User.WorkspaceId(), id, ct) is { } a
+            ? TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(await anchors.VerifyAsync(a, ct)))
+            : ApiResults.NotFound("Anchor");
+
+    public static async Task<Results<Ok<ListEnvelope<CheckpointJson>>, UnprocessableEntity<ApiError>>> ListCheckpointsAsync(
+        HttpContext http, AnchorProofs anchors, CancellationToken ct)
     {
-        var gate = _gates.GetOrAdd(workspaceId, _ => new SemaphoreSlim(options.Value.MaxConcurrentVerifications));
-        return await gate.WaitAsync(wait, ct) ? new Slot(gate) : null;
+        if (!TryLimit(http, out var limit, out var invalid)) return invalid!;
+        var rows = await anchors.CheckpointsAsync(http.User.WorkspaceId(), limit + 1, ct);
+        return TypedResults.Ok(new ListEnvelope<CheckpointJson>(rows.Take(limit).Select(r => CheckpointJson.From(r.ToDomain())).ToList(),
+            new Pagination(rows.Count > limit, null, Math.Min(rows.Count, limit))));
     }
 
-    private sealed class Slot(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
+    public static async Task<Results<Ok<DataEnvelope<EventProofJson>>, NotFound<ApiError>>> ProofAsync(
+        string id, HttpContext http, AnchorProofs anchors, CancellationToken ct) =>
+        await anchors.ProofAsync(http.User.WorkspaceId(), id, ct) is { } proof
+            ? TypedResults.Ok(new DataEnvelope<EventProofJson>(proof))
+            : ApiResults.NotFound("Event");
 
-        public void Dispose()
+    public static async Task<Results<Ok<DataEnvelope<AnchorJson>>, NotFound<ApiError>, UnprocessableEntity<ApiError>>> LookupAsync(
+        HttpContext http, AnchorProofs anchors, CancellationToken ct)
+    {
+        var hash = http.Request.Query["tx_hash"].ToString();
+        if (!Immutable.Domain.Chain.MerkleTree.IsHash(hash)) return ApiResults.Invalid("tx_hash", "must be 64 lowercase hex characters (an anchor_hash or merkle_root)");
+        return await anchors.LookupAsync(hash, ct) is { } a ? TypedResults.Ok(new DataEnvelope<AnchorJson>(AnchorJson.From(a))) : ApiResults.NotFound("Anchor");
+    }
+
+    public static async Task<Results<Ok<DataEnvelope<AnchorVerifyJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>>> PublicVerifyAsync(
+        string id, HttpContext http, AnchorProofs anchors, CancellationToken ct)
+    {
+        if (await anchors.FindAsync(null, id, ct) is not { } a) return ApiResults.NotFound("Anchor");
+        if (await anchors.PublicVerifyAsync(a, ct) is { } result) return TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(result));
+        http.Response.Headers.RetryAfter = "5";
+        return ApiResults.Status(StatusCodes.Status429TooManyRequests, new ApiError("rate_limited", "Another public verification is running; retry after the time in Retry-After."));
+    }
+
+    private static bool TryLimit(HttpContext http, out int limit, out UnprocessableEntity<ApiError>? invalid)
+    {
+        limit = 25;
+        invalid = null;
+        if (http.Request.Query["limit"].ToString() is { Length: > 0 } text
+            && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+            invalid = ApiResults.Invalid("limit", "must be an integer from 1 to 100");
+            return false;
         }
+        return true;
     }
-
-    private async Task<VerifyJson> RunAsync(string workspaceId, DateTime? from, DateTime? to, int limit, long afterSequence, CancellationToken ct)
-    {
-        ChainRun? run = null;
-        long? first = null, last = null, archivedThrough = null;
-        var hasMore = false;
-        var cursor = afterSequence;
-        var pageSize = options.Value.VerifyPageSize;
-        while (true)
-        {
-            // A context per page: nothing tracked, nothing kept between pages but the previous event.
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var q = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence > cursor);
-            if (from is { } f) q = q.Where(e => e.CreatedAt >= f);
-            if (to is { } t) q = q.Where(e => e.CreatedAt <= t);
-            var remaining = limit - (run?.EventsChecked ?? 0);
-            var take = Math.Min(pageSize, remaining);
-            var rows = await q.OrderBy(e => e.Sequence).Take(take + 1).ToListAsync(ct);
-            if (rows.Count == 0) break;
-            if (run is null)
-            {
-                // The link of the first checked event is checked against the stored event before it, if any.
-                var firstSequence = rows[0].Sequence;
-                var predecessor = await db.Events.AsNoTracking()
-                    .Where(e => e.WorkspaceId == workspaceId && e.Sequence < firstSequence)
-                    .OrderByDescending(e => e.Sequence)
-                    .FirstOrDefaultAsync(ct);
-                // None stored before it: the chain starts here, or retention archived what came before (the cut).
-                var before = predecessor?.ToDomain();
-                if (before is null && await db.RetentionCuts.AsNoTracking().SingleOrDefaultAsync(c => c.WorkspaceId == workspaceId, ct) is { } cut)
-                {
-                    before = cut.ToPredecessor();
-                    archivedThrough = cut.LastSequence;
-                }
-                run = new ChainRun(before, MaxReportedBreaks);
-                first = firstSequence;
-            }
-            var more = rows.Count > take;
-            foreach (var row in rows.Take(take)) run.Check(row.ToDomain());
-            last = rows[Math.Min(take, rows.Count) - 1].Sequence;
-            cursor = last.Value;
-            if (run.EventsChecked >= limit) { hasMore = more; break; }
-            if (!more) break;
-        }
-        if (run is null) return new VerifyJson(true, 0, [], null, null, false, 0);
-        var result = run.Result;
-        var breaks = result.Breaks
-            .Select(b => new ChainBreakJson(b.EventId.ToString("D"), b.Type, b.ExpectedHash, b.ActualHash, b.Sequence))
-            .ToList();
-        return new VerifyJson(result.Valid, result.EventsChecked, breaks, first, last, hasMore, run.BreaksFound, archivedThrough);
-    }
-}
-
-/// <summary>Verification limits (section "Integrity").</summary>
-public sealed class IntegrityOptions
-{
-    public const string Section = "Integrity";
-
-    /// <summary>Verifications of one workspace running at once (API and dashboard); more get 429.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 64)]
-    public int MaxConcurrentVerifications { get; set; } = 2;
-
-    /// <summary>Events read per page while verifying.</summary>
-    [System.ComponentModel.DataAnnotations.Range(100, 100_000)]
-    public int VerifyPageSize { get; set; } = 2000;
-}
-
-/// <summary>The last whole-chain verification per workspace run from the dashboard (shown on the overview).</summary>
-public sealed class IntegrityStatus
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime At, bool Valid, long Checked, int Breaks)> _last = new(StringComparer.Ordinal);
-
-    public void Record(string workspaceId, DateTime at, bool valid, long eventsChecked, int breaks) => _last[workspaceId] = (at, valid, eventsChecked, breaks);
-
-    public (DateTime At, bool Valid, long Checked, int Breaks)? Last(string workspaceId) => _last.TryGetValue(workspaceId, out var v) ? v : null;
 }

@@ -2,8 +2,10 @@ using Immutable.Domain.Events;
 
 namespace Immutable.Web.Storage;
 
-/// <param name="Duplicate">True when an event with the same idempotency key was already stored: Id is that event's.</param>
-public sealed record AppendOutcome(Guid Id, bool Duplicate);
+/// <param name="Duplicate">True when an event with the same idempotency key was already stored: Id, Sequence and EventHash are that event's.</param>
+/// <param name="Sequence">The event's place in the workspace's chain.</param>
+/// <param name="EventHash">The event's hash: with the sequence, a receipt the client can keep and check against a proof later.</param>
+public sealed record AppendOutcome(Guid Id, bool Duplicate, long Sequence, string EventHash);
 
 /// <summary>
 /// The one seam through which events enter a workspace's hash chain. All appends of a workspace go through

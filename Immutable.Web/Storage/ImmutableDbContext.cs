@@ -29,6 +29,9 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<ExportRecord> Exports => Set<ExportRecord>();
     public DbSet<ArchiveRecord> Archives => Set<ArchiveRecord>();
     public DbSet<RetentionCutRecord> RetentionCuts => Set<RetentionCutRecord>();
+    public DbSet<CheckpointRecord> Checkpoints => Set<CheckpointRecord>();
+    public DbSet<AnchorRecord> Anchors => Set<AnchorRecord>();
+    public DbSet<VerificationRecord> Verifications => Set<VerificationRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

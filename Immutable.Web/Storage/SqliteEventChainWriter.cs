@@ -96,7 +96,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             {
                 statements.Enlist(transaction);
                 // Idempotency keys claimed inside this group, so two requests with one key in one commit store once.
-                var claimedKeys = new Dictionary<(string, string), Guid>();
+                var claimedKeys = new Dictionary<(string, string), AppendOutcome>();
                 var now = Timestamps.ToMicroseconds(_time.GetUtcNow());
                 for (var g = 0; g < group.Count; g++)
                 {
@@ -111,12 +111,11 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
                             var existing = claimedKeys.TryGetValue((pending.WorkspaceId, key), out var claimed)
                                 ? claimed
                                 : statements.FindByIdempotencyKey(pending.WorkspaceId, key);
-                            if (existing is { } existingId)
+                            if (existing is not null)
                             {
-                                outcomes[i] = new AppendOutcome(existingId, Duplicate: true);
+                                outcomes[i] = existing with { Duplicate = true };
                                 continue;
                             }
-                            claimedKeys[(pending.WorkspaceId, key)] = content.Id;
                         }
 
                         // created_at never goes backwards within a workspace, so it orders like the sequence.
@@ -134,7 +133,8 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
                         stored = stored with { EventHash = EventHashing.ComputeHash(stored) };
                         statements.Insert(stored);
                         head = new ChainHead(stored.Sequence, stored.EventHash, createdAt);
-                        outcomes[i] = new AppendOutcome(content.Id, Duplicate: false);
+                        outcomes[i] = new AppendOutcome(content.Id, Duplicate: false, stored.Sequence, stored.EventHash);
+                        if (content.IdempotencyKey is { } claimedKey) claimedKeys[(pending.WorkspaceId, claimedKey)] = outcomes[i];
                     }
                     newHeads[pending.WorkspaceId] = head;
                     results[g] = outcomes;
@@ -215,7 +215,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             _insertTarget.Parameters.Add(new SqliteParameter("$i", null));
 
             _findKey = connection.CreateCommand();
-            _findKey.CommandText = "SELECT id FROM events WHERE workspace_id = $w AND idempotency_key = $k";
+            _findKey.CommandText = "SELECT id, sequence, event_hash FROM events WHERE workspace_id = $w AND idempotency_key = $k";
             _findKey.Parameters.Add(new SqliteParameter("$w", null));
             _findKey.Parameters.Add(new SqliteParameter("$k", null));
 
@@ -240,11 +240,12 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             _readHead.Transaction = transaction;
         }
 
-        public Guid? FindByIdempotencyKey(string workspaceId, string key)
+        public AppendOutcome? FindByIdempotencyKey(string workspaceId, string key)
         {
             _findKey.Parameters[0].Value = workspaceId;
             _findKey.Parameters[1].Value = key;
-            return _findKey.ExecuteScalar() is string id ? Guid.Parse(id) : null;
+            using var reader = _findKey.ExecuteReader();
+            return reader.Read() ? new AppendOutcome(Guid.Parse(reader.GetString(0)), Duplicate: true, reader.GetInt64(1), reader.GetString(2)) : null;
         }
 
         public ChainHead ReadHead(string workspaceId)

@@ -114,3 +114,10 @@ public sealed class StorageHealth(TimeProvider time)
         await command.ExecuteNonQueryAsync(ct);
     }
 }
+
+public static class UniqueViolation
+{
+    /// <summary>True when a save failed only because a unique index already holds the row (another writer got there first).</summary>
+    public static bool Is(Microsoft.EntityFrameworkCore.DbUpdateException ex) =>
+        ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+}

@@ -29,7 +29,7 @@ public sealed partial class EmailSender(
     /// <summary>New findings may have queued email: look now rather than at the next poll (the digest rule still holds).</summary>
     public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
-        if (domainEvent is AlertsCommitted { Created.Count: > 0 } or ObservationsCommitted && _wake.CurrentCount == 0) _wake.Release();
+        if (domainEvent is AlertsCommitted { Created.Count: > 0 } or ObservationsCommitted or AnchorCreated && _wake.CurrentCount == 0) _wake.Release();
         return ValueTask.CompletedTask;
     }
 

@@ -16,7 +16,9 @@ namespace Immutable.Web.Delivery.Webhook;
 /// </summary>
 public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext> dbFactory, WebhookUrlGuard guard, AuditTrail audit, IDomainEvents events, TimeProvider time)
 {
+    /// <summary>What a new endpoint receives when it names nothing; <c>anchors</c> (anchor.created, a witness copy of each signed anchor) is opt-in.</summary>
     private static readonly string[] RecordTypes = [WebhookOutbox.Alerts, WebhookOutbox.Observations];
+    private static readonly string[] AllowedRecordTypes = [WebhookOutbox.Alerts, WebhookOutbox.Observations, WebhookOutbox.Anchors];
 
     public async Task<IReadOnlyList<WebhookEndpointJson>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default)
     {
@@ -172,8 +174,8 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         List<string>? types = null;
         if (root.TryGetProperty("record_types", out var t) && t.ValueKind != JsonValueKind.Null)
         {
-            if (t.ValueKind != JsonValueKind.Array || t.GetArrayLength() == 0 || t.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || !RecordTypes.Contains(x.GetString())))
-                violations.Add(new Violation("record_types", "must be a non-empty array of \"alerts\" and/or \"observations\""));
+            if (t.ValueKind != JsonValueKind.Array || t.GetArrayLength() == 0 || t.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || !AllowedRecordTypes.Contains(x.GetString())))
+                violations.Add(new Violation("record_types", "must be a non-empty array of \"alerts\", \"observations\" and/or \"anchors\""));
             else types = t.EnumerateArray().Select(x => x.GetString()!).Distinct().ToList();
         }
         return violations.Count > 0 ? (null, Problem.Invalid(violations)) : (new WebhookEndpointInput(url!, enabled, types), null);

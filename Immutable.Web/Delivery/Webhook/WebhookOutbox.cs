@@ -16,6 +16,7 @@ public static class WebhookOutbox
 {
     public const string Alerts = "alerts";
     public const string Observations = "observations";
+    public const string Anchors = "anchors";
 
     public static async Task<int> EnqueueAsync(ImmutableDbContext db, string workspaceId, string recordType, IReadOnlyList<(string EventType, string RecordId, JsonObject Payload)> notifications, DateTime now, CancellationToken ct)
     {

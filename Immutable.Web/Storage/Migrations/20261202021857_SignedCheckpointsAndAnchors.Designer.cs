@@ -10,8 +10,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Immutable.Web.Storage.Migrations
 {
     [DbContext(typeof(ImmutableDbContext))]
-    [Migration("20261202024149_ExportsAndRetention")]
-    partial class ExportsAndRetention
+    [Migration("20261202021857_SignedCheckpointsAndAnchors")]
+    partial class SignedCheckpointsAndAnchors
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -248,6 +248,95 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("alert_rules", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.AnchorRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AnchorHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("anchor_hash");
+
+                    b.Property<long?>("ConfirmedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confirmed_at");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FirstEventHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_event_hash");
+
+                    b.Property<long>("FirstSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_sequence");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("LastEventHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_hash");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<string>("MerkleRoot")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merkle_root");
+
+                    b.Property<long>("PeriodEnd")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("period_end");
+
+                    b.Property<long>("PeriodStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("PreviousAnchorHash")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_anchor_hash");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Witnesses")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("witnesses");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
+
+                    b.HasIndex("WorkspaceId", "LastSequence")
+                        .IsUnique();
+
+                    b.ToTable("anchors", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.ApiKeyRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -295,79 +384,56 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("api_keys", (string)null);
                 });
 
-            modelBuilder.Entity("Immutable.Web.Storage.ArchiveRecord", b =>
+            modelBuilder.Entity("Immutable.Web.Storage.CheckpointRecord", b =>
                 {
-                    b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
-                    b.Property<long>("Day")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("day");
-
-                    b.Property<long>("EventCount")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("event_count");
-
-                    b.Property<string>("FileName")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("file_name");
-
-                    b.Property<long>("FirstCreatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("first_created_at");
-
-                    b.Property<string>("FirstEventHash")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_event_hash");
-
-                    b.Property<string>("FirstPreviousEventHash")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_previous_event_hash");
-
                     b.Property<long>("FirstSequence")
                         .HasColumnType("INTEGER")
                         .HasColumnName("first_sequence");
 
-                    b.Property<long>("LastCreatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_created_at");
-
-                    b.Property<string>("LastEventHash")
+                    b.Property<string>("HeadHash")
                         .IsRequired()
                         .HasColumnType("TEXT")
-                        .HasColumnName("last_event_hash");
+                        .HasColumnName("head_hash");
 
-                    b.Property<long>("LastSequence")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_sequence");
-
-                    b.Property<string>("Sha256")
+                    b.Property<string>("KeyId")
                         .IsRequired()
                         .HasColumnType("TEXT")
-                        .HasColumnName("sha256");
+                        .HasColumnName("key_id");
 
-                    b.Property<long>("SizeBytes")
+                    b.Property<string>("MerkleRoot")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merkle_root");
+
+                    b.Property<long>("Sequence")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("size_bytes");
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("workspace_id");
 
-                    b.HasKey("Id");
+                    b.HasKey("RowId");
 
-                    b.HasIndex("WorkspaceId", "Day")
+                    b.HasIndex("WorkspaceId", "Sequence")
                         .IsUnique();
 
-                    b.ToTable("archives", (string)null);
+                    b.ToTable("checkpoints", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.DashboardSessionRecord", b =>
@@ -837,92 +903,6 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("event_targets", (string)null);
                 });
 
-            modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<long?>("CompletedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("completed_at");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("CreatedBy")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("created_by");
-
-                    b.Property<string>("ErrorMessage")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("error_message");
-
-                    b.Property<long>("ExpiresAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("expires_at");
-
-                    b.Property<long?>("FileDeletedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("file_deleted_at");
-
-                    b.Property<string>("FileName")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("file_name");
-
-                    b.Property<long?>("FileSize")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("file_size");
-
-                    b.Property<string>("Filters")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("filters");
-
-                    b.Property<string>("Format")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("format");
-
-                    b.Property<long>("RowsWritten")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("rows_written");
-
-                    b.Property<long>("SnapshotSequence")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("snapshot_sequence");
-
-                    b.Property<long?>("StartedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("started_at");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("status");
-
-                    b.Property<long?>("TotalRows")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("total_rows");
-
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ExpiresAt");
-
-                    b.HasIndex("WorkspaceId", "CreatedAt");
-
-                    b.HasIndex("WorkspaceId", "Status");
-
-                    b.ToTable("exports", (string)null);
-                });
-
             modelBuilder.Entity("Immutable.Web.Storage.MonitorCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
@@ -1118,34 +1098,6 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("observations", (string)null);
                 });
 
-            modelBuilder.Entity("Immutable.Web.Storage.RetentionCutRecord", b =>
-                {
-                    b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
-
-                    b.Property<long>("LastCreatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_created_at");
-
-                    b.Property<string>("LastEventHash")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_event_hash");
-
-                    b.Property<long>("LastSequence")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_sequence");
-
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("WorkspaceId");
-
-                    b.ToTable("retention_cuts", (string)null);
-                });
-
             modelBuilder.Entity("Immutable.Web.Storage.RuleActorCountryRecord", b =>
                 {
                     b.Property<string>("RuleId")
@@ -1225,6 +1177,58 @@ namespace Immutable.Web.Storage.Migrations
                         .IsUnique();
 
                     b.ToTable("user_profiles", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.VerificationRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
+
+                    b.Property<int>("BreaksTotal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("breaks_total");
+
+                    b.Property<bool>("Complete")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("complete");
+
+                    b.Property<long>("EventsChecked")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("events_checked");
+
+                    b.Property<long>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("FirstBreak")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_break");
+
+                    b.Property<string>("RanBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ran_by");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<bool>("Valid")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("valid");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("WorkspaceId", "FinishedAt");
+
+                    b.ToTable("verifications", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.WebhookEndpointRecord", b =>
@@ -1328,10 +1332,6 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
-                    b.Property<int?>("RetentionDays")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("retention_days");
-
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
@@ -1359,15 +1359,6 @@ namespace Immutable.Web.Storage.Migrations
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.ApiKeyRecord", b =>
-                {
-                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Immutable.Web.Storage.ArchiveRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
                         .WithMany()
@@ -1421,15 +1412,6 @@ namespace Immutable.Web.Storage.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
-                {
-                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Immutable.Web.Storage.MonitorRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
@@ -1449,15 +1431,6 @@ namespace Immutable.Web.Storage.Migrations
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.ObservationRecord", b =>
-                {
-                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Immutable.Web.Storage.RetentionCutRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
                         .WithMany()
