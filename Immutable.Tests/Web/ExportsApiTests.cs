@@ -8,6 +8,7 @@ using CsvHelper.Configuration;
 using Immutable.Domain.Chain;
 using Immutable.Tests.TestSupport;
 using Immutable.Web.Exports;
+using Immutable.Web.Integrity;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -148,31 +149,49 @@ public sealed class ExportsApiTests : IDisposable
     }
 
     [Fact]
-    public async Task Ndjson_export_lines_recompute_their_hashes_and_link_to_each_other()
+    public async Task Ndjson_export_verifies_offline_with_its_signed_checkpoint_like_a_proof_bundle()
     {
-        var client = await ClientAsync();
+        var key = await _app.CreateKeyAsync("acme");
+        using var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Key);
         foreach (var e in Tricky) await client.IngestAsync(e);
+        // A signed checkpoint over these four events (the integrity worker signs on its schedule; here, now).
+        Assert.NotNull(await _app.Services.GetRequiredService<CheckpointWriter>().WriteIfDueAsync(key.WorkspaceId, force: true, default));
+
         var done = await client.WaitForExportAsync((await client.CreateExportAsync(new { format = "ndjson" }))["id"]!.GetValue<string>());
         var response = await client.GetAsync(new Uri(done["download_url"]!.GetValue<string>()).PathAndQuery);
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType!.MediaType);
-        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(4, lines.Length); // no checkpoints exist yet: nothing after the events
+        var text = await response.Content.ReadAsStringAsync();
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal("bundle", lines[0]["kind"]!.GetValue<string>());
+        Assert.Equal(key.WorkspaceId, lines[0]["workspace_id"]!.GetValue<string>());
+        Assert.Equal(done["id"]!.GetValue<string>(), lines[0]["export_id"]!.GetValue<string>());
+        Assert.Contains(lines, l => l["kind"]?.GetValue<string>() == "public_key");
+        Assert.Contains(lines, l => l["kind"]?.GetValue<string>() == "checkpoint");
+        var events = lines.Where(l => l["kind"] is null).ToList();
         var api = (await client.GetJsonAsync("/api/v1/events?order=asc"))["data"]!.AsArray();
-        StoredEventLineInfo? previous = null;
-        for (var i = 0; i < lines.Length; i++)
+        Assert.Equal(4, events.Count); // the export's own audit record came after its snapshot
+        for (var i = 0; i < 4; i++)
         {
-            var info = StoredEventLine.Read(lines[i]);
-            Assert.True(info.HashHolds, lines[i]);
-            Assert.Equal(i + 1, info.Sequence);
-            Assert.Equal(api[i]!["integrity"]!["event_hash"]!.GetValue<string>(), info.EventHash);
-            Assert.Equal(previous?.EventHash, info.PreviousEventHash);
-            var line = JsonNode.Parse(lines[i])!;
-            Assert.Equal(api[i]!["id"]!.GetValue<string>(), line["id"]!.GetValue<string>());
-            Assert.True(line.AsObject().ContainsKey("previous_event_hash"));
-            previous = info;
+            Assert.Equal(api[i]!["id"]!.GetValue<string>(), events[i]["id"]!.GetValue<string>());
+            Assert.Equal(i + 1, events[i]["integrity"]!["sequence"]!.GetValue<long>());
+            Assert.Equal(api[i]!["integrity"]!["event_hash"]!.GetValue<string>(), events[i]["integrity"]!["event_hash"]!.GetValue<string>());
         }
-        // A changed byte in a line no longer hashes to its event_hash.
-        Assert.False(StoredEventLine.Read(lines[3].Replace("invoice.paid", "invoice.void", StringComparison.Ordinal)).HashHolds);
+
+        // With no server and no database: every hash, every link, the checkpoint's signature and Merkle root.
+        var path = Path.Combine(_app.DataDirectory, "export.ndjson");
+        await File.WriteAllTextAsync(path, text);
+        var result = OfflineVerifier.Verify(path, null);
+        Assert.True(result.Valid, string.Join("; ", result.Breaks.Select(b => b.Detail ?? b.Type.ToString())));
+        Assert.Equal(4, result.EventsChecked);
+        Assert.Equal(1, result.CheckpointsChecked);
+        Assert.Equal(0, result.StatementsSkipped);
+
+        // One changed value in one event line: its hash no longer holds.
+        await File.WriteAllTextAsync(path, text.Replace("invoice.paid", "invoice.void", StringComparison.Ordinal));
+        var tampered = OfflineVerifier.Verify(path, null);
+        Assert.False(tampered.Valid);
+        Assert.Contains(tampered.Breaks, b => b.Type == ChainBreakType.HashMismatch && b.Sequence == 4);
     }
 
     public static TheoryData<string, string> FilterSets => new()

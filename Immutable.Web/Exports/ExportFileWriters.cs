@@ -10,7 +10,7 @@ public interface IExportFileWriter : IAsyncDisposable
 {
     void Write(EventRecord e);
 
-    /// <summary>A line after the events (NDJSON proof records); CSV files have none.</summary>
+    /// <summary>A line that is not an event (NDJSON header, keys, proof statements); CSV files have none.</summary>
     void WriteTrailer(string jsonLine);
 
     Task FlushAsync(CancellationToken ct);
@@ -126,9 +126,11 @@ public sealed class CsvExportWriter(Stream stream) : IExportFileWriter
 }
 
 /// <summary>
-/// NDJSON for verification: one event per line in the stored shape (<see cref="StoredEventLine"/>: every hashed field,
-/// <c>sequence</c>, <c>previous_event_hash</c>, <c>event_hash</c>), oldest first, then the proof records that cover
-/// the range (<see cref="Integrity.IExportProofSource"/>). UTF-8 without BOM, LF line ends.
+/// NDJSON for verification, in the proof bundle's line format (docs/hash-chain.md, "Offline verification"), so
+/// <c>integrity verify-offline</c> checks an export as it checks a bundle: a header (<c>"kind":"bundle"</c>, with the
+/// workspace, the export and its filters), the public keys, then one event per line as the API returns it (with
+/// <c>integrity.sequence</c>, <c>integrity.previous_event_hash</c>, <c>integrity.event_hash</c>), oldest first, then the
+/// checkpoints and anchors that cover the range (<see cref="Integrity.IExportProofSource"/>). UTF-8 without BOM, LF.
 /// </summary>
 public sealed class NdjsonExportWriter(Stream stream) : IExportFileWriter
 {
@@ -136,10 +138,11 @@ public sealed class NdjsonExportWriter(Stream stream) : IExportFileWriter
 
     public void Write(EventRecord e)
     {
-        _writer.Write(StoredEventLine.Format(e.ToDomain()));
+        _writer.Write(System.Text.Json.JsonSerializer.Serialize(Events.EventJson.From(e), Integrity.VerificationHistory.Json));
         _writer.Write('\n');
     }
 
+    /// <summary>A header, key or statement line.</summary>
     public void WriteTrailer(string jsonLine)
     {
         _writer.Write(jsonLine);

@@ -63,6 +63,16 @@ public sealed class ExportRunner(
             {
                 await using (var writer = IExportFileWriter.For(row.Format, stream))
                 {
+                    if (row.Format == ExportFormat.Ndjson)
+                    {
+                        writer.WriteTrailer(new System.Text.Json.Nodes.JsonObject
+                        {
+                            ["kind"] = "bundle", ["v"] = 1, ["workspace_id"] = ws, ["export_id"] = row.Id,
+                            ["filters"] = System.Text.Json.Nodes.JsonNode.Parse(row.Filters), ["snapshot_sequence"] = snapshot,
+                            ["generated_at"] = Timestamps.ToIso(Timestamps.ToMicroseconds(time.GetUtcNow())),
+                        }.ToJsonString());
+                        await foreach (var line in proofs.KeyLinesAsync(ct)) writer.WriteTrailer(line);
+                    }
                     var pageSize = options.Value.PageSize;
                     var cursor = 0L;
                     var lastProgress = time.GetTimestamp();

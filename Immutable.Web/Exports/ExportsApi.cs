@@ -21,7 +21,7 @@ public static class ExportsApi
     {
         builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddDataProtection();
-        builder.Services.TryAddSingleton<IExportProofSource, NoExportProofs>();
+        builder.Services.TryAddSingleton<IExportProofSource, SignedStatementProofs>();
         builder.Services.AddSingleton<ExportFiles>();
         builder.Services.AddSingleton<ExportQueue>();
         builder.Services.AddSingleton<ExportDownloadLinks>();
