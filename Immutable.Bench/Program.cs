@@ -25,6 +25,8 @@ using Immutable.Bench;
 //   Immutable.Bench export --url URL --key KEY --pid APP_PID [--format csv|ndjson]
 //   Immutable.Bench archive --url URL --key KEY --ingest-key KEY2 [--rate 500]   (retention of "history", ingest into KEY2's workspace)
 //   Immutable.Bench integrity-verify --url URL --key KEY [--events 1000000]   (GET /verify beside the SHA-256 ceiling)
+//   Immutable.Bench stream-ingest --url URL --key KEY [--requests 10000] [--concurrency 64] [--receiver-port 5098]
+//                                    (single-event ingest with one webhook log stream on; app must allow 127.0.0.1)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
 var url = options.Get("url", "http://127.0.0.1:5080");
@@ -75,6 +77,8 @@ switch (mode)
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":
         return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000));
+    case "stream-ingest":
+        return await StreamBench.RunAsync(http, options.GetInt("requests", 10_000), options.GetInt("concurrency", 64), options.GetInt("receiver-port", 5098), results);
     case "webhooks":
         return await WebhookBench.RunAsync(http, options.GetInt("alerts", 2000), options.GetInt("receiver-port", 5097));
     case "alert-latency":

@@ -19,6 +19,8 @@ using Immutable.Web.Jobs;
 using Immutable.Web.Monitors;
 using Immutable.Web.Retention;
 using Immutable.Web.Storage;
+using Immutable.Web.Streams;
+using Immutable.Web.Viewer;
 using Immutable.Web.Workspaces;
 using Scalar.AspNetCore;
 
@@ -42,7 +44,7 @@ builder.Services.AddApiErrorHandling();
 builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
 {
     doc.Info.Title = "Immutable API";
-    doc.Info.Description = "Audit events in, hash-chained and geo-enriched; queries and integrity out. Auth: Bearer imk_ API keys.";
+    doc.Info.Description = "Audit events in, hash-chained and geo-enriched; queries and integrity out. Auth: Bearer imk_ API keys; GET /events and /events/{id} also take read-only viewer tokens (POST /viewer-token).";
     return Task.CompletedTask;
 }));
 builder.AddPublicUrl();
@@ -50,6 +52,8 @@ builder.AddDomainEvents();
 builder.AddStorage();
 builder.AddEnrichment();
 builder.AddApiKeyAuth();
+builder.AddWorkspaceSettings();
+builder.AddViewer();
 builder.AddAccounts();
 builder.AddApiRateLimiting();
 builder.AddEvents();
@@ -61,6 +65,7 @@ builder.AddDetection();
 builder.AddMonitors();
 builder.AddTriage();
 builder.AddDelivery();
+builder.AddLogStreams();
 builder.AddJobs();
 builder.AddDashboard();
 
@@ -72,6 +77,7 @@ app.UseTrustedProxyForwarding();
 app.UseSecurityHeaders();
 app.UseApiErrorHandling();
 app.UseAuthentication();
+app.UseIpAllowlist();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseAntiforgery();
@@ -87,7 +93,6 @@ var api = app.MapGroup("/api/v1")
     .RequireAuthorization(AuthExtensions.ApiKeyPolicy)
     .RequireRateLimiting(RateLimiting.PerWorkspace);
 api.MapIngestApi();
-api.MapEventsApi();
 api.MapIntegrityApi();
 api.MapExportsApi();
 api.MapRetentionApi();
@@ -96,7 +101,17 @@ api.MapAlertsApi();
 api.MapMonitorsApi();
 api.MapObservationsApi();
 api.MapWebhooksApi();
+api.MapWorkspaceSettingsApi();
+api.MapLogStreamsApi();
+api.MapViewerTokenApi();
 
+// The reads of events also take viewer tokens (their scope forced); every other route takes API keys only.
+var reads = app.MapGroup("/api/v1")
+    .RequireAuthorization(ViewerAuth.ReadPolicy)
+    .RequireRateLimiting(RateLimiting.PerWorkspace);
+reads.MapEventsApi();
+
+app.MapViewerPage();
 app.MapAccounts();
 app.MapIntegrityDownloads();
 app.MapDashboard();

@@ -82,19 +82,33 @@ const statement = (s) => canonical(s.kind === 'checkpoint'
 
 const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map(parse);
 const plain = (v) => JSON.parse(canonical(v)); // numbers back to JS numbers for fields that are ordinary
-const header = lines.find((l) => l.kind === 'bundle');
+// A proof bundle states its range and must be complete; an export's header (filters, no range) may be filtered.
+const header = lines.find((l) => l.kind === 'bundle' && l.first_sequence !== undefined);
+const anyHeader = lines.find((l) => l.kind === 'bundle');
 const statements = lines.filter((l) => l.kind === 'checkpoint' || l.kind === 'anchor').map(plain);
-const workspaceId = header?.workspace_id ?? statements[0]?.workspace_id;
+const workspaceId = anyHeader?.workspace_id ?? statements[0]?.workspace_id;
 const problems = [];
 const hashes = new Map();
 let previous = null;
+let first = null;
 for (const e of lines.filter((l) => !l.kind && l.integrity)) {
   const seq = Number(e.integrity.sequence.text);
+  first ??= seq;
   const recomputed = hex(sha256(eventText(e, workspaceId)));
   if (recomputed !== e.integrity.event_hash) problems.push(`hash_mismatch at sequence ${seq}`);
-  if (previous && seq === previous.seq + 1 && e.integrity.previous_event_hash !== previous.hash) problems.push(`chain_break at sequence ${seq}`);
+  if (previous) {
+    if (seq <= previous.seq) problems.push(`chain_break: sequence ${seq} after ${previous.seq}`);
+    else if (seq === previous.seq + 1) { if (e.integrity.previous_event_hash !== previous.hash) problems.push(`chain_break at sequence ${seq}`); }
+    else if (header) problems.push(`chain_break: events ${previous.seq + 1}-${seq - 1} are missing`);
+  }
   hashes.set(seq, e.integrity.event_hash);
   previous = { seq, hash: e.integrity.event_hash };
+}
+// A bundle (header line) is complete: its events span the header's range and its end line counts what it holds.
+if (header) {
+  const end = lines.find((l) => l.kind === 'end');
+  if (!end || Number(end.events.text) !== hashes.size || Number(end.statements.text) !== statements.length) problems.push('truncated: the end line is missing or does not count the file');
+  if (hashes.size && (first !== Number(header.first_sequence.text) || previous.seq !== Number(header.last_sequence.text))) problems.push('truncated: the events do not span the header\'s range');
 }
 let lastAnchor = null;
 for (const s of statements.sort((a, b) => a.first_sequence - b.first_sequence)) {
@@ -107,7 +121,7 @@ for (const s of statements.sort((a, b) => a.first_sequence - b.first_sequence)) 
   if (range.length === last - s.first_sequence + 1) {
     const lastHash = s.kind === 'checkpoint' ? s.head_hash : s.last_event_hash;
     if (hex(root(range.map(leaf))) !== s.merkle_root || range.at(-1) !== lastHash) problems.push(`${s.kind}_mismatch ending at ${last}`);
-  }
+  } else if (header) problems.push(`truncated: the ${s.kind} ending at ${last} covers events the bundle does not hold`);
   if (s.kind === 'anchor') {
     if (lastAnchor && lastAnchor.last_sequence + 1 === s.first_sequence && s.previous_anchor_hash !== hex(sha256(statement(lastAnchor))))
       problems.push(`anchor ${s.id} does not link to the one before it`);

@@ -117,13 +117,16 @@ public sealed class ChainRun(AuditEvent? predecessor, int maxBreaks)
     /// Ends the run. When it reached the stored chain's end, every commitment not yet met reaches past the stored
     /// events: the tail was deleted.
     /// </summary>
-    public void Finish(bool reachedEnd)
+    /// <param name="storedHeadNow">The head stored when the run ends, if the store was re-read: commitments up to it
+    /// cover events committed after the run read its last page, not a truncation.</param>
+    public void Finish(bool reachedEnd, long? storedHeadNow = null)
     {
         if (!reachedEnd) return;
         var storedHead = _previous?.Sequence ?? 0;
-        foreach (var open in _open) Truncated(open.Commitment, storedHead);
+        var limit = Math.Max(storedHead, storedHeadNow ?? storedHead);
+        foreach (var open in _open.Where(o => o.Commitment.LastSequence > limit)) Truncated(open.Commitment, storedHead);
         foreach (var list in _pending.Values)
-            foreach (var c in list) Truncated(c, storedHead);
+            foreach (var c in list.Where(c => c.LastSequence > limit)) Truncated(c, storedHead);
         _open.Clear();
         _pending.Clear();
     }

@@ -21,7 +21,12 @@ public static class MerkleTree
         return SHA256.HashData(buffer);
     }
 
-    public static byte[] LeafHash(string eventHashHex) => LeafHash(Convert.FromHexString(eventHashHex));
+    /// <summary>
+    /// The leaf of a stored hash. A stored value that is not a 64-character hex hash (tampered) becomes the leaf of
+    /// SHA-256 over its text: the root then differs, which is reported, instead of the verification failing.
+    /// </summary>
+    public static byte[] LeafHash(string eventHashHex) =>
+        LeafHash(IsHash(eventHashHex) ? Convert.FromHexString(eventHashHex) : SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(eventHashHex ?? "")));
 
     public static byte[] NodeHash(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
     {
@@ -119,7 +124,7 @@ public static class MerkleTree
         return sn == 0 && string.Equals(Convert.ToHexStringLower(r), rootHex, StringComparison.Ordinal);
     }
 
-    public static bool IsHash(string? hex) =>
+    public static bool IsHash([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? hex) =>
         hex is { Length: 2 * HashSize } && hex.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 }
 

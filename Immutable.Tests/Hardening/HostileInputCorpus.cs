@@ -326,6 +326,35 @@ public static class HostileCorpus
             foreach (var (label, body) in MalformedBodies(Webhook)) yield return Malformed($"{verb}: {label}", method, path, body, 16 * 1024);
         }
 
+        // Workspace settings, log streams and viewer tokens (issue 16).
+        foreach (var (path, template, fields, maxBytes) in new[]
+        {
+            ("/api/v1/settings/ip-allowlist", """{"entries":["203.0.113.0/24"]}""", new[] { "entries[0]" }, 64 * 1024),
+            ("/api/v1/settings/event-schema", """{"mode":"strict","patterns":["document.*"]}""", new[] { "mode", "patterns[0]" }, 64 * 1024),
+            ("/api/v1/settings/viewer", """{"frame_ancestors":["https://app.example.com"]}""", new[] { "frame_ancestors[0]" }, 64 * 1024),
+        })
+        {
+            foreach (var field in fields)
+                foreach (var (label, json) in UnreadableStrings)
+                    yield return Invalid($"settings {field}: {label}", "PUT", path, With(template, field, json), field);
+            yield return Invalid($"settings {path}: 1e400 item", "PUT", path, With(template, fields[^1], "1e400"), fields[^1]);
+            foreach (var (label, body) in MalformedBodies(template)) yield return Malformed($"settings {path}: {label}", "PUT", path, body, maxBytes);
+        }
+        const string Stream = """{"type":"webhook","url":"http://127.0.0.1:9/hook","enabled":true}""";
+        foreach (var field in new[] { "type", "url" })
+            foreach (var (label, json) in UnreadableStrings)
+                yield return Invalid($"create log stream {field}: {label}", "POST", "/api/v1/log-streams", With(Stream, field, json), field);
+        yield return Invalid("create log stream enabled: 1e400", "POST", "/api/v1/log-streams", With(Stream, "enabled", "1e400"), "enabled");
+        yield return Invalid("create log stream enabled: a string", "POST", "/api/v1/log-streams", With(Stream, "enabled", "\"yes\""), "enabled");
+        foreach (var (label, body) in MalformedBodies(Stream)) yield return Malformed($"create log stream: {label}", "POST", "/api/v1/log-streams", body, 16 * 1024);
+        const string ViewerToken = """{"tenant_id":"t_1","actor_id":"u_1","ttl":600}""";
+        foreach (var field in new[] { "tenant_id", "actor_id" })
+            foreach (var (label, json) in UnreadableStrings)
+                yield return Invalid($"viewer token {field}: {label}", "POST", "/api/v1/viewer-token", With(ViewerToken, field, json), field);
+        foreach (var (label, json) in OutOfRangeNumbers.Concat(NotAnInt32))
+            yield return Invalid($"viewer token ttl: {label}", "POST", "/api/v1/viewer-token", With(ViewerToken, "ttl", json), "ttl");
+        foreach (var (label, body) in MalformedBodies(ViewerToken)) yield return Malformed($"viewer token: {label}", "POST", "/api/v1/viewer-token", body, 4 * 1024);
+
         // Acknowledge notes of a real open alert and observation.
         foreach (var (kind, path) in new[] { ("alert", "/api/v1/alerts/{alert}/acknowledge"), ("observation", "/api/v1/observations/{observation}/acknowledge") })
         {

@@ -11,7 +11,11 @@ namespace Immutable.Web.Integrity;
 /// <param name="ChainValid">The anchor links to the anchor before it (<c>previous_anchor_hash</c>) and its stored hash is its statement's.</param>
 public sealed record AnchorVerifyJson(
     string AnchorId, string MerkleRoot, bool Valid, bool ChainValid, string Expected, string Actual, long EventsCount, string? TxHash, string? ExplorerUrl,
-    bool SignatureValid, bool EventsValid, string Status, IReadOnlyList<WitnessCheckJson> Witnesses);
+    bool SignatureValid, bool EventsValid, string Status, IReadOnlyList<WitnessCheckJson> Witnesses)
+{
+    /// <summary>Without the witnesses' targets (a timestamp authority's address is the operator's business).</summary>
+    public AnchorVerifyJson ForPublic() => this with { Witnesses = Witnesses.Select(w => w with { Target = null }).ToList() };
+}
 
 public sealed record WitnessCheckJson(string Witness, string Status, string? Target, bool? TokenValid, string? GenTime);
 

@@ -14,11 +14,21 @@ namespace Immutable.Web.Integrity;
 /// blockchain (a submitter can fill them later behind <see cref="IAnchorWitness"/>).
 /// </summary>
 public sealed record AnchorJson(
-    string Id, string WorkspaceId, string MerkleRoot, string? PreviousAnchorHash, string AnchorHash, long EventsCount,
+    string Id, string? WorkspaceId, string MerkleRoot, string? PreviousAnchorHash, string AnchorHash, long EventsCount,
     long FirstSequence, long LastSequence, string FirstEventHash, string LastEventHash, string PeriodStart, string PeriodEnd,
     string Status, string Chain, string? TxHash, string? ExplorerUrl, long? BlockNumber, string CreatedAt, string? ConfirmedAt,
     string KeyId, string Signature, string Statement, JsonNode Witnesses)
 {
+    /// <summary>What anyone may see without a key: no workspace, and of the witnesses only which vouched and when.</summary>
+    public AnchorJson ForPublic() => this with
+    {
+        WorkspaceId = null,
+        Witnesses = new JsonArray(Witnesses.AsArray().Select(w => (JsonNode?)new JsonObject
+        {
+            ["witness"] = w?["witness"]?.DeepClone(), ["status"] = w?["status"]?.DeepClone(), ["gen_time"] = w?["gen_time"]?.DeepClone(),
+        }).ToArray()),
+    };
+
     public static AnchorJson From(AnchorRecord r)
     {
         var a = r.ToDomain();
@@ -47,6 +57,7 @@ public sealed partial class AnchorWriter(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     SigningKeys keys,
     IEnumerable<IAnchorWitness> witnesses,
+    WitnessFiles witnessFiles,
     Immutable.Web.DomainEvents.IDomainEvents events,
     IOptions<IntegrityOptions> options,
     TimeProvider time,
@@ -60,13 +71,37 @@ public sealed partial class AnchorWriter(
         while (!ct.IsCancellationRequested)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var previous = await db.Anchors.AsNoTracking().Where(a => a.WorkspaceId == workspaceId)
+            // The previous anchor is the newer of the database's and the witness file's, each only if its signature holds,
+            // and the chain must still hold its last event: deleting anchor rows must not let the writer re-anchor a
+            // shortened or rewritten chain.
+            var stored = await db.Anchors.AsNoTracking().Where(a => a.WorkspaceId == workspaceId)
                 .OrderByDescending(a => a.LastSequence).FirstOrDefaultAsync(ct);
+            var previous = stored?.ToDomain();
+            if (previous is not null && !keys.Verify(previous.Statement(), previous.KeyId, previous.Signature))
+            {
+                LogRefused(workspaceId, previous.FirstSequence, previous.LastSequence, 1);
+                break;
+            }
+            if (witnessFiles.ReadAnchor(workspaceId) is { } witnessed && keys.Verify(witnessed.Statement(), witnessed.KeyId, witnessed.Signature)
+                && witnessed.LastSequence > (previous?.LastSequence ?? 0))
+                previous = witnessed;
+            if (previous is not null)
+            {
+                var previousLast = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence == previous.LastSequence)
+                    .Select(e => e.EventHash).FirstOrDefaultAsync(ct);
+                if (!string.Equals(previousLast, previous.LastEventHash, StringComparison.Ordinal))
+                {
+                    LogRefused(workspaceId, previous.LastSequence + 1, previous.LastSequence, 1);
+                    break;
+                }
+            }
             var from = (previous?.LastSequence ?? 0) + 1;
             var first = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence == from)
                 .Select(e => new { e.CreatedAt }).FirstOrDefaultAsync(ct);
             if (first is null) break;
-            var start = new DateTime(first.CreatedAt.Ticks - first.CreatedAt.Ticks % period.Ticks, DateTimeKind.Utc);
+            // Periods are aligned to multiples of the period since the Unix epoch (midnight UTC for daily anchors).
+            var sinceEpoch = first.CreatedAt.Ticks - DateTime.UnixEpoch.Ticks;
+            var start = new DateTime(first.CreatedAt.Ticks - sinceEpoch % period.Ticks, DateTimeKind.Utc);
             if (previous is not null && start < previous.PeriodEnd) start = previous.PeriodEnd;
             var end = start + period;
             var now = Timestamps.ToMicroseconds(time.GetUtcNow());
@@ -100,6 +135,7 @@ public sealed partial class AnchorWriter(
             {
                 break; // another writer anchored this period first
             }
+            witnessFiles.Write(anchor);
             written.Add(record);
         }
         foreach (var record in written) await WitnessAsync(record.Id, ct);
@@ -141,7 +177,7 @@ public sealed partial class AnchorWriter(
         if (status == AnchorStatus.Confirmed && record.Status != AnchorStatus.Confirmed) record.ConfirmedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         record.Status = status;
         await db.SaveChangesAsync(ct);
-        events.Publish(new Immutable.Web.DomainEvents.AnchorCreated(record.WorkspaceId, record.Id));
+        if (results.Any(r => r.Witness == "email" && r.Status == WitnessStatus.Submitted)) events.Publish(new Immutable.Web.DomainEvents.AnchorCreated(record.WorkspaceId, record.Id));
         if (results.Any(r => r.Witness == "webhook")) events.Publish(new Immutable.Web.DomainEvents.DeliveriesEnqueued(record.WorkspaceId));
     }
 
@@ -155,7 +191,7 @@ public sealed partial class AnchorWriter(
         foreach (var a in ids)
         {
             var results = JsonSerializer.Deserialize<List<WitnessResult>>(a.Witnesses, WitnessResult.Json) ?? [];
-            if (results.Any(r => r.Status == WitnessStatus.Failed && r.Attempts < 5) || (results.Count == 0 && witnesses.Any()))
+            if (results.Any(r => r.Status == WitnessStatus.Failed && r.Attempts < 5))
                 await WitnessAsync(a.Id, ct);
         }
     }

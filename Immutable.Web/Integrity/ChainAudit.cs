@@ -37,7 +37,7 @@ public sealed class ChainAudit(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<IntegrityOptions> options,
     SigningKeys keys,
-    CheckpointWitnessFile witness,
+    WitnessFiles witness,
     TimeProvider time)
 {
     public const int MaxReportedBreaks = 1000;
@@ -86,6 +86,7 @@ public sealed class ChainAudit(
         int checkpointsChecked = 0, anchorsChecked = 0;
         string? previousAnchorHash = null;
         var anchorLinkKnown = false;
+        long lastCheckpoint = 0;
         while (true)
         {
             // A context per page: nothing tracked, nothing kept between pages but the previous event and open commitments.
@@ -133,6 +134,12 @@ public sealed class ChainAudit(
                 checkpointsChecked++;
                 if (!keys.Verify(c.Statement(), c.KeyId, c.Signature)) run.Report(Forged($"checkpoint at sequence {c.Sequence}", c.Sequence, c.KeyId));
                 else run.Expect(Commitment.Of(c));
+                // Checkpoints follow each other without gap: one that does not start where the last one ended means a
+                // checkpoint row was removed (checked from the chain's start, where the whole series is in view).
+                if (first == 1 && c.FirstSequence != lastCheckpoint + 1)
+                    run.Report(new ChainBreak(null, c.FirstSequence, ChainBreakType.CheckpointMismatch, (lastCheckpoint + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        c.FirstSequence.ToString(System.Globalization.CultureInfo.InvariantCulture), $"The checkpoint at sequence {c.Sequence} does not start where the one before it ended: a checkpoint was removed."));
+                lastCheckpoint = c.Sequence;
             }
             var anchors = await db.Anchors.AsNoTracking()
                 .Where(a => a.WorkspaceId == workspaceId && a.FirstSequence > cursor && a.FirstSequence <= pageLast)
@@ -179,7 +186,14 @@ public sealed class ChainAudit(
             }
         }
         run ??= new ChainRun(null, MaxReportedBreaks);
-        run.Finish(reachedEnd && from is null);
+        if (reachedEnd && from is null)
+        {
+            // Events committed after the last page was read may have been checkpointed meanwhile: only a statement past
+            // the head stored now is a truncation.
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var headNow = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+            run.Finish(reachedEnd: true, storedHeadNow: headNow);
+        }
         var latest = await CheckTailAsync(run, workspaceId, ct);
 
         var result = run.Result;
@@ -221,6 +235,12 @@ public sealed class ChainAudit(
         var anchor = await db.Anchors.AsNoTracking().Where(a => a.WorkspaceId == workspaceId)
             .OrderByDescending(a => a.LastSequence).FirstOrDefaultAsync(ct);
         if (anchor?.ToDomain() is { } a && keys.Verify(a.Statement(), a.KeyId, a.Signature)) candidates.Add(Commitment.Of(a));
+        if (witness.ReadAnchor(workspaceId) is { } wa)
+        {
+            if (!keys.Verify(wa.Statement(), wa.KeyId, wa.Signature))
+                run.Report(Forged($"anchor {wa.Id} in the witness file", wa.LastSequence, wa.KeyId));
+            else candidates.Add(Commitment.Of(wa) with { Label = $"anchor {wa.Id} (witness file)" });
+        }
 
         var newest = candidates.OrderByDescending(c => c.LastSequence).FirstOrDefault();
         if (newest is null) return latestCheckpoint;

@@ -24,46 +24,68 @@ public static class CheckpointMapping
 }
 
 /// <summary>
-/// A copy of each workspace's latest signed checkpoint in a file outside the database (<c>Integrity:WitnessPath</c>):
-/// deleting checkpoints and events from the database together still leaves this witness of how far the chain reached.
+/// Copies of each workspace's latest signed checkpoint and latest anchor in files outside the database
+/// (<c>Integrity:WitnessPath</c>): deleting events, checkpoints and anchors from the database together still leaves a
+/// signed witness of how far the chain reached, which verification checks and the writers continue from.
+/// Invariant: a witness is only ever replaced by a newer statement (a higher sequence), never by an older one.
 /// </summary>
-public sealed partial class CheckpointWitnessFile(IntegrityPaths paths)
+public sealed partial class WitnessFiles(IntegrityPaths paths)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
     public void Write(Checkpoint checkpoint)
     {
-        var dir = paths.WitnessDirectory;
-        Directory.CreateDirectory(dir);
-        var path = PathFor(checkpoint.WorkspaceId);
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            JsonSerializer.Serialize(stream, CheckpointJson.From(checkpoint), Json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        if (Read(checkpoint.WorkspaceId) is { } current && current.Sequence >= checkpoint.Sequence) return;
+        WriteAtomically(PathFor(checkpoint.WorkspaceId, "checkpoint"), CheckpointJson.From(checkpoint));
+    }
+
+    public void Write(Anchor anchor)
+    {
+        if (ReadAnchor(anchor.WorkspaceId) is { } current && current.LastSequence >= anchor.LastSequence) return;
+        WriteAtomically(PathFor(anchor.WorkspaceId, "anchor"), anchor);
     }
 
     /// <summary>The witnessed checkpoint, or null when there is none (or the file is unreadable: verification then reports on what the database holds).</summary>
     public Checkpoint? Read(string workspaceId)
     {
-        var path = PathFor(workspaceId);
+        var json = ReadFile<CheckpointJson>(PathFor(workspaceId, "checkpoint"));
+        return json is null || json.WorkspaceId != workspaceId ? null : json.ToDomain();
+    }
+
+    public Anchor? ReadAnchor(string workspaceId)
+    {
+        var anchor = ReadFile<Anchor>(PathFor(workspaceId, "anchor"));
+        return anchor is null || anchor.WorkspaceId != workspaceId ? null : anchor;
+    }
+
+    private void WriteAtomically<T>(string path, T value)
+    {
+        Directory.CreateDirectory(paths.WitnessDirectory);
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(stream, value, Json);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static T? ReadFile<T>(string path) where T : class
+    {
         if (!File.Exists(path)) return null;
         try
         {
-            var json = JsonSerializer.Deserialize<CheckpointJson>(File.ReadAllText(path), Json);
-            return json is null || json.WorkspaceId != workspaceId ? null : json.ToDomain();
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json);
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or IOException)
+        catch (Exception ex) when (ex is JsonException or FormatException or IOException or NotSupportedException)
         {
             return null;
         }
     }
 
     /// <summary>Workspace ids are ours (<c>ws_…</c>); anything else is hashed so it can never leave the folder.</summary>
-    private string PathFor(string workspaceId) =>
-        Path.Combine(paths.WitnessDirectory, (SafeName().IsMatch(workspaceId) ? workspaceId : SignedStatements.Sha256Hex(workspaceId)) + ".checkpoint.json");
+    private string PathFor(string workspaceId, string kind) =>
+        Path.Combine(paths.WitnessDirectory, (SafeName().IsMatch(workspaceId) ? workspaceId : SignedStatements.Sha256Hex(workspaceId)) + "." + kind + ".json");
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,100}$")]
     private static partial Regex SafeName();
@@ -78,7 +100,7 @@ public sealed partial class CheckpointWitnessFile(IntegrityPaths paths)
 public sealed partial class CheckpointWriter(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     SigningKeys keys,
-    CheckpointWitnessFile witness,
+    WitnessFiles witness,
     IOptions<IntegrityOptions> options,
     TimeProvider time,
     ILogger<CheckpointWriter> logger)
@@ -87,12 +109,35 @@ public sealed partial class CheckpointWriter(
     public async Task<Checkpoint?> WriteIfDueAsync(string workspaceId, bool force, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var last = await db.Checkpoints.AsNoTracking().Where(c => c.WorkspaceId == workspaceId)
+        // The previous statement is the newer of the database's and the witness file's, each only if its signature holds:
+        // deleting checkpoint rows must not let the writer start over on a shortened or rewritten chain.
+        var stored = await db.Checkpoints.AsNoTracking().Where(c => c.WorkspaceId == workspaceId)
             .OrderByDescending(c => c.Sequence).FirstOrDefaultAsync(ct);
+        var last = stored?.ToDomain();
+        if (last is not null && !keys.Verify(last.Statement(), last.KeyId, last.Signature))
+        {
+            LogUntrusted(workspaceId, last.Sequence);
+            return null;
+        }
+        if (witness.Read(workspaceId) is { } witnessed && keys.Verify(witnessed.Statement(), witnessed.KeyId, witnessed.Signature)
+            && witnessed.Sequence > (last?.Sequence ?? 0))
+            last = witnessed;
         var head = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId)
             .OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.EventHash }).FirstOrDefaultAsync(ct);
         var from = (last?.Sequence ?? 0) + 1;
         if (head is null || head.Sequence < from) return null;
+        if (last is not null)
+        {
+            // The chain must still hold the previous checkpoint's head: otherwise it was cut or rewritten, and signing
+            // what follows would vouch for the tampered chain.
+            var previousHead = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence == last.Sequence)
+                .Select(e => e.EventHash).FirstOrDefaultAsync(ct);
+            if (!string.Equals(previousHead, last.HeadHash, StringComparison.Ordinal))
+            {
+                LogRefused(workspaceId, from, head.Sequence, 1);
+                return null;
+            }
+        }
 
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         if (!force)
@@ -129,8 +174,11 @@ public sealed partial class CheckpointWriter(
         return checkpoint;
     }
 
-    [LoggerMessage(LogLevel.Critical, "Not signing a checkpoint of workspace {Workspace}: sequences {From}–{To} do not verify ({Breaks} breaks). Run verify.")]
+    [LoggerMessage(LogLevel.Critical, "Not signing a checkpoint of workspace {Workspace}: sequences {From}–{To} do not verify ({Breaks} breaks) or do not continue the last signed checkpoint. Run verify.")]
     private partial void LogRefused(string workspace, long from, long to, int breaks);
+
+    [LoggerMessage(LogLevel.Critical, "Not signing a checkpoint of workspace {Workspace}: the stored checkpoint at sequence {Sequence} is not signed by a trusted key. Run verify.")]
+    private partial void LogUntrusted(string workspace, long sequence);
 }
 
 /// <summary>A verified read of a run of the chain: its Merkle root, first and last hash, and how many breaks it has.</summary>

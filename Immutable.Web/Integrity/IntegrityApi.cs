@@ -20,7 +20,7 @@ public static class IntegrityApi
         builder.Services.AddOptions<IntegrityOptions>().BindConfiguration(IntegrityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IntegrityPaths>();
         builder.Services.AddSingleton<SigningKeys>();
-        builder.Services.AddSingleton<CheckpointWitnessFile>();
+        builder.Services.AddSingleton<WitnessFiles>();
         builder.Services.AddSingleton<ChainAudit>();
         builder.Services.AddSingleton<CheckpointWriter>();
         builder.Services.AddSingleton<AnchorWriter>();
@@ -89,10 +89,18 @@ public static class IntegrityApi
         return app;
     }
 
-    public static async Task<IResult> DownloadBundleAsync(HttpContext http, ProofBundle bundle, AnchorProofs anchors, CancellationToken ct)
+    public static async Task<IResult> DownloadBundleAsync(HttpContext http, ProofBundle bundle, AnchorProofs anchors, ChainAudit audit, CancellationToken ct)
     {
         var user = Immutable.Web.Accounts.DashboardUser.From(http.User);
-        if (user is null) return TypedResults.Forbid();
+        // The bundle is every event of the workspace (addresses, metadata): admins and owners only, like exports.
+        if (user is null || !Immutable.Web.Accounts.Roles.CanConfigure(user.Role))
+            return ApiResults.Status(StatusCodes.Status403Forbidden, new ApiError("forbidden", "Only admins and owners download proof bundles."));
+        using var slot = await audit.EnterAsync(user.WorkspaceId, TimeSpan.Zero, ct);
+        if (slot is null)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return ApiResults.Status(StatusCodes.Status429TooManyRequests, new ApiError("rate_limited", "Verifications or downloads of this workspace are already running; retry after the time in Retry-After."));
+        }
         long? from = null, to = null;
         var name = "chain";
         if (http.Request.Query["anchor"].ToString() is { Length: > 0 } anchorId)
@@ -144,11 +152,22 @@ public static class IntegrityApi
             ? TypedResults.Ok(new DataEnvelope<AnchorJson>(AnchorJson.From(a)))
             : ApiResults.NotFound("Anchor");
 
-    public static async Task<Results<Ok<DataEnvelope<AnchorVerifyJson>>, NotFound<ApiError>>> VerifyAnchorAsync(
-        string id, HttpContext http, AnchorProofs anchors, CancellationToken ct) =>
-        await anchors.FindAsync(http.User.WorkspaceId(), id, ct) is { } a
-            ? TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(await anchors.VerifyAsync(a, ct)))
-            : ApiResults.NotFound("Anchor");
+    public static async Task<Results<Ok<DataEnvelope<AnchorVerifyJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>>> VerifyAnchorAsync(
+        string id, HttpContext http, AnchorProofs anchors, ChainAudit audit, CancellationToken ct)
+    {
+        if (await anchors.FindAsync(http.User.WorkspaceId(), id, ct) is not { } a) return ApiResults.NotFound("Anchor");
+        using var slot = await audit.EnterAsync(a.WorkspaceId, TimeSpan.Zero, ct);
+        if (slot is null) return Busy(http);
+        return TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(await anchors.VerifyAsync(a, ct)));
+    }
+
+    /// <summary>Recomputing an anchor reads its whole period: these share the workspace's verification slots.</summary>
+    private static JsonHttpResult<ApiError> Busy(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "5";
+        return ApiResults.Status(StatusCodes.Status429TooManyRequests,
+            new ApiError("rate_limited", "Verifications of this workspace are already running; retry after the time in Retry-After."));
+    }
 
     public static async Task<Results<Ok<ListEnvelope<CheckpointJson>>, UnprocessableEntity<ApiError>>> ListCheckpointsAsync(
         HttpContext http, AnchorProofs anchors, CancellationToken ct)
@@ -159,25 +178,30 @@ public static class IntegrityApi
             new Pagination(rows.Count > limit, null, Math.Min(rows.Count, limit))));
     }
 
-    public static async Task<Results<Ok<DataEnvelope<EventProofJson>>, NotFound<ApiError>>> ProofAsync(
-        string id, HttpContext http, AnchorProofs anchors, CancellationToken ct) =>
-        await anchors.ProofAsync(http.User.WorkspaceId(), id, ct) is { } proof
+    public static async Task<Results<Ok<DataEnvelope<EventProofJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>>> ProofAsync(
+        string id, HttpContext http, AnchorProofs anchors, ChainAudit audit, CancellationToken ct)
+    {
+        var workspaceId = http.User.WorkspaceId();
+        using var slot = await audit.EnterAsync(workspaceId, TimeSpan.Zero, ct);
+        if (slot is null) return Busy(http);
+        return await anchors.ProofAsync(workspaceId, id, ct) is { } proof
             ? TypedResults.Ok(new DataEnvelope<EventProofJson>(proof))
             : ApiResults.NotFound("Event");
+    }
 
     public static async Task<Results<Ok<DataEnvelope<AnchorJson>>, NotFound<ApiError>, UnprocessableEntity<ApiError>>> LookupAsync(
         HttpContext http, AnchorProofs anchors, CancellationToken ct)
     {
         var hash = http.Request.Query["tx_hash"].ToString();
         if (!Immutable.Domain.Chain.MerkleTree.IsHash(hash)) return ApiResults.Invalid("tx_hash", "must be 64 lowercase hex characters (an anchor_hash or merkle_root)");
-        return await anchors.LookupAsync(hash, ct) is { } a ? TypedResults.Ok(new DataEnvelope<AnchorJson>(AnchorJson.From(a))) : ApiResults.NotFound("Anchor");
+        return await anchors.LookupAsync(hash, ct) is { } a ? TypedResults.Ok(new DataEnvelope<AnchorJson>(AnchorJson.From(a).ForPublic())) : ApiResults.NotFound("Anchor");
     }
 
     public static async Task<Results<Ok<DataEnvelope<AnchorVerifyJson>>, NotFound<ApiError>, JsonHttpResult<ApiError>>> PublicVerifyAsync(
         string id, HttpContext http, AnchorProofs anchors, CancellationToken ct)
     {
         if (await anchors.FindAsync(null, id, ct) is not { } a) return ApiResults.NotFound("Anchor");
-        if (await anchors.PublicVerifyAsync(a, ct) is { } result) return TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(result));
+        if (await anchors.PublicVerifyAsync(a, ct) is { } result) return TypedResults.Ok(new DataEnvelope<AnchorVerifyJson>(result.ForPublic()));
         http.Response.Headers.RetryAfter = "5";
         return ApiResults.Status(StatusCodes.Status429TooManyRequests, new ApiError("rate_limited", "Another public verification is running; retry after the time in Retry-After."));
     }

@@ -30,7 +30,7 @@ public static class IntegrityCommand
         builder.Services.AddOptions<IntegrityOptions>().BindConfiguration(IntegrityOptions.Section).ValidateDataAnnotations();
         builder.Services.AddSingleton<IntegrityPaths>();
         builder.Services.AddSingleton<SigningKeys>();
-        builder.Services.AddSingleton<CheckpointWitnessFile>();
+        builder.Services.AddSingleton<WitnessFiles>();
         builder.Services.AddSingleton<ChainAudit>();
         builder.Services.AddSingleton<CheckpointWriter>();
         builder.Services.AddSingleton<AnchorWriter>(); // no witnesses here: the server hands these anchors to its witnesses at its next sweep
@@ -115,7 +115,8 @@ public static class IntegrityCommand
         }
         if (result.KeysFromFile) Console.Error.WriteLine("warning: no --public-key given; trusting the keys inside the file. Get the key from /.well-known/immutable/signing-keys.json or your operator to be sure.");
         Console.WriteLine($"{(result.Valid ? "valid" : "INVALID")}: {result.EventsChecked} events, {result.CheckpointsChecked} checkpoints, {result.AnchorsChecked} anchors " +
-            $"({result.StatementsSkipped} statements not wholly in the file, {result.Gaps} gaps) for workspace {result.WorkspaceId ?? "?"}.");
+            $"({result.StatementsSkipped} statements not wholly in the file, {result.Gaps} gaps) for workspace {result.WorkspaceId ?? "?"}; " +
+            $"{result.Unsigned} newest event(s) not yet under a signed statement.");
         foreach (var b in result.Breaks.Take(50))
             Console.WriteLine($"  {Immutable.Domain.WireName.Of(b.Type)} at sequence {b.Sequence}: expected {b.ExpectedHash ?? "-"}, actual {b.ActualHash ?? "-"}{(b.Detail is null ? "" : " — " + b.Detail)}");
         return result.Valid ? 0 : 3;

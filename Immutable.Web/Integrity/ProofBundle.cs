@@ -34,13 +34,16 @@ public sealed class ProofBundle(IDbContextFactory<ImmutableDbContext> dbFactory,
             ["generated_at"] = Timestamps.ToIso(time.GetUtcNow().UtcDateTime),
         }.ToJsonString());
         foreach (var key in keys.PublicKeys) await WriteLineAsync(writer, "public_key", key);
-        await WriteEventsAsync(writer, workspaceId, first, last, ct);
-        await WriteStatementsAsync(writer, dbFactory, workspaceId, first, last, ct);
+        var events = await WriteEventsAsync(writer, workspaceId, first, last, ct);
+        var statements = await WriteStatementsAsync(writer, dbFactory, workspaceId, first, last, ct);
+        // The trailer: a bundle cut short (a failed download) is told from a complete one.
+        await writer.WriteLineAsync(new JsonObject { ["kind"] = "end", ["events"] = events, ["statements"] = statements }.ToJsonString());
     }
 
-    public async Task WriteEventsAsync(StreamWriter writer, string workspaceId, long first, long last, CancellationToken ct)
+    public async Task<long> WriteEventsAsync(StreamWriter writer, string workspaceId, long first, long last, CancellationToken ct)
     {
         var cursor = first - 1;
+        long written = 0;
         while (cursor < last)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -48,20 +51,30 @@ public sealed class ProofBundle(IDbContextFactory<ImmutableDbContext> dbFactory,
                 .OrderBy(e => e.Sequence).Take(2000).ToListAsync(ct);
             if (page.Count == 0) break;
             foreach (var row in page) await writer.WriteLineAsync(JsonSerializer.Serialize(EventJson.From(row), Json));
+            written += page.Count;
             cursor = page[^1].Sequence;
         }
+        return written;
     }
 
-    /// <summary>The checkpoints and anchors that overlap sequences <paramref name="first"/>..<paramref name="last"/>, as bundle lines.</summary>
-    public static async Task WriteStatementsAsync(StreamWriter writer, IDbContextFactory<ImmutableDbContext> dbFactory, string workspaceId, long first, long last, CancellationToken ct)
+    /// <summary>The checkpoints and anchors wholly inside sequences <paramref name="first"/>..<paramref name="last"/>, as bundle lines.</summary>
+    public static async Task<long> WriteStatementsAsync(StreamWriter writer, IDbContextFactory<ImmutableDbContext> dbFactory, string workspaceId, long first, long last, CancellationToken ct)
     {
+        long written = 0;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await foreach (var c in db.Checkpoints.AsNoTracking()
-            .Where(c => c.WorkspaceId == workspaceId && c.Sequence >= first && c.FirstSequence <= last).OrderBy(c => c.Sequence).AsAsyncEnumerable().WithCancellation(ct))
+            .Where(c => c.WorkspaceId == workspaceId && c.FirstSequence >= first && c.Sequence <= last).OrderBy(c => c.Sequence).AsAsyncEnumerable().WithCancellation(ct))
+        {
             await WriteLineAsync(writer, "checkpoint", CheckpointJson.From(c.ToDomain()));
+            written++;
+        }
         await foreach (var a in db.Anchors.AsNoTracking()
-            .Where(a => a.WorkspaceId == workspaceId && a.LastSequence >= first && a.FirstSequence <= last).OrderBy(a => a.FirstSequence).AsAsyncEnumerable().WithCancellation(ct))
+            .Where(a => a.WorkspaceId == workspaceId && a.FirstSequence >= first && a.LastSequence <= last).OrderBy(a => a.FirstSequence).AsAsyncEnumerable().WithCancellation(ct))
+        {
             await WriteLineAsync(writer, "anchor", AnchorJson.From(a));
+            written++;
+        }
+        return written;
     }
 
     internal static async Task WriteLineAsync<T>(StreamWriter writer, string kind, T value)
@@ -115,6 +128,8 @@ public static class EventJsonReader
                 IdempotencyKey = Str(e, "idempotency_key"),
                 Version = e.TryGetProperty("version", out var ver) && ver.ValueKind == JsonValueKind.Number ? ver.GetInt32() : null,
                 OccurredAt = occurred,
+                // In the hashed text only when true (docs/hash-chain.md, "The schema flag").
+                SchemaViolation = e.TryGetProperty("schema_violation", out var flag) && flag.ValueKind == JsonValueKind.True,
             },
             WorkspaceId = workspaceId,
             Sequence = integrity.GetProperty("sequence").GetInt64(),

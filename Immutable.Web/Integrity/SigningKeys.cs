@@ -55,6 +55,7 @@ public sealed class SigningKeys : IDisposable
             {
                 var key = ECDsa.Create();
                 key.ImportFromPem(File.ReadAllText(file));
+                if (!IsP256(key)) throw new InvalidOperationException($"The retired key {file} is not an ECDSA P-256 key.");
                 _trusted.TryAdd(SignedStatements.KeyId(key), key);
             }
         }
@@ -90,6 +91,9 @@ public sealed class SigningKeys : IDisposable
         return (oldId, SignedStatements.KeyId(fresh));
     }
 
+    /// <summary>NIST P-256 by its OID (a 256-bit key of another curve, e.g. brainpoolP256, is refused).</summary>
+    private static bool IsP256(ECDsa key) => key.ExportParameters(false).Curve.Oid?.Value == "1.2.840.10045.3.1.7";
+
     private static string RetiredDirectory(string signingKeyPath) => Path.Combine(Path.GetDirectoryName(signingKeyPath)!, "retired");
 
     private static ECDsa LoadOrCreate(string path)
@@ -98,7 +102,7 @@ public sealed class SigningKeys : IDisposable
         if (File.Exists(path))
         {
             key.ImportFromPem(File.ReadAllText(path));
-            if (key.KeySize != 256) throw new InvalidOperationException($"The signing key {path} is not an ECDSA P-256 key.");
+            if (!IsP256(key)) throw new InvalidOperationException($"The signing key {path} is not an ECDSA P-256 key.");
             return key;
         }
         key.Dispose();

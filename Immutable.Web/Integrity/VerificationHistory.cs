@@ -21,10 +21,15 @@ public sealed class VerificationHistory(IDbContextFactory<ImmutableDbContext> db
             .OrderByDescending(v => v.FinishedAt).ThenByDescending(v => v.RowId).Take(take).ToListAsync(ct);
     }
 
-    public async Task<VerificationRecord?> LatestAsync(string workspaceId, CancellationToken ct = default)
+    /// <summary>
+    /// The newest run that checked the whole chain: what the overview's card shows. A partial run (a range, a limit) cannot
+    /// clear a break a whole run found.
+    /// </summary>
+    public async Task<VerificationRecord?> LatestCompleteAsync(string workspaceId, CancellationToken ct = default)
     {
-        var recent = await RecentAsync(workspaceId, 1, ct);
-        return recent.Count == 0 ? null : recent[0];
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Verifications.AsNoTracking().Where(v => v.WorkspaceId == workspaceId && v.Complete)
+            .OrderByDescending(v => v.FinishedAt).ThenByDescending(v => v.RowId).FirstOrDefaultAsync(ct);
     }
 
     public static ChainBreakJson? FirstBreak(VerificationRecord v) =>

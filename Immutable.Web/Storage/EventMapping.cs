@@ -28,6 +28,7 @@ public static class EventMapping
             IdempotencyKey = r.IdempotencyKey,
             Version = r.Version,
             OccurredAt = r.OccurredAt,
+            SchemaViolation = r.SchemaViolation,
         },
         WorkspaceId = r.WorkspaceId,
         Sequence = r.Sequence,

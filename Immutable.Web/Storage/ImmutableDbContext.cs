@@ -32,6 +32,7 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<CheckpointRecord> Checkpoints => Set<CheckpointRecord>();
     public DbSet<AnchorRecord> Anchors => Set<AnchorRecord>();
     public DbSet<VerificationRecord> Verifications => Set<VerificationRecord>();
+    public DbSet<WorkspaceSettingsRecord> WorkspaceSettings => Set<WorkspaceSettingsRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

@@ -196,7 +196,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             "resource", "resource_id", "resource_name", "targets", "metadata", "tenant_id", "session_id",
             "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
             "ip_time_zone", "user_agent", "idempotency_key", "version", "occurred_at", "created_at",
-            "previous_event_hash", "event_hash",
+            "previous_event_hash", "event_hash", "schema_violation",
         ];
 
         public Statements(SqliteConnection connection)
@@ -266,7 +266,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
                 c.Targets.Count == 0 ? null : EventHashing.CanonicalTargets(c.Targets), c.MetadataJson,
                 c.TenantId, c.SessionId, c.IpAddress, c.Geo.CountryCode, c.Geo.City, c.Geo.Latitude,
                 c.Geo.Longitude, c.Geo.AccuracyRadiusKm, c.Geo.TimeZone, c.UserAgent, c.IdempotencyKey,
-                c.Version, e.OccurredAt.Ticks, e.CreatedAt.Ticks, e.PreviousEventHash, e.EventHash,
+                c.Version, e.OccurredAt.Ticks, e.CreatedAt.Ticks, e.PreviousEventHash, e.EventHash, c.SchemaViolation,
             ];
             for (var i = 0; i < values.Length; i++) _eventParams[i].Value = values[i] ?? DBNull.Value;
             var rowId = (long)_insertEvent.ExecuteScalar()!;

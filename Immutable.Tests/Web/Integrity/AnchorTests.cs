@@ -195,4 +195,23 @@ public class AnchorTests : IAsyncLifetime
         Assert.Equal("confirmed", a["status"]!.GetValue<string>());
         Assert.NotNull(a["confirmed_at"]);
     }
+
+    [Fact]
+    public async Task AnchorWriter_DoesNotReAnchorARewrittenChain_AfterTheAnchorRowsAreDeleted()
+    {
+        await IngestAsync(4);
+        _app.Time.Advance(TimeSpan.FromHours(2));
+        var anchor = Assert.Single(await AnchorAsync());
+        using (var db = _app.OpenDatabase())
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = $"DELETE FROM anchors; UPDATE events SET event_hash = '{new string('c', 64)}' WHERE sequence = {anchor.LastSequence}";
+            cmd.ExecuteNonQuery();
+        }
+        await IngestAsync(2);
+        _app.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Empty(await AnchorAsync()); // the witness file's anchor no longer matches the stored chain: refuse
+        var chain = (await _client.GetJsonAsync("/api/v1/verify"))["data"]!;
+        Assert.Contains(chain["breaks"]!.AsArray(), b => b!["type"]!.GetValue<string>() == "anchor_mismatch" && b["sequence"]!.GetValue<long>() == anchor.LastSequence);
+    }
 }

@@ -85,6 +85,31 @@ public class OfflineVerificationTests : IDisposable
     }
 
     [Fact]
+    public async Task FlaggedEvents_VerifyOffline_AndUnflaggingOneFails_InDotnetAndInTheNodeScript()
+    {
+        // A permissive schema that matches only doc.e1: the other events are stored with schema_violation: true.
+        var admin = await _app.CreateWorkspaceClientAsync();
+        var schema = await admin.PutAsync("/api/v1/settings/event-schema",
+            new StringContent("""{"mode":"permissive","patterns":["doc.e1"]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, schema.StatusCode);
+        var (bundle, key) = await BundleAsync();
+        Assert.Contains(await File.ReadAllLinesAsync(bundle), l => l.Contains("\"schema_violation\":true", StringComparison.Ordinal));
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportFromPem(await File.ReadAllTextAsync(key));
+        var result = OfflineVerifier.Verify(bundle, [publicKey]);
+        Assert.True(result.Valid, string.Join("; ", result.Breaks));
+        var node = await NodeAsync(bundle, key);
+        Assert.True(node.Exit == 0, node.Output);
+
+        var lines = await File.ReadAllLinesAsync(bundle);
+        var i = Array.FindIndex(lines, l => l.Contains("\"doc.e4\"", StringComparison.Ordinal));
+        lines[i] = lines[i].Replace("\"schema_violation\":true", "\"schema_violation\":false", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(bundle, lines);
+        Assert.Contains(OfflineVerifier.Verify(bundle, [publicKey]).Breaks, b => b.Type == Immutable.Domain.Chain.ChainBreakType.HashMismatch);
+        Assert.NotEqual(0, (await NodeAsync(bundle, key)).Exit);
+    }
+
+    [Fact]
     public async Task EditedEvent_FailsOffline_InDotnetAndInTheNodeScript()
     {
         var (bundle, key) = await BundleAsync();
@@ -153,5 +178,27 @@ public class OfflineVerificationTests : IDisposable
         Assert.Equal(3, broken.ExitCode);
         Assert.Contains("truncated at sequence 9", broken.Stdout);
         _ = bundle;
+    }
+
+    [Theory]
+    [InlineData("drop-statements")]
+    [InlineData("drop-event")]
+    [InlineData("cut-short")]
+    public async Task IncompleteBundle_FailsOffline_InDotnetAndInTheNodeScript(string damage)
+    {
+        var (bundle, key) = await BundleAsync();
+        var lines = (await File.ReadAllLinesAsync(bundle)).ToList();
+        switch (damage)
+        {
+            case "drop-statements": lines.RemoveAll(l => l.Contains("\"kind\":\"checkpoint\"", StringComparison.Ordinal) || l.Contains("\"kind\":\"anchor\"", StringComparison.Ordinal)); break;
+            case "drop-event": lines.RemoveAt(lines.FindIndex(l => l.Contains("\"doc.e5\"", StringComparison.Ordinal))); break;
+            default: lines = lines.Take(lines.FindIndex(l => l.Contains("\"kind\":\"checkpoint\"", StringComparison.Ordinal))).ToList(); break;
+        }
+        await File.WriteAllLinesAsync(bundle, lines);
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportFromPem(await File.ReadAllTextAsync(key));
+        Assert.False(OfflineVerifier.Verify(bundle, [publicKey]).Valid);
+        var node = await NodeAsync(bundle, key);
+        Assert.True(node.Exit == 1, node.Output);
     }
 }

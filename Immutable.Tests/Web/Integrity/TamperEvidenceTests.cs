@@ -246,4 +246,49 @@ public class TamperEvidenceTests : IDisposable
             (again["status"]!.GetValue<string>(), again["sequence"]!.GetValue<long>(), again["event_hash"]!.GetValue<string>()));
         Assert.Equal([2L, 3L], batch["events"]!.AsArray().Select(e => e!["sequence"]!.GetValue<long>()));
     }
+
+    [Fact]
+    public async Task Writers_DoNotReSignATruncatedChain_EvenWithTheCheckpointRowsDeleted()
+    {
+        var (client, workspace, _) = await SeedAsync(20);
+        var writer = _app.Services.GetRequiredService<CheckpointWriter>();
+        // The attack the worker could otherwise launder: cut the tail, delete the checkpoint that covered it, let the
+        // writer sign what is left, then continue the chain.
+        Sql("DELETE FROM event_targets WHERE event_row_id IN (SELECT row_id FROM events WHERE sequence > 15); DELETE FROM events WHERE sequence > 15; DELETE FROM checkpoints;");
+        Assert.Null(await writer.WriteIfDueAsync(workspace, force: true, CancellationToken.None));
+        using var restarted = new ImmutableAppFactory(_app.DataDirectory);
+        var client2 = await restarted.CreateWorkspaceClientAsync();
+        for (var i = 0; i < 8; i++) await client2.IngestAsync(new { actor_id = "u", action = "doc.after" });
+        Assert.Null(await restarted.Services.GetRequiredService<CheckpointWriter>().WriteIfDueAsync(workspace, force: true, CancellationToken.None));
+        Assert.Null(await writer.WriteIfDueAsync(workspace, force: true, CancellationToken.None));
+        var v = await VerifyAsync(client2);
+        Assert.False(v["valid"]!.GetValue<bool>());
+        Assert.Contains(("checkpoint_mismatch", 20L), Breaks(v)); // the witness file still holds the signed head at 20
+        _ = client;
+    }
+
+    [Fact]
+    public async Task Verify_NonHexStoredHash_IsAReportedBreak_NotAServerError()
+    {
+        var (client, _, ids) = await SeedAsync(5);
+        Sql($"UPDATE events SET event_hash = 'x' WHERE id = '{ids[2]}'");
+        var v = await VerifyAsync(client);
+        Assert.False(v["valid"]!.GetValue<bool>());
+        Assert.Contains(("hash_mismatch", 3L), Breaks(v));
+        Assert.Contains(("checkpoint_mismatch", 5L), Breaks(v));
+    }
+
+    [Fact]
+    public async Task Verify_RemovedMiddleCheckpoint_IsReported()
+    {
+        var client = await _app.CreateWorkspaceClientAsync();
+        var workspace = await WorkspaceIdAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 3; i++) await client.IngestAsync(new { actor_id = "u", action = "doc.e" });
+            await _app.CheckpointHeadAsync(workspace);
+        }
+        Sql("DELETE FROM checkpoints WHERE sequence = 6");
+        Assert.Contains(("checkpoint_mismatch", 7L), Breaks(await VerifyAsync(client)));
+    }
 }

@@ -885,6 +885,10 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("resource_name");
 
+                    b.Property<bool>("SchemaViolation")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("schema_violation");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER")
                         .HasColumnName("sequence");
@@ -1435,6 +1439,13 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("enabled");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("endpoint")
+                        .HasColumnName("kind");
+
                     b.Property<long?>("PausedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("paused_at");
@@ -1452,6 +1463,10 @@ namespace Immutable.Web.Storage.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("secret");
+
+                    b.Property<long>("StreamCheckpoint")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("stream_checkpoint");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER")
@@ -1528,6 +1543,45 @@ namespace Immutable.Web.Storage.Migrations
                         .IsUnique();
 
                     b.ToTable("workspaces", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.WorkspaceSettingsRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<string>("FrameAncestors")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("frame_ancestors");
+
+                    b.Property<string>("IpAllowlist")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_allowlist");
+
+                    b.Property<string>("SchemaMode")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schema_mode");
+
+                    b.Property<string>("SchemaPatterns")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schema_patterns");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("ViewerSecret")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("viewer_secret");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("workspace_settings", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.AlertRecord", b =>
@@ -1684,6 +1738,15 @@ namespace Immutable.Web.Storage.Migrations
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceMemberRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.WorkspaceSettingsRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
                         .WithMany()
