@@ -3,9 +3,12 @@
 #   ./bench.sh           full run (~10 minutes), rewrites docs/benchmarks.md
 #   ./bench.sh --smoke   the same steps at toy sizes (seconds), report under .cache/bench; run by ./test.sh
 # Steps: seed 1 000 000 events + 20 000 alerts through the app's chain writer; no-op POST ceiling at 1/16/64
-# connections; the Release app on that data folder: single-event ingest at 1/16/64 connections, batch ingest; raw
+# connections; the Release app on that data folder: single-event ingest at 1/16/64 connections, batch ingest,
+# single-event ingest with one webhook log stream on; raw
 # SQLite insert ceiling; alert latency (SignalR client and webhook receiver) under half-capacity background load;
-# query latency; the app's resident memory; the report.
+# query latency; the app's resident memory; export of the seeded events (CSV and NDJSON) beside a raw SELECT of the
+# same rows to a file, with the app's peak memory; retention's archive of the seeded day with ingest p99 meanwhile;
+# the report.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib/measure-app.sh
@@ -17,7 +20,7 @@ else
   scale="full: 1 000 000 events stored"; events=1000000; alerts=20000; requests=(3000 20000 30000); batches=300; rows=200000; live=300; queries=200
   out=docs/benchmarks.md
 fi
-port=${PORT:-5091}; noop_port=$((port + 1)); receiver_port=$((port + 2))
+port=${PORT:-5091}; noop_port=$((port + 1)); receiver_port=$((port + 2)); stream_port=$((port + 3))
 
 build_measure_tools
 data=$(mktemp -d)
@@ -53,7 +56,10 @@ for i in 0 1 2; do
   bench single --url "$url" --key "$key" --requests "${requests[$i]}" --concurrency "$c" --results "$results"
 done
 bench batch --url "$url" --key "$key" --batches "$batches" --size 100 --concurrency 4 --results "$results"
+bench stream-ingest --url "$url" --key "$key" --requests "${requests[2]}" --concurrency 64 --receiver-port "$stream_port" --results "$results"
 rate=$(awk '$1 == "single.c64.events_per_s" { printf "%d", $2 / 2 }' "$results")
+# Ingest during the archive run: a quarter of the capacity at 64 connections (a busy but not saturated app).
+archive_rate=$(awk '$1 == "single.c64.events_per_s" { r = int($2 / 4); if (r < 10) r = 10; printf "%d", r }' "$results")
 bench live-latency --url "$url" --key "$key" --alerts "$live" --rate "$rate" --receiver-port "$receiver_port" --results "$results"
 bench queries --url "$url" --key "$history_key" --requests "$queries" --results "$results"
 rss_mb=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$app/status")
@@ -61,6 +67,11 @@ bench record app.rss_mb "$rss_mb" --results "$results"
 
 echo "== integrity: verification speed, and ingest with and without checkpoints and anchors"
 bench integrity-verify --url "$url" --key "$history_key" --events "$events" --results "$results"
+echo "== exports and archives (after the memory figure above, so they do not change it)"
+bench raw-select --db "$data/immutable.db" --workspace history --results "$results"
+bench export --url "$url" --key "$history_key" --pid "$app" --format csv --results "$results"
+bench export --url "$url" --key "$history_key" --pid "$app" --format ndjson --results "$results"
+bench archive --url "$url" --key "$history_key" --ingest-key "$key" --rate "$archive_rate" --results "$results"
 kill $app; wait $app 2>/dev/null || true
 Integrity__AnchorPeriodMinutes=1 start_app "$port" "$data"
 bench single --url "$url" --key "$key" --requests "${requests[2]}" --concurrency 16 --record-as integrity.ingest_on.c16.events_per_s --results "$results"

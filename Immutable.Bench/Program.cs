@@ -21,7 +21,12 @@ using Immutable.Bench;
 //   Immutable.Bench hostile-webhooks|verify-memory|rule-memory|rule-memory-reload --url URL --key KEY --pid APP_PID ...
 //                                    (scripts/measure-hardening.sh: the app's RSS under hostile peers, verifies, distinct actors)
 //   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
+//   Immutable.Bench raw-select --db FILE [--workspace history]      (the export's ceiling: every row to a file)
+//   Immutable.Bench export --url URL --key KEY --pid APP_PID [--format csv|ndjson]
+//   Immutable.Bench archive --url URL --key KEY --ingest-key KEY2 [--rate 500]   (retention of "history", ingest into KEY2's workspace)
 //   Immutable.Bench integrity-verify --url URL --key KEY [--events 1000000]   (GET /verify beside the SHA-256 ceiling)
+//   Immutable.Bench stream-ingest --url URL --key KEY [--requests 10000] [--concurrency 64] [--receiver-port 5098]
+//                                    (single-event ingest with one webhook log stream on; app must allow 127.0.0.1)
 var options = Args.Parse(args.Skip(1).ToArray());
 var mode = args.FirstOrDefault() ?? "";
 var url = options.Get("url", "http://127.0.0.1:5080");
@@ -32,7 +37,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 {
     BaseAddress = new Uri(url),
     // Whole-chain verifications of 600 000 events on a busy 2-core machine can take minutes.
-    Timeout = mode is "verify-memory" or "integrity-verify" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
+    Timeout = mode is "verify-memory" or "integrity-verify" or "archive" or "export" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
 };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -72,6 +77,8 @@ switch (mode)
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":
         return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000));
+    case "stream-ingest":
+        return await StreamBench.RunAsync(http, options.GetInt("requests", 10_000), options.GetInt("concurrency", 64), options.GetInt("receiver-port", 5098), results);
     case "webhooks":
         return await WebhookBench.RunAsync(http, options.GetInt("alerts", 2000), options.GetInt("receiver-port", 5097));
     case "alert-latency":
@@ -94,6 +101,12 @@ switch (mode)
         return await HardeningBench.RuleMemoryAsync(http, options.GetInt("pid", 0), options.GetInt("events", 600_000), options.Get("db", ""), results);
     case "rule-memory-reload":
         return await HardeningBench.ReloadAsync(http, options.GetInt("pid", 0), options.Get("db", ""), results);
+    case "raw-select":
+        return await ExportBench.RawSelectAsync(options.Get("db", ""), options.Get("workspace", QueryBench.Workspace), results);
+    case "export":
+        return await ExportBench.ExportAsync(http, options.GetInt("pid", 0), options.Get("format", "csv"), results);
+    case "archive":
+        return await ExportBench.ArchiveAsync(http, url, options.Get("ingest-key", ""), options.GetInt("rate", 500), results);
     case "record":
         BenchResults.Record(results, args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
         return 0;

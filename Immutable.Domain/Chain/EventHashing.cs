@@ -44,6 +44,9 @@ public static class EventHashing
         Field(sb, "resource", c.Resource);
         Field(sb, "resource_id", c.ResourceId);
         Field(sb, "resource_name", c.ResourceName);
+        // Present only when true: events without the flag (all events stored before it existed) keep their v1 bytes,
+        // and a flagged event cannot be unflagged (or an unflagged one flagged) without changing its hash.
+        if (c.SchemaViolation) sb.Append(",\"schema_violation\":true");
         Number(sb, "sequence", e.Sequence);
         Field(sb, "session_id", c.SessionId);
         sb.Append(",\"targets\":");

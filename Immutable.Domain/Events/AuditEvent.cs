@@ -45,6 +45,8 @@ public sealed record EventContent
     public int? Version { get; init; }
     /// <summary>Client time of the action (UTC, microsecond precision); null means "when received".</summary>
     public DateTime? OccurredAt { get; init; }
+    /// <summary>True when the action matched none of the workspace's permissive schema patterns (stored, flagged).</summary>
+    public bool SchemaViolation { get; init; }
 }
 
 /// <summary>An event as stored: its content plus its place in the workspace's hash chain.</summary>

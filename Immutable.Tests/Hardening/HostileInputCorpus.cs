@@ -326,6 +326,35 @@ public static class HostileCorpus
             foreach (var (label, body) in MalformedBodies(Webhook)) yield return Malformed($"{verb}: {label}", method, path, body, 16 * 1024);
         }
 
+        // Workspace settings, log streams and viewer tokens (issue 16).
+        foreach (var (path, template, fields, maxBytes) in new[]
+        {
+            ("/api/v1/settings/ip-allowlist", """{"entries":["203.0.113.0/24"]}""", new[] { "entries[0]" }, 64 * 1024),
+            ("/api/v1/settings/event-schema", """{"mode":"strict","patterns":["document.*"]}""", new[] { "mode", "patterns[0]" }, 64 * 1024),
+            ("/api/v1/settings/viewer", """{"frame_ancestors":["https://app.example.com"]}""", new[] { "frame_ancestors[0]" }, 64 * 1024),
+        })
+        {
+            foreach (var field in fields)
+                foreach (var (label, json) in UnreadableStrings)
+                    yield return Invalid($"settings {field}: {label}", "PUT", path, With(template, field, json), field);
+            yield return Invalid($"settings {path}: 1e400 item", "PUT", path, With(template, fields[^1], "1e400"), fields[^1]);
+            foreach (var (label, body) in MalformedBodies(template)) yield return Malformed($"settings {path}: {label}", "PUT", path, body, maxBytes);
+        }
+        const string Stream = """{"type":"webhook","url":"http://127.0.0.1:9/hook","enabled":true}""";
+        foreach (var field in new[] { "type", "url" })
+            foreach (var (label, json) in UnreadableStrings)
+                yield return Invalid($"create log stream {field}: {label}", "POST", "/api/v1/log-streams", With(Stream, field, json), field);
+        yield return Invalid("create log stream enabled: 1e400", "POST", "/api/v1/log-streams", With(Stream, "enabled", "1e400"), "enabled");
+        yield return Invalid("create log stream enabled: a string", "POST", "/api/v1/log-streams", With(Stream, "enabled", "\"yes\""), "enabled");
+        foreach (var (label, body) in MalformedBodies(Stream)) yield return Malformed($"create log stream: {label}", "POST", "/api/v1/log-streams", body, 16 * 1024);
+        const string ViewerToken = """{"tenant_id":"t_1","actor_id":"u_1","ttl":600}""";
+        foreach (var field in new[] { "tenant_id", "actor_id" })
+            foreach (var (label, json) in UnreadableStrings)
+                yield return Invalid($"viewer token {field}: {label}", "POST", "/api/v1/viewer-token", With(ViewerToken, field, json), field);
+        foreach (var (label, json) in OutOfRangeNumbers.Concat(NotAnInt32))
+            yield return Invalid($"viewer token ttl: {label}", "POST", "/api/v1/viewer-token", With(ViewerToken, "ttl", json), "ttl");
+        foreach (var (label, body) in MalformedBodies(ViewerToken)) yield return Malformed($"viewer token: {label}", "POST", "/api/v1/viewer-token", body, 4 * 1024);
+
         // Acknowledge notes of a real open alert and observation.
         foreach (var (kind, path) in new[] { ("alert", "/api/v1/alerts/{alert}/acknowledge"), ("observation", "/api/v1/observations/{observation}/acknowledge") })
         {
@@ -339,6 +368,22 @@ public static class HostileCorpus
             yield return Invalid($"acknowledge {kind} body: an array", "POST", path, "[]", "body");
             foreach (var (label, body) in MalformedBodies("{\"note\":\"n\"}")) yield return Malformed($"acknowledge {kind}: {label}", "POST", path, body, 16 * 1024);
         }
+
+        // Exports: every filter and the format. Retention's window.
+        const string Export = """{"from":"2026-03-01T00:00:00Z","to":"2026-03-02T00:00:00Z","actor_id":"u","action":"a.*","resource":"r","resource_id":"r1","tenant_id":"t","session_id":"s","target_type":"x","target_id":"y","search":"q","format":"csv"}""";
+        foreach (var field in new[] { "from", "to", "actor_id", "action", "resource", "resource_id", "tenant_id", "session_id", "target_type", "target_id", "search", "format" })
+        {
+            foreach (var (label, json) in UnreadableStrings)
+                yield return Invalid($"export {field}: {label}", "POST", "/api/v1/exports", With(Export, field, json), field);
+            foreach (var (label, json) in NotAString)
+                yield return Invalid($"export {field}: {label} instead of a string", "POST", "/api/v1/exports", With(Export, field, json), field);
+        }
+        foreach (var (label, json) in new[] { ("null", "null"), ("a string", "\"x\""), ("an array", "[1]"), ("1e400", "1e400") })
+            yield return Invalid($"export body: {label}", "POST", "/api/v1/exports", json, "body");
+        foreach (var (label, body) in MalformedBodies(Export)) yield return Malformed($"export: {label}", "POST", "/api/v1/exports", body, 16 * 1024);
+        foreach (var (label, json) in OutOfRangeNumbers.Concat(NotAnInt32))
+            yield return Invalid($"retention_days: {label}", "PUT", "/api/v1/retention", "{\"retention_days\":" + json + "}", "retention_days");
+        foreach (var (label, body) in MalformedBodies("{\"retention_days\":30}")) yield return Malformed($"retention: {label}", "PUT", "/api/v1/retention", body, 4 * 1024);
     }
 
     /// <summary>Bodies that are not JSON at all: 400 invalid_json with the envelope.</summary>

@@ -60,6 +60,7 @@ public sealed class HostileInputHost : ImmutableAppFactory, IAsyncLifetime
                 || '|' || (SELECT COUNT(*) || ':' || COALESCE(MAX(updated_at), 0) FROM alert_rules)
                 || '|' || (SELECT COUNT(*) || ':' || COALESCE(MAX(updated_at), 0) FROM monitors)
                 || '|' || (SELECT COUNT(*) || ':' || COALESCE(MAX(updated_at), 0) FROM webhook_endpoints)
+                || '|' || (SELECT COUNT(*) || ':' || COALESCE(MAX(updated_at), 0) FROM workspace_settings)
                 || '|' || (SELECT COUNT(*) FROM alerts WHERE acknowledged_at IS NOT NULL)
                 || '|' || (SELECT COUNT(*) FROM observations WHERE acknowledged_at IS NOT NULL)
             """;
@@ -129,7 +130,9 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
             "POST /api/v1/alert-rules/test", "POST /api/v1/monitors", "PUT /api/v1/monitors/{monitor}", "POST /api/v1/webhook-endpoints",
             "PUT /api/v1/webhook-endpoints/{webhook}", "GET /api/v1/webhook-endpoints/{webhook}/deliveries", "GET /api/v1/alerts",
             "POST /api/v1/alerts/{alert}/acknowledge", "GET /api/v1/observations", "GET /api/v1/observations/{observation}",
-            "POST /api/v1/observations/{observation}/acknowledge", "GET /api/v1/verify",
+            "POST /api/v1/observations/{observation}/acknowledge", "GET /api/v1/verify", "POST /api/v1/exports", "PUT /api/v1/retention",
+            "PUT /api/v1/settings/ip-allowlist", "PUT /api/v1/settings/event-schema", "PUT /api/v1/settings/viewer", "POST /api/v1/log-streams",
+            "POST /api/v1/viewer-token",
         ];
         Assert.All(expected, e => Assert.Contains(e, paths));
         Assert.True(Cases.Count > 1000, $"the corpus has {Cases.Count} cases");

@@ -11,6 +11,7 @@ namespace Immutable.Web.Api;
 public static class SecurityHeaders
 {
     private const string NonceKey = "csp-nonce";
+    private const string ViewerPolicyKey = "csp-viewer";
 
     /// <summary>The nonce of this response's Content-Security-Policy (for the one inline script, the import map).</summary>
     public static string Nonce(this HttpContext context) =>
@@ -32,6 +33,18 @@ public static class SecurityHeaders
     /// <summary>JSON and everything else: nothing to run, nothing to frame.</summary>
     public const string DataPolicy = "default-src 'none'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// The embeddable viewer (/viewer): its own scripts and styles only, reads from this origin, and framed only by the
+    /// workspace's allowed origins (validated origins, see WorkspaceSettingsService; 'none' when there are none).
+    /// </summary>
+    public static string ViewerPolicy(IReadOnlyList<string> frameAncestors) =>
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; " +
+        "frame-ancestors " + (frameAncestors.Count == 0 ? "'none'" : string.Join(' ', frameAncestors));
+
+    /// <summary>This response is the viewer page: <see cref="ViewerPolicy"/> instead of the dashboard's policy.</summary>
+    public static void UseViewerPolicy(HttpContext context, IReadOnlyList<string> frameAncestors) =>
+        context.Items[ViewerPolicyKey] = frameAncestors;
+
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         app.Use((context, next) =>
@@ -46,6 +59,15 @@ public static class SecurityHeaders
                 var headers = context.Response.Headers;
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+                if (context.Items.TryGetValue(ViewerPolicyKey, out var viewer) && viewer is IReadOnlyList<string> ancestors)
+                {
+                    // The token is in the viewer's URL: never send it on as a referrer.
+                    headers["Referrer-Policy"] = "no-referrer";
+                    headers.ContentSecurityPolicy = ViewerPolicy(ancestors);
+                    // frame-ancestors decides; X-Frame-Options (which cannot name origins) only when nobody may frame it.
+                    if (ancestors.Count == 0) headers.XFrameOptions = "DENY";
+                    return Task.CompletedTask;
+                }
                 headers.XFrameOptions = "DENY";
                 // Static files (scripts, styles) need no policy of their own; HTML and data do.
                 var type = context.Response.ContentType ?? "";

@@ -22,7 +22,10 @@ public sealed record WorkspacePrincipal(string WorkspaceId, AuditActor Actor, st
     /// a signed-in member ("user:ana@example.com") has their role.
     /// </summary>
     public static WorkspacePrincipal From(ClaimsPrincipal user) =>
-        DashboardUser.From(user) is { } member
+        // A viewer token reads events and nothing else: it is never an actor of an application service.
+        user.HasClaim(c => c.Type == Viewer.ViewerAuthenticationHandler.ScopeClaim)
+            ? throw new InvalidOperationException("A viewer token is not a workspace principal.")
+            : DashboardUser.From(user) is { } member
             ? From(member)
             : new(user.WorkspaceId(),
                 new("api_key:" + user.FindFirstValue(ApiKeyAuthenticationHandler.KeyPrefixClaim), user.FindFirstValue(ApiKeyAuthenticationHandler.KeyLabelClaim), "api_key"),

@@ -38,3 +38,9 @@ public sealed record MemberAccessChanged(string WorkspaceId) : DomainEvent;
 
 /// <summary>A signed Merkle anchor was written and handed to its witnesses (webhook copies queued, email queued).</summary>
 public sealed record AnchorCreated(string WorkspaceId, string AnchorId) : DomainEvent;
+
+/// <summary>A workspace's settings (IP allow-list, event schema, viewer) changed: cached copies are stale.</summary>
+public sealed record WorkspaceSettingsChanged(string WorkspaceId) : DomainEvent;
+
+/// <summary>A log stream was created, changed or deleted.</summary>
+public sealed record LogStreamChanged(string WorkspaceId, string StreamId) : DomainEvent;

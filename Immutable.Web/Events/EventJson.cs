@@ -40,7 +40,8 @@ public sealed record EventJson(
     int? Version,
     IntegrityJson Integrity,
     string OccurredAt,
-    string CreatedAt)
+    string CreatedAt,
+    bool SchemaViolation)
 {
     private static readonly RawJson EmptyArray = new("[]");
 
@@ -68,5 +69,6 @@ public sealed record EventJson(
         r.Version,
         new IntegrityJson(r.EventHash, r.PreviousEventHash, r.Sequence),
         Timestamps.ToIso(r.OccurredAt),
-        Timestamps.ToIso(r.CreatedAt));
+        Timestamps.ToIso(r.CreatedAt),
+        r.SchemaViolation);
 }

@@ -17,6 +17,8 @@ public sealed record EventQuery
     public string? TargetType { get; init; }
     public string? TargetId { get; init; }
     public string? Search { get; init; }
+    /// <summary>Only flagged (true) or only unflagged (false) events; null for both.</summary>
+    public bool? SchemaViolation { get; init; }
     public DateTime? From { get; init; }
     public DateTime? To { get; init; }
     public bool Ascending { get; init; }
@@ -33,6 +35,9 @@ public sealed record EventQuery
         var order = q["order"].ToString();
         if (order.Length > 0 && order is not ("asc" or "desc"))
             violations.Add(new Violation("order", "must be asc or desc"));
+        var flag = q["schema_violation"].ToString();
+        if (flag.Length > 0 && flag is not ("true" or "false"))
+            violations.Add(new Violation("schema_violation", "must be true or false"));
         if (violations.Count > 0) return null;
 
         return new EventQuery
@@ -46,6 +51,7 @@ public sealed record EventQuery
             TargetType = NullIfEmpty(q["target_type"]),
             TargetId = NullIfEmpty(q["target_id"]),
             Search = NullIfEmpty(q["search"]),
+            SchemaViolation = flag.Length == 0 ? null : flag == "true",
             From = from,
             To = to,
             Ascending = order == "asc",
@@ -100,6 +106,7 @@ public sealed record EventQuery
                 || EF.Functions.Like(e.ResourceName!, pattern, "\\")
                 || EF.Functions.Like(e.Metadata!, pattern, "\\"));
         }
+        if (SchemaViolation is { } flagged) q = q.Where(e => e.SchemaViolation == flagged);
         if (From is { } from) q = q.Where(e => e.CreatedAt >= from);
         if (To is { } to) q = q.Where(e => e.CreatedAt <= to);
         return q;

@@ -6,6 +6,7 @@ using Immutable.Web.Auth;
 using Immutable.Web.Enrichment;
 using Immutable.Web.Monitors;
 using Immutable.Web.Storage;
+using Immutable.Web.Workspaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -57,7 +58,7 @@ public static class IngestApi
     }
 
     public static async Task<Results<Accepted<IngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostEventAsync(
-        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, TimeProvider time, CancellationToken ct)
+        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, WorkspaceSettingsStore settings, TimeProvider time, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(http.Request, MaxSingleBodyBytes, EventInputParser.DocumentOptions, ct);
         if (body.Error is { } error) return error;
@@ -66,13 +67,18 @@ public static class IngestApi
         var parsed = EventInputParser.Parse(body.Document!.RootElement, "", violations, time.GetUtcNow().UtcDateTime, queries.Value.ActionPatterns);
         if (parsed is null) return ApiResults.Invalid(violations);
 
+        var workspaceId = http.User.WorkspaceId();
+        var schema = (await settings.GetAsync(workspaceId, ct)).Schema;
+        parsed = ApplySchema(schema, parsed, "action", violations);
+        if (parsed is null) return TypedResults.UnprocessableEntity(new ApiError("validation_failed", violations[0].Message, violations));
+
         var content = Enrich(parsed, http, geo);
-        var outcomes = await log.AppendAsync(http.User.WorkspaceId(), [content], ct);
+        var outcomes = await log.AppendAsync(workspaceId, [content], ct);
         return TypedResults.Accepted((string?)null, IngestResult.From(outcomes[0]));
     }
 
     public static async Task<Results<Accepted<BatchIngestResult>, JsonHttpResult<ApiError>, UnprocessableEntity<ApiError>>> PostBatchAsync(
-        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, TimeProvider time, CancellationToken ct)
+        HttpContext http, IEventLog log, IGeoLocator geo, IOptions<QueryActivityOptions> queries, WorkspaceSettingsStore settings, TimeProvider time, CancellationToken ct)
     {
         using var body = await JsonBody.ReadAsync(http.Request, MaxBatchBodyBytes, EventInputParser.DocumentOptions, ct);
         if (body.Error is { } error) return error;
@@ -90,18 +96,43 @@ public static class IngestApi
 
         var violations = new List<Violation>();
         var receivedAt = time.GetUtcNow().UtcDateTime;
+        var workspaceId = http.User.WorkspaceId();
+        var schema = (await settings.GetAsync(workspaceId, ct)).Schema;
         var contents = new List<EventContent>(count);
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
-            var parsed = EventInputParser.Parse(item, $"events[{index++}]", violations, receivedAt, queries.Value.ActionPatterns);
+            var path = $"events[{index++}]";
+            var parsed = EventInputParser.Parse(item, path, violations, receivedAt, queries.Value.ActionPatterns);
+            if (parsed is not null) parsed = ApplySchema(schema, parsed, path + ".action", violations);
             if (parsed is not null) contents.Add(Enrich(parsed, http, geo));
         }
-        // All or nothing: one bad item rejects the batch before anything is stored.
+        // All or nothing: one bad item (a strict schema's unknown action included) rejects the batch before anything is stored.
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
-        var outcomes = await log.AppendAsync(http.User.WorkspaceId(), contents, ct);
+        var outcomes = await log.AppendAsync(workspaceId, contents, ct);
         return TypedResults.Accepted((string?)null, new BatchIngestResult(outcomes.Select(IngestResult.From).ToList()));
+    }
+
+    /// <summary>
+    /// The workspace's event schema: an action outside its patterns is refused (strict: a violation at
+    /// <paramref name="field"/>, returns null) or stored flagged (permissive).
+    /// </summary>
+    private static ParsedEvent? ApplySchema(EventSchema schema, ParsedEvent parsed, string field, List<Violation> violations)
+    {
+        var action = parsed.Content.Action;
+        switch (schema.Check(action))
+        {
+            case SchemaVerdict.Accepted:
+                return parsed;
+            case SchemaVerdict.Flagged:
+                return parsed with { Content = parsed.Content with { SchemaViolation = true } };
+            case SchemaVerdict.Rejected:
+                violations.Add(new Violation(field, EventSchema.RejectionMessage(action)));
+                return null;
+            default:
+                throw new InvalidOperationException("unknown schema verdict");
+        }
     }
 
     /// <summary>The event's IP is the one the client named, else the caller's (after trusted-proxy forwarding).</summary>

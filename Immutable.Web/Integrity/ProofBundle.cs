@@ -77,7 +77,7 @@ public sealed class ProofBundle(IDbContextFactory<ImmutableDbContext> dbFactory,
         return written;
     }
 
-    private static async Task WriteLineAsync<T>(StreamWriter writer, string kind, T value)
+    internal static async Task WriteLineAsync<T>(StreamWriter writer, string kind, T value)
     {
         var node = JsonSerializer.SerializeToNode(value, Json)!.AsObject();
         var line = new JsonObject { ["kind"] = kind };
@@ -128,6 +128,8 @@ public static class EventJsonReader
                 IdempotencyKey = Str(e, "idempotency_key"),
                 Version = e.TryGetProperty("version", out var ver) && ver.ValueKind == JsonValueKind.Number ? ver.GetInt32() : null,
                 OccurredAt = occurred,
+                // In the hashed text only when true (docs/hash-chain.md, "The schema flag").
+                SchemaViolation = e.TryGetProperty("schema_violation", out var flag) && flag.ValueKind == JsonValueKind.True,
             },
             WorkspaceId = workspaceId,
             Sequence = integrity.GetProperty("sequence").GetInt64(),

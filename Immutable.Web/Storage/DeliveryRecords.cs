@@ -17,6 +17,19 @@ public sealed class WebhookEndpointRecord
     public string? PausedReason { get; set; }
     /// <summary>Failed attempts since the last success; at Webhooks:PauseAfterFailures the endpoint is paused.</summary>
     public int ConsecutiveFailures { get; set; }
+    /// <summary>
+    /// "endpoint" (alerts and observations) or "log_stream" (every ingested event, Streams/). A log stream reuses the
+    /// endpoint's signing, outbox, retries and delivery log; its pause is the stream's "error" state.
+    /// </summary>
+    public string Kind { get; set; } = WebhookKinds.Endpoint;
+    /// <summary>Log streams only: the last event sequence of the workspace already put in the outbox.</summary>
+    public long StreamCheckpoint { get; set; }
+}
+
+public static class WebhookKinds
+{
+    public const string Endpoint = "endpoint";
+    public const string LogStream = "log_stream";
 }
 
 /// <summary>

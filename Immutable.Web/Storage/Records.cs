@@ -8,6 +8,8 @@ public sealed class WorkspaceRecord
     public required string Id { get; set; }
     public required string Name { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>Events older than this many days are archived and removed from the store; null keeps them forever.</summary>
+    public int? RetentionDays { get; set; }
 }
 
 public sealed class ApiKeyRecord
@@ -56,6 +58,31 @@ public sealed class EventRecord
     public DateTime CreatedAt { get; set; }
     public string? PreviousEventHash { get; set; }
     public required string EventHash { get; set; }
+    /// <summary>Stored although its action matched none of the workspace's permissive schema patterns.</summary>
+    public bool SchemaViolation { get; set; }
+}
+
+/// <summary>
+/// Per-workspace settings of the viewer, the IP allow-list and the event schema (one row per workspace, created on
+/// first use). Lists are JSON arrays of strings.
+/// </summary>
+public sealed class WorkspaceSettingsRecord
+{
+    public required string WorkspaceId { get; set; }
+    /// <summary>
+    /// The HMAC key of the workspace's viewer tokens (base64, 32 random bytes), made on the first token. Never returned
+    /// by the API or shown in the dashboard; rotating it revokes every viewer token at once.
+    /// </summary>
+    public string? ViewerSecret { get; set; }
+    /// <summary>Origins allowed to frame the embeddable viewer (CSP frame-ancestors); empty = none.</summary>
+    public string FrameAncestors { get; set; } = "[]";
+    /// <summary>IPs and CIDRs API keys may be used from; empty = everywhere.</summary>
+    public string IpAllowlist { get; set; } = "[]";
+    /// <summary>"strict" or "permissive".</summary>
+    public string SchemaMode { get; set; } = "strict";
+    /// <summary>Action patterns (document.created, document.*, *); empty = every action accepted.</summary>
+    public string SchemaPatterns { get; set; } = "[]";
+    public DateTime UpdatedAt { get; set; }
 }
 
 /// <summary>One row per target of an event, so "any target matches" filters use an index.</summary>

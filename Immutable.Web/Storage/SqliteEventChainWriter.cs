@@ -196,7 +196,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             "resource", "resource_id", "resource_name", "targets", "metadata", "tenant_id", "session_id",
             "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
             "ip_time_zone", "user_agent", "idempotency_key", "version", "occurred_at", "created_at",
-            "previous_event_hash", "event_hash",
+            "previous_event_hash", "event_hash", "schema_violation",
         ];
 
         public Statements(SqliteConnection connection)
@@ -220,8 +220,15 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             _findKey.Parameters.Add(new SqliteParameter("$k", null));
 
             _readHead = connection.CreateCommand();
-            _readHead.CommandText =
-                "SELECT sequence, event_hash, created_at FROM events WHERE workspace_id = $w ORDER BY sequence DESC LIMIT 1";
+            // The newest stored event, or, when retention archived every event, the retention cut (the last archived
+            // one): the chain continues from it instead of starting again at 1.
+            _readHead.CommandText = """
+                SELECT sequence, event_hash, created_at FROM (
+                    SELECT sequence, event_hash, created_at FROM events WHERE workspace_id = $w ORDER BY sequence DESC LIMIT 1)
+                UNION ALL
+                SELECT last_sequence, last_event_hash, last_created_at FROM retention_cuts WHERE workspace_id = $w
+                ORDER BY 1 DESC LIMIT 1
+                """;
             _readHead.Parameters.Add(new SqliteParameter("$w", null));
         }
 
@@ -259,7 +266,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
                 c.Targets.Count == 0 ? null : EventHashing.CanonicalTargets(c.Targets), c.MetadataJson,
                 c.TenantId, c.SessionId, c.IpAddress, c.Geo.CountryCode, c.Geo.City, c.Geo.Latitude,
                 c.Geo.Longitude, c.Geo.AccuracyRadiusKm, c.Geo.TimeZone, c.UserAgent, c.IdempotencyKey,
-                c.Version, e.OccurredAt.Ticks, e.CreatedAt.Ticks, e.PreviousEventHash, e.EventHash,
+                c.Version, e.OccurredAt.Ticks, e.CreatedAt.Ticks, e.PreviousEventHash, e.EventHash, c.SchemaViolation,
             ];
             for (var i = 0; i < values.Length; i++) _eventParams[i].Value = values[i] ?? DBNull.Value;
             var rowId = (long)_insertEvent.ExecuteScalar()!;

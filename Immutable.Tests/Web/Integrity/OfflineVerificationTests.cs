@@ -85,6 +85,31 @@ public class OfflineVerificationTests : IDisposable
     }
 
     [Fact]
+    public async Task FlaggedEvents_VerifyOffline_AndUnflaggingOneFails_InDotnetAndInTheNodeScript()
+    {
+        // A permissive schema that matches only doc.e1: the other events are stored with schema_violation: true.
+        var admin = await _app.CreateWorkspaceClientAsync();
+        var schema = await admin.PutAsync("/api/v1/settings/event-schema",
+            new StringContent("""{"mode":"permissive","patterns":["doc.e1"]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, schema.StatusCode);
+        var (bundle, key) = await BundleAsync();
+        Assert.Contains(await File.ReadAllLinesAsync(bundle), l => l.Contains("\"schema_violation\":true", StringComparison.Ordinal));
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportFromPem(await File.ReadAllTextAsync(key));
+        var result = OfflineVerifier.Verify(bundle, [publicKey]);
+        Assert.True(result.Valid, string.Join("; ", result.Breaks));
+        var node = await NodeAsync(bundle, key);
+        Assert.True(node.Exit == 0, node.Output);
+
+        var lines = await File.ReadAllLinesAsync(bundle);
+        var i = Array.FindIndex(lines, l => l.Contains("\"doc.e4\"", StringComparison.Ordinal));
+        lines[i] = lines[i].Replace("\"schema_violation\":true", "\"schema_violation\":false", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(bundle, lines);
+        Assert.Contains(OfflineVerifier.Verify(bundle, [publicKey]).Breaks, b => b.Type == Immutable.Domain.Chain.ChainBreakType.HashMismatch);
+        Assert.NotEqual(0, (await NodeAsync(bundle, key)).Exit);
+    }
+
+    [Fact]
     public async Task EditedEvent_FailsOffline_InDotnetAndInTheNodeScript()
     {
         var (bundle, key) = await BundleAsync();

@@ -32,6 +32,7 @@ public sealed partial class WebhookDispatcher(
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<PublicUrlOptions> publicUrl,
+    IOptions<Streams.LogStreamOptions> streamOptions,
     ILogger<WebhookDispatcher> logger) : BackgroundService, IDomainEventSubscriber
 {
     public const string HttpClientName = "webhooks";
@@ -228,7 +229,8 @@ public sealed partial class WebhookDispatcher(
                     break;
             }
             if (row.Status == "dead") dead.Add(row);
-            if (endpoint.PausedAt is null && endpoint.ConsecutiveFailures >= options.Value.PauseAfterFailures)
+            var limit = endpoint.Kind == WebhookKinds.LogStream ? streamOptions.Value.ErrorAfterFailures : options.Value.PauseAfterFailures;
+            if (endpoint.PausedAt is null && endpoint.ConsecutiveFailures >= limit)
                 Pause(db, endpoint, $"{endpoint.ConsecutiveFailures} failed attempts in a row (last: {row.LastError})", now);
         }
         await db.SaveChangesAsync(CancellationToken.None);
@@ -236,12 +238,26 @@ public sealed partial class WebhookDispatcher(
         foreach (var row in dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
     }
 
-    /// <summary>Pauses the endpoint and tells the workspace's owners and admins by email (queued in the same save).</summary>
+    /// <summary>
+    /// Pauses the endpoint (a log stream: puts it in "error", it stops until re-enabled) and tells the workspace's owners
+    /// and admins by email (queued in the same save).
+    /// </summary>
     private void Pause(ImmutableDbContext db, WebhookEndpointRecord endpoint, string reason, DateTime now)
     {
         if (endpoint.PausedAt is not null) return;
         endpoint.PausedAt = now;
         endpoint.PausedReason = reason;
+        if (endpoint.Kind == WebhookKinds.LogStream)
+        {
+            db.EmailItems.Add(new EmailItemRecord
+            {
+                WorkspaceId = endpoint.WorkspaceId, Kind = "log stream", RecordId = endpoint.Id, Severity = "high",
+                Title = "Log stream stopped", Reason = $"The log stream to {endpoint.Url} is in error and has stopped: {reason}. No event is lost: fix the receiver, then enable the stream again and it resumes where it stopped.",
+                Link = publicUrl.Value.Base + "/settings", CreatedAt = now,
+            });
+            LogPaused(endpoint.Id, reason);
+            return;
+        }
         db.EmailItems.Add(new EmailItemRecord
         {
             WorkspaceId = endpoint.WorkspaceId, Kind = "webhook endpoint", RecordId = endpoint.Id, Severity = "high",

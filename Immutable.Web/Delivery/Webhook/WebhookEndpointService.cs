@@ -23,14 +23,14 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
     public async Task<IReadOnlyList<WebhookEndpointJson>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await db.WebhookEndpoints.AsNoTracking().Where(e => e.WorkspaceId == who.WorkspaceId).OrderBy(e => e.CreatedAt).ToListAsync(ct);
+        var rows = await db.WebhookEndpoints.AsNoTracking().Where(e => e.WorkspaceId == who.WorkspaceId && e.Kind == WebhookKinds.Endpoint).OrderBy(e => e.CreatedAt).ToListAsync(ct);
         return rows.Select(r => WebhookEndpointJson.From(r)).ToList();
     }
 
     public async Task<Result<WebhookEndpointJson>> GetAsync(WorkspacePrincipal who, string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == who.WorkspaceId, ct);
+        var row = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == who.WorkspaceId && e.Kind == WebhookKinds.Endpoint, ct);
         return row is null ? Problem.NotFound("Webhook endpoint") : WebhookEndpointJson.From(row);
     }
 
@@ -67,7 +67,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         if (!who.CanConfigure) return Problem.Forbidden;
         var ws = who.WorkspaceId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws, ct);
+        var row = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws && e.Kind == WebhookKinds.Endpoint, ct);
         if (row is null) return Problem.NotFound("Webhook endpoint");
         var (endpoint, problem) = await ParseAsync(input, ct);
         if (problem is not null) return problem;
@@ -90,7 +90,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         if (!who.CanConfigure) return Problem.Forbidden;
         var ws = who.WorkspaceId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws, ct);
+        var row = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws && e.Kind == WebhookKinds.Endpoint, ct);
         if (row is null) return Problem.NotFound("Webhook endpoint");
         db.WebhookEndpoints.Remove(row);
         await db.SaveChangesAsync(ct);
@@ -99,7 +99,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         return new Done();
     }
 
-    /// <summary>An endpoint's deliveries, newest first, with their attempt logs.</summary>
+    /// <summary>An endpoint's (or a log stream's: they share the outbox) deliveries, newest first, with their attempt logs.</summary>
     public async Task<Result<ListEnvelope<DeliveryJson>>> DeliveriesAsync(WorkspacePrincipal who, string id, CursorKey? cursor, int limit, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -121,7 +121,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         if (!who.CanConfigure) return Problem.Forbidden;
         var ws = who.WorkspaceId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var endpoint = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws, ct);
+        var endpoint = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws && e.Kind == WebhookKinds.Endpoint, ct);
         if (endpoint is null) return Problem.NotFound("Webhook endpoint");
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var delivery = new DeliveryRecord

@@ -20,6 +20,8 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         b.Property(x => x.PausedAt).HasColumnName("paused_at");
         b.Property(x => x.PausedReason).HasColumnName("paused_reason");
         b.Property(x => x.ConsecutiveFailures).HasColumnName("consecutive_failures");
+        b.Property(x => x.Kind).HasColumnName("kind").HasDefaultValue(WebhookKinds.Endpoint);
+        b.Property(x => x.StreamCheckpoint).HasColumnName("stream_checkpoint");
         b.HasIndex(x => new { x.WorkspaceId, x.CreatedAt });
         b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);
     }

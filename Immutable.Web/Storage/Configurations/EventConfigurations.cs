@@ -12,6 +12,7 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
         b.Property(x => x.Id).HasColumnName("id");
         b.Property(x => x.Name).HasColumnName("name").HasMaxLength(200);
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
+        b.Property(x => x.RetentionDays).HasColumnName("retention_days");
         b.HasIndex(x => x.Name).IsUnique();
     }
 }
@@ -71,6 +72,7 @@ internal sealed class EventConfiguration : IEntityTypeConfiguration<EventRecord>
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.Property(x => x.PreviousEventHash).HasColumnName("previous_event_hash");
         b.Property(x => x.EventHash).HasColumnName("event_hash");
+        b.Property(x => x.SchemaViolation).HasColumnName("schema_violation");
 
         b.HasIndex(x => x.Id).IsUnique();
         // The chain: one row per (workspace, sequence). Also the default newest-first listing.
@@ -104,5 +106,22 @@ internal sealed class EventTargetConfiguration : IEntityTypeConfiguration<EventT
         b.HasIndex(x => new { x.WorkspaceId, x.Type, x.TargetId });
         b.HasIndex(x => x.EventRowId);
         b.HasOne<EventRecord>().WithMany().HasForeignKey(x => x.EventRowId);
+    }
+}
+
+internal sealed class WorkspaceSettingsConfiguration : IEntityTypeConfiguration<WorkspaceSettingsRecord>
+{
+    public void Configure(EntityTypeBuilder<WorkspaceSettingsRecord> b)
+    {
+        b.ToTable("workspace_settings");
+        b.HasKey(x => x.WorkspaceId);
+        b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
+        b.Property(x => x.ViewerSecret).HasColumnName("viewer_secret");
+        b.Property(x => x.FrameAncestors).HasColumnName("frame_ancestors");
+        b.Property(x => x.IpAllowlist).HasColumnName("ip_allowlist");
+        b.Property(x => x.SchemaMode).HasColumnName("schema_mode");
+        b.Property(x => x.SchemaPatterns).HasColumnName("schema_patterns");
+        b.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);
     }
 }

@@ -1,0 +1,81 @@
+using Bunit;
+using Immutable.Tests.TestSupport;
+using Immutable.Web.Accounts;
+using Immutable.Web.Components.Pages.Settings;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace Immutable.Tests.Components;
+
+/// <summary>
+/// Settings → Access &amp; schema and Viewer &amp; streams: the panels save through the same services as the API, so a
+/// change made there is validated, takes effect on the API and is recorded in the chain by the member.
+/// </summary>
+public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
+{
+    private readonly ImmutableAppFactory _app = new ImmutableAppFactory().With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1");
+    private BunitContext _ctx = default!;
+    private HttpClient _client = default!;
+    private DashboardUser _owner = default!;
+
+    public async Task InitializeAsync()
+    {
+        var key = await _app.CreateKeyAsync("acme");
+        _owner = new DashboardUser("usr_test", "ana@example.com", "Ana Owner", key.WorkspaceId, "acme", Roles.Owner);
+        _ctx = DashboardComponentContext.Create(_app.Services, key.WorkspaceId);
+        _ctx.Render<MudPopoverProvider>();
+        _client = _app.CreateClient();
+        _client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        _client.DefaultRequestHeaders.Add("X-Test-Peer", "203.0.113.7"); // inside the allow-list the first test saves
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _ctx.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AccessPanel_SavesTheAllowlistAndSchema_ShowsViolations_AndAuditsAsTheMember()
+    {
+        var panel = _ctx.Render<AccessPanel>(p => p.Add(x => x.User, _owner));
+        panel.Find("textarea[data-testid=ip-allowlist], [data-testid=ip-allowlist] textarea").Change("203.0.113.0/24\n10.1");
+        panel.Find("[data-testid=save-ip-allowlist]").Click();
+        panel.WaitForAssertion(() => Assert.Contains("entries[1]", panel.Find("[data-testid=ip-allowlist-error]").TextContent, StringComparison.Ordinal));
+
+        panel.Find("textarea[data-testid=ip-allowlist], [data-testid=ip-allowlist] textarea").Change("203.0.113.0/24\n127.0.0.1");
+        panel.Find("[data-testid=save-ip-allowlist]").Click();
+        panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("[data-testid=ip-allowlist-error]")));
+
+        panel.Find("textarea[data-testid=schema-patterns], [data-testid=schema-patterns] textarea").Change("document.*");
+        panel.Find("[data-testid=save-schema]").Click();
+        panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("[data-testid=schema-error]")));
+
+        var settings = (await _client.GetJsonAsync("/api/v1/settings"))["data"]!;
+        Assert.Equal(["203.0.113.0/24", "127.0.0.1"], settings["ip_allowlist"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(["document.*"], settings["event_schema"]!["patterns"]!.AsArray().Select(e => e!.GetValue<string>()));
+        var audit = (await _client.GetJsonAsync("/api/v1/events?action=workspace.*"))["data"]!.AsArray();
+        Assert.Equal(2, audit.Count);
+        Assert.All(audit, e => Assert.Equal("user:ana@example.com", e!["actor_id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task StreamsPanel_SavesOrigins_AndAddsAStreamShowingItsSecretOnce()
+    {
+        var panel = _ctx.Render<StreamsPanel>(p => p.Add(x => x.User, _owner));
+        panel.Find("textarea[data-testid=frame-ancestors], [data-testid=frame-ancestors] textarea").Change("https://app.example.com");
+        panel.Find("[data-testid=save-viewer]").Click();
+        panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("[data-testid=viewer-error]")));
+
+        panel.Find("input[data-testid=stream-url], [data-testid=stream-url] input").Input("http://127.0.0.1:9/hook");
+        panel.Find("[data-testid=create-stream]").Click();
+        panel.WaitForAssertion(() => Assert.StartsWith("whsec_", panel.Find("[data-testid=secret-value]").TextContent.Trim(), StringComparison.Ordinal));
+        panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=log-stream]")));
+
+        Assert.Equal(["https://app.example.com"], (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["viewer"]!["frame_ancestors"]!.AsArray().Select(e => e!.GetValue<string>()));
+        var stream = Assert.Single((await _client.GetJsonAsync("/api/v1/log-streams"))["data"]!.AsArray())!;
+        Assert.Equal("http://127.0.0.1:9/hook", stream["url"]!.GetValue<string>());
+        Assert.Single((await _client.GetJsonAsync("/api/v1/events?action=log_stream.created"))["data"]!.AsArray());
+    }
+}
