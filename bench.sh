@@ -33,6 +33,14 @@ ConnectionStrings__Default="Data Source=$data/immutable.db" Logging__LogLevel__D
 bench record query.events_stored "$events" --results "$results"
 bench record query.alerts_stored "$alerts" --results "$results"
 
+echo "== integrity: sign the seeded history (what the app's worker would otherwise do at its start, during the ingest figures)"
+for step in checkpoint anchor; do
+  started=$(date +%s.%N)
+  ConnectionStrings__Default="Data Source=$data/immutable.db" Logging__LogLevel__Default=Warning \
+    dotnet .cache/measure/app/Immutable.Web.dll integrity "$step" --workspace history
+  bench record "integrity.$step.seconds" "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')" --results "$results"
+done
+
 echo "== ceiling: no-op POST"
 dotnet .cache/measure/bench/Immutable.Bench.dll noop-server --port "$noop_port" &
 noop=$!

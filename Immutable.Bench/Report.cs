@@ -57,6 +57,8 @@ internal static class Report
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Verification (`GET /verify`), {F("integrity.verify.events")} events | {F("integrity.verify.events_per_s")} events/s | SHA-256 of as many {F("integrity.canonical_bytes")}-byte messages, one core: {F("ceiling.sha256.messages_per_s")} /s | {Ratio("integrity.verify.events_per_s", "ceiling.sha256.messages_per_s")} | | |");
         md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Signing the seeded history once: a checkpoint, then the anchors of its periods (each re-verifies the events it signs, command line) | checkpoint {F("integrity.checkpoint.seconds", "F1")} s, anchors {F("integrity.anchor.seconds", "F1")} s | | | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
             $"| Single-event ingest, 16 connections, signed checkpoints every 10 000 events and anchors every minute | {F("integrity.ingest_on.c16.events_per_s")} events/s | the same with checkpoints and anchors off: {F("integrity.ingest_off.c16.events_per_s")} events/s | {Ratio("integrity.ingest_on.c16.events_per_s", "integrity.ingest_off.c16.events_per_s")} | | |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| App resident memory at the end | {F("app.rss_mb")} MB | | | ≤ 400 MB | {AtMost("app.rss_mb", 400)} |");
