@@ -6,7 +6,9 @@
 # connections; the Release app on that data folder: single-event ingest at 1/16/64 connections, batch ingest,
 # single-event ingest with one webhook log stream on; raw
 # SQLite insert ceiling; alert latency (SignalR client and webhook receiver) under half-capacity background load;
-# query latency; the app's resident memory; the report.
+# query latency; the app's resident memory; export of the seeded events (CSV and NDJSON) beside a raw SELECT of the
+# same rows to a file, with the app's peak memory; retention's archive of the seeded day with ingest p99 meanwhile;
+# the report.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib/measure-app.sh
@@ -30,6 +32,14 @@ ConnectionStrings__Default="Data Source=$data/immutable.db" Logging__LogLevel__D
   bench seed --data "$data" --events "$events" --alerts "$alerts"
 bench record query.events_stored "$events" --results "$results"
 bench record query.alerts_stored "$alerts" --results "$results"
+
+echo "== integrity: sign the seeded history (what the app's worker would otherwise do at its start, during the ingest figures)"
+for step in checkpoint anchor; do
+  started=$(date +%s.%N)
+  ConnectionStrings__Default="Data Source=$data/immutable.db" Logging__LogLevel__Default=Warning \
+    dotnet .cache/measure/app/Immutable.Web.dll integrity "$step" --workspace history
+  bench record "integrity.$step.seconds" "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')" --results "$results"
+done
 
 echo "== ceiling: no-op POST"
 dotnet .cache/measure/bench/Immutable.Bench.dll noop-server --port "$noop_port" &
@@ -56,6 +66,8 @@ done
 bench batch --url "$url" --key "$key" --batches "$batches" --size 100 --concurrency 4 --results "$results"
 bench stream-ingest --url "$url" --key "$key" --requests "${requests[2]}" --concurrency 64 --receiver-port "$stream_port" --results "$results"
 rate=$(awk '$1 == "single.c64.events_per_s" { printf "%d", $2 / 2 }' "$results")
+# Ingest during the archive run: a quarter of the capacity at 64 connections (a busy but not saturated app).
+archive_rate=$(awk '$1 == "single.c64.events_per_s" { r = int($2 / 4); if (r < 10) r = 10; printf "%d", r }' "$results")
 bench live-latency --url "$url" --key "$key" --alerts "$live" --rate "$rate" --receiver-port "$receiver_port" --results "$results"
 bench queries --url "$url" --key "$history_key" --requests "$queries" --results "$results"
 rss_mb=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$app/status")
@@ -63,6 +75,11 @@ bench record app.rss_mb "$rss_mb" --results "$results"
 
 echo "== integrity: verification speed, and ingest with and without checkpoints and anchors"
 bench integrity-verify --url "$url" --key "$history_key" --events "$events" --results "$results"
+echo "== exports and archives (after the memory figure above, so they do not change it)"
+bench raw-select --db "$data/immutable.db" --workspace history --results "$results"
+bench export --url "$url" --key "$history_key" --pid "$app" --format csv --results "$results"
+bench export --url "$url" --key "$history_key" --pid "$app" --format ndjson --results "$results"
+bench archive --url "$url" --key "$history_key" --ingest-key "$key" --rate "$archive_rate" --results "$results"
 kill $app; wait $app 2>/dev/null || true
 Integrity__AnchorPeriodMinutes=1 start_app "$port" "$data"
 bench single --url "$url" --key "$key" --requests "${requests[2]}" --concurrency 16 --record-as integrity.ingest_on.c16.events_per_s --results "$results"

@@ -21,6 +21,9 @@ using Immutable.Bench;
 //   Immutable.Bench hostile-webhooks|verify-memory|rule-memory|rule-memory-reload --url URL --key KEY --pid APP_PID ...
 //                                    (scripts/measure-hardening.sh: the app's RSS under hostile peers, verifies, distinct actors)
 //   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
+//   Immutable.Bench raw-select --db FILE [--workspace history]      (the export's ceiling: every row to a file)
+//   Immutable.Bench export --url URL --key KEY --pid APP_PID [--format csv|ndjson]
+//   Immutable.Bench archive --url URL --key KEY --ingest-key KEY2 [--rate 500]   (retention of "history", ingest into KEY2's workspace)
 //   Immutable.Bench integrity-verify --url URL --key KEY [--events 1000000]   (GET /verify beside the SHA-256 ceiling)
 //   Immutable.Bench stream-ingest --url URL --key KEY [--requests 10000] [--concurrency 64] [--receiver-port 5098]
 //                                    (single-event ingest with one webhook log stream on; app must allow 127.0.0.1)
@@ -34,7 +37,7 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 {
     BaseAddress = new Uri(url),
     // Whole-chain verifications of 600 000 events on a busy 2-core machine can take minutes.
-    Timeout = mode is "verify-memory" or "integrity-verify" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
+    Timeout = mode is "verify-memory" or "integrity-verify" or "archive" or "export" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
 };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -98,6 +101,12 @@ switch (mode)
         return await HardeningBench.RuleMemoryAsync(http, options.GetInt("pid", 0), options.GetInt("events", 600_000), options.Get("db", ""), results);
     case "rule-memory-reload":
         return await HardeningBench.ReloadAsync(http, options.GetInt("pid", 0), options.Get("db", ""), results);
+    case "raw-select":
+        return await ExportBench.RawSelectAsync(options.Get("db", ""), options.Get("workspace", QueryBench.Workspace), results);
+    case "export":
+        return await ExportBench.ExportAsync(http, options.GetInt("pid", 0), options.Get("format", "csv"), results);
+    case "archive":
+        return await ExportBench.ArchiveAsync(http, url, options.Get("ingest-key", ""), options.GetInt("rate", 500), results);
     case "record":
         BenchResults.Record(results, args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
         return 0;

@@ -8,6 +8,7 @@ using Immutable.Domain.Events;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Immutable.Bench;
 
@@ -25,7 +26,13 @@ internal static class QueryBench
     public static async Task<int> SeedAsync(string dataDirectory, int events, int alerts)
     {
         var clock = Stopwatch.StartNew();
-        await using var host = await BenchHost.StartAsync(new Dictionary<string, string?>(), _ => { }, dataDirectory, Workspace);
+        // Stored as if two days ago (one UTC day, from 00:10): the archive step then moves one day of events under a
+        // one-day retention window. Nothing else the bench measures depends on created_at.
+        var now = TimeProvider.System.GetUtcNow();
+        var twoDaysAgo = new DateTimeOffset(now.UtcDateTime.Date.AddDays(-2).AddMinutes(10), TimeSpan.Zero);
+        var clockTwoDaysBack = new ShiftedTimeProvider(now - twoDaysAgo);
+        await using var host = await BenchHost.StartAsync(new Dictionary<string, string?>(),
+            b => b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clockTwoDaysBack)), dataDirectory, Workspace);
         var log = host.Services.GetRequiredService<IEventLog>();
         var step = TimeSpan.FromDays(30) / Math.Max(events, 1);
         var start = new DateTime(2026, 2, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -119,4 +126,10 @@ internal static class QueryBench
         Console.WriteLine($"  store: {total[(total.IndexOf("\"total\"", StringComparison.Ordinal))..].Split('}')[0]}");
         return failures == 0 ? 0 : 1;
     }
+}
+
+/// <summary>The system clock moved back by a fixed offset (seeding "the past" through the app's own chain writer).</summary>
+internal sealed class ShiftedTimeProvider(TimeSpan back) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() - back;
 }

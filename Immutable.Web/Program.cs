@@ -10,12 +10,14 @@ using Immutable.Web.Detection;
 using Immutable.Web.DomainEvents;
 using Immutable.Web.Enrichment;
 using Immutable.Web.Events;
+using Immutable.Web.Exports;
 using Immutable.Web.Health;
 using Immutable.Web.Hosting;
 using Immutable.Web.Ingest;
 using Immutable.Web.Integrity;
 using Immutable.Web.Jobs;
 using Immutable.Web.Monitors;
+using Immutable.Web.Retention;
 using Immutable.Web.Storage;
 using Immutable.Web.Streams;
 using Immutable.Web.Viewer;
@@ -23,6 +25,7 @@ using Immutable.Web.Workspaces;
 using Scalar.AspNetCore;
 
 if (KeysCommand.IsInvocation(args)) return await KeysCommand.RunAsync(args);
+if (ArchiveCommand.IsInvocation(args)) return await ArchiveCommand.RunAsync(args, Console.Out, Console.Error);
 if (IntegrityCommand.IsInvocation(args)) return await IntegrityCommand.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -55,6 +58,8 @@ builder.AddAccounts();
 builder.AddApiRateLimiting();
 builder.AddEvents();
 builder.AddIntegrity();
+builder.AddExports();
+builder.AddRetention();
 builder.Services.AddSingleton<AuditTrail>();
 builder.AddDetection();
 builder.AddMonitors();
@@ -81,6 +86,7 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapScalarApiReference("/docs/api", o => o.WithTitle("Immutable API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
 app.MapHealth();
 app.MapDelivery();
+app.MapExportDownload();
 app.MapPublicIntegrity();
 
 var api = app.MapGroup("/api/v1")
@@ -88,6 +94,8 @@ var api = app.MapGroup("/api/v1")
     .RequireRateLimiting(RateLimiting.PerWorkspace);
 api.MapIngestApi();
 api.MapIntegrityApi();
+api.MapExportsApi();
+api.MapRetentionApi();
 api.MapAlertRulesApi();
 api.MapAlertsApi();
 api.MapMonitorsApi();

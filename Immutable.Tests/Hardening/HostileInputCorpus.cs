@@ -368,6 +368,22 @@ public static class HostileCorpus
             yield return Invalid($"acknowledge {kind} body: an array", "POST", path, "[]", "body");
             foreach (var (label, body) in MalformedBodies("{\"note\":\"n\"}")) yield return Malformed($"acknowledge {kind}: {label}", "POST", path, body, 16 * 1024);
         }
+
+        // Exports: every filter and the format. Retention's window.
+        const string Export = """{"from":"2026-03-01T00:00:00Z","to":"2026-03-02T00:00:00Z","actor_id":"u","action":"a.*","resource":"r","resource_id":"r1","tenant_id":"t","session_id":"s","target_type":"x","target_id":"y","search":"q","format":"csv"}""";
+        foreach (var field in new[] { "from", "to", "actor_id", "action", "resource", "resource_id", "tenant_id", "session_id", "target_type", "target_id", "search", "format" })
+        {
+            foreach (var (label, json) in UnreadableStrings)
+                yield return Invalid($"export {field}: {label}", "POST", "/api/v1/exports", With(Export, field, json), field);
+            foreach (var (label, json) in NotAString)
+                yield return Invalid($"export {field}: {label} instead of a string", "POST", "/api/v1/exports", With(Export, field, json), field);
+        }
+        foreach (var (label, json) in new[] { ("null", "null"), ("a string", "\"x\""), ("an array", "[1]"), ("1e400", "1e400") })
+            yield return Invalid($"export body: {label}", "POST", "/api/v1/exports", json, "body");
+        foreach (var (label, body) in MalformedBodies(Export)) yield return Malformed($"export: {label}", "POST", "/api/v1/exports", body, 16 * 1024);
+        foreach (var (label, json) in OutOfRangeNumbers.Concat(NotAnInt32))
+            yield return Invalid($"retention_days: {label}", "PUT", "/api/v1/retention", "{\"retention_days\":" + json + "}", "retention_days");
+        foreach (var (label, body) in MalformedBodies("{\"retention_days\":30}")) yield return Malformed($"retention: {label}", "PUT", "/api/v1/retention", body, 4 * 1024);
     }
 
     /// <summary>Bodies that are not JSON at all: 400 invalid_json with the envelope.</summary>

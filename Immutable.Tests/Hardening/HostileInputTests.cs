@@ -130,7 +130,7 @@ public sealed class HostileInputTests(HostileInputHost host) : IClassFixture<Hos
             "POST /api/v1/alert-rules/test", "POST /api/v1/monitors", "PUT /api/v1/monitors/{monitor}", "POST /api/v1/webhook-endpoints",
             "PUT /api/v1/webhook-endpoints/{webhook}", "GET /api/v1/webhook-endpoints/{webhook}/deliveries", "GET /api/v1/alerts",
             "POST /api/v1/alerts/{alert}/acknowledge", "GET /api/v1/observations", "GET /api/v1/observations/{observation}",
-            "POST /api/v1/observations/{observation}/acknowledge", "GET /api/v1/verify",
+            "POST /api/v1/observations/{observation}/acknowledge", "GET /api/v1/verify", "POST /api/v1/exports", "PUT /api/v1/retention",
             "PUT /api/v1/settings/ip-allowlist", "PUT /api/v1/settings/event-schema", "PUT /api/v1/settings/viewer", "POST /api/v1/log-streams",
             "POST /api/v1/viewer-token",
         ];

@@ -15,9 +15,14 @@ public sealed record ChainBreakJson(string? EventId, ChainBreakType Type, string
 
 /// <param name="Breaks">The first <see cref="ChainAudit.MaxReportedBreaks"/> breaks; <paramref name="BreaksTotal"/> counts all.</param>
 /// <param name="LatestCheckpoint">The newest checkpoint whose signature verifies (from the database or the witness file); the stored chain was held to it.</param>
+/// <param name="ArchivedThroughSequence">
+/// Set when the checked run starts where retention cut the stored chain: the sequence of the last archived event, whose
+/// hash the first remaining event was linked to (continuity from the cut is proven; statements over archived events are
+/// checked with the archives).
+/// </param>
 public sealed record VerifyJson(
     bool Valid, int EventsChecked, IReadOnlyList<ChainBreakJson> Breaks, long? FirstSequence, long? LastSequence, bool HasMore, int BreaksTotal,
-    int CheckpointsChecked = 0, int AnchorsChecked = 0, CheckpointJson? LatestCheckpoint = null);
+    int CheckpointsChecked = 0, int AnchorsChecked = 0, CheckpointJson? LatestCheckpoint = null, long? ArchivedThroughSequence = null);
 
 /// <summary>
 /// Reads a run of the stored chain page by page and checks it with <see cref="ChainRun"/>: every hash and link, every
@@ -42,14 +47,15 @@ public sealed class ChainAudit(
     /// <param name="ranBy">Who asked (<c>user:…</c>, <c>api_key:…</c>, <c>cli</c>): the run is recorded in the history; null records nothing.</param>
     /// <param name="progress">Told the number of events checked after each page.</param>
     /// <returns>The result, or null when every slot stayed busy for <paramref name="wait"/>.</returns>
+    /// <param name="afterSequence">Continue after this sequence (the next run of a chain longer than one limit).</param>
     public async Task<VerifyJson?> VerifyAsync(string workspaceId, DateTime? from, DateTime? to, int limit, CancellationToken ct,
-        TimeSpan? wait = null, string? ranBy = null, IProgress<long>? progress = null)
+        TimeSpan? wait = null, string? ranBy = null, IProgress<long>? progress = null, long afterSequence = 0)
     {
         using var slot = await EnterAsync(workspaceId, wait ?? Timeout.InfiniteTimeSpan, ct);
         if (slot is null) return null;
         var started = time.GetUtcNow().UtcDateTime;
-        var result = await RunAsync(workspaceId, from, to, limit, progress, ct);
-        if (ranBy is not null) await RecordAsync(workspaceId, ranBy, started, result, complete: from is null && to is null && !result.HasMore, ct);
+        var result = await RunAsync(workspaceId, from, to, limit, afterSequence, progress, ct);
+        if (ranBy is not null) await RecordAsync(workspaceId, ranBy, started, result, complete: from is null && to is null && afterSequence == 0 && !result.HasMore, ct);
         return result;
     }
 
@@ -70,13 +76,13 @@ public sealed class ChainAudit(
         }
     }
 
-    private async Task<VerifyJson> RunAsync(string workspaceId, DateTime? from, DateTime? to, int limit, IProgress<long>? progress, CancellationToken ct)
+    private async Task<VerifyJson> RunAsync(string workspaceId, DateTime? from, DateTime? to, int limit, long afterSequence, IProgress<long>? progress, CancellationToken ct)
     {
         ChainRun? run = null;
-        long? first = null, last = null;
+        long? first = null, last = null, archivedThrough = null;
         var hasMore = false;
         var reachedEnd = false;
-        long cursor = 0;
+        var cursor = afterSequence;
         var pageSize = options.Value.VerifyPageSize;
         int checkpointsChecked = 0, anchorsChecked = 0;
         string? previousAnchorHash = null;
@@ -105,7 +111,15 @@ public sealed class ChainAudit(
                     .Where(e => e.WorkspaceId == workspaceId && e.Sequence < firstSequence)
                     .OrderByDescending(e => e.Sequence)
                     .FirstOrDefaultAsync(ct);
-                run = new ChainRun(SafeDomain(predecessor), MaxReportedBreaks);
+                // None stored before it: the chain starts here, or retention archived what came before (the cut). The cut is
+                // the predecessor then, so statements over archived events are not expected from the store.
+                var before = SafeDomain(predecessor);
+                if (predecessor is null && await db.RetentionCuts.AsNoTracking().SingleOrDefaultAsync(c => c.WorkspaceId == workspaceId, ct) is { } cut)
+                {
+                    before = cut.ToPredecessor();
+                    archivedThrough = cut.LastSequence;
+                }
+                run = new ChainRun(before, MaxReportedBreaks);
                 first = firstSequence;
             }
             var more = rows.Count > take;
@@ -185,7 +199,7 @@ public sealed class ChainAudit(
 
         var result = run.Result;
         return new VerifyJson(result.Valid, result.EventsChecked, result.Breaks.Select(ChainBreakJson.From).ToList(), first, last, hasMore, run.BreaksFound,
-            checkpointsChecked, anchorsChecked, latest is null ? null : CheckpointJson.From(latest));
+            checkpointsChecked, anchorsChecked, latest is null ? null : CheckpointJson.From(latest), archivedThrough);
     }
 
     /// <summary>
@@ -231,6 +245,16 @@ public sealed class ChainAudit(
 
         var newest = candidates.OrderByDescending(c => c.LastSequence).FirstOrDefault();
         if (newest is null) return latestCheckpoint;
+        // Retention may have archived the newest statement's last event: then the retention cut holds its hash (or a later
+        // one), and the archives prove the rest.
+        var cut = await db.RetentionCuts.AsNoTracking().SingleOrDefaultAsync(c => c.WorkspaceId == workspaceId, ct);
+        if (cut is not null && newest.LastSequence <= cut.LastSequence)
+        {
+            if (newest.LastSequence == cut.LastSequence && !string.Equals(cut.LastEventHash, newest.LastHash, StringComparison.Ordinal))
+                run.Report(new ChainBreak(null, newest.LastSequence, newest.MismatchType, newest.LastHash, cut.LastEventHash,
+                    $"The retention cut's hash of event {newest.LastSequence} differs from the {newest.Label}: the chain was rewritten."));
+            return latestCheckpoint;
+        }
         var head = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence == newest.LastSequence)
             .Select(e => e.EventHash).FirstOrDefaultAsync(ct);
         var storedHead = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId)

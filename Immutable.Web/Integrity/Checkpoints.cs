@@ -198,8 +198,12 @@ public sealed record ChainRange(long Count, string? FirstHash, string? LastHash,
             {
                 var predecessor = from <= 1 ? null : await db.Events.AsNoTracking()
                     .Where(e => e.WorkspaceId == workspaceId && e.Sequence == from - 1).FirstOrDefaultAsync(ct);
-                run = new ChainRun(predecessor?.ToDomain(), maxBreaks: 1);
-                if (from > 1 && predecessor is null) run.Report(new ChainBreak(null, from - 1, ChainBreakType.ChainBreak, null, null, "The event before the range is missing."));
+                var before = predecessor?.ToDomain();
+                // Archived by retention: the retention cut is that event (its sequence and hash).
+                if (from > 1 && before is null && await db.RetentionCuts.AsNoTracking().SingleOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.LastSequence == from - 1, ct) is { } cut)
+                    before = cut.ToPredecessor();
+                run = new ChainRun(before, maxBreaks: 1);
+                if (from > 1 && before is null) run.Report(new ChainBreak(null, from - 1, ChainBreakType.ChainBreak, null, null, "The event before the range is missing."));
             }
             var rows = await db.Events.AsNoTracking()
                 .Where(e => e.WorkspaceId == workspaceId && e.Sequence > cursor && e.Sequence <= to)

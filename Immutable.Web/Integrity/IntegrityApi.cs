@@ -125,10 +125,14 @@ public static class IntegrityApi
         if (q["limit"].ToString() is { Length: > 0 } text
             && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
             violations.Add(new Violation("limit", $"must be an integer from 1 to {MaxLimit}"));
+        long after = 0;
+        if (q["after_sequence"].ToString() is { Length: > 0 } afterText
+            && !long.TryParse(afterText, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+            violations.Add(new Violation("after_sequence", "must be a non-negative integer (last_sequence of the previous run)"));
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
         var who = WorkspacePrincipal.From(http.User);
-        var result = await audit.VerifyAsync(who.WorkspaceId, from, to, limit, ct, wait: TimeSpan.Zero, ranBy: who.Actor.Id);
+        var result = await audit.VerifyAsync(who.WorkspaceId, from, to, limit, ct, wait: TimeSpan.Zero, ranBy: who.Actor.Id, afterSequence: after);
         if (result is null)
         {
             http.Response.Headers.RetryAfter = "5";

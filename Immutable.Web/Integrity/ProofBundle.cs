@@ -77,7 +77,7 @@ public sealed class ProofBundle(IDbContextFactory<ImmutableDbContext> dbFactory,
         return written;
     }
 
-    private static async Task WriteLineAsync<T>(StreamWriter writer, string kind, T value)
+    internal static async Task WriteLineAsync<T>(StreamWriter writer, string kind, T value)
     {
         var node = JsonSerializer.SerializeToNode(value, Json)!.AsObject();
         var line = new JsonObject { ["kind"] = kind };

@@ -11,11 +11,18 @@ public static class JobSchedules
 {
     public static readonly JobKey ScheduledRules = new("scheduled-rules", "detection");
     public static readonly JobKey MonitorEvaluation = new("monitor-evaluation", "monitors");
+    public static readonly JobKey ExportCleanup = new("export-cleanup", "exports");
+    public static readonly JobKey Retention = new("retention", "retention");
 
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
         var detection = builder.Configuration.GetSection(DetectionOptions.Section).Get<DetectionOptions>() ?? new DetectionOptions();
         var monitors = builder.Configuration.GetSection(Immutable.Web.Monitors.QueryActivityOptions.Section).Get<Immutable.Web.Monitors.QueryActivityOptions>() ?? new();
+        var exports = builder.Configuration.GetSection(Immutable.Web.Exports.ExportOptions.Section).Get<Immutable.Web.Exports.ExportOptions>() ?? new();
+        var retention = builder.Configuration.GetSection(Immutable.Web.Retention.RetentionOptions.Section).Get<Immutable.Web.Retention.RetentionOptions>() ?? new();
+        // An invalid RunAt is reported by the options' validation at start; the schedule falls back to the default meanwhile.
+        var runAt = TimeOnly.TryParseExact(retention.RunAt, "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var parsed)
+            ? parsed : Immutable.Web.Retention.RetentionOptions.DefaultRunAt;
         builder.Services.AddQuartz(q =>
         {
             // A name per host instance: Quartz keeps schedulers in a process-wide registry (tests run several hosts).
@@ -35,6 +42,18 @@ public static class JobSchedules
                 .WithIdentity("monitor-evaluation-every-interval", "monitors")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(monitors.EvaluationSeconds)).RepeatForever()));
+            q.AddJob<ExportCleanupJob>(j => j.WithIdentity(ExportCleanup).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(ExportCleanup)
+                .WithIdentity("export-cleanup-every-interval", "exports")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromMinutes(exports.CleanupMinutes)).RepeatForever()));
+            // Once a day at Retention:RunAt, UTC.
+            q.AddJob<RetentionJob>(j => j.WithIdentity(Retention).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(Retention)
+                .WithIdentity("retention-daily", "retention")
+                .WithCronSchedule(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0 {runAt.Minute} {runAt.Hour} ? * *"), c => c.InTimeZone(TimeZoneInfo.Utc)));
         });
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder;

@@ -38,6 +38,20 @@ public static class EventMapping
         EventHash = r.EventHash,
     };
 
+    /// <summary>
+    /// The last archived event as a chain predecessor: only its sequence and hash matter to a verification
+    /// (<see cref="Immutable.Domain.Chain.ChainRun"/> links the next event to them).
+    /// </summary>
+    public static AuditEvent ToPredecessor(this RetentionCutRecord cut) => new()
+    {
+        Content = new EventContent { Id = Guid.Empty, ActorId = "", Action = "" },
+        WorkspaceId = cut.WorkspaceId,
+        Sequence = cut.LastSequence,
+        OccurredAt = cut.LastCreatedAt,
+        CreatedAt = cut.LastCreatedAt,
+        EventHash = cut.LastEventHash,
+    };
+
     /// <summary>Stored targets are canonical JSON; sub-values keep their canonical text.</summary>
     public static IReadOnlyList<EventTarget> ParseTargets(string? json)
     {

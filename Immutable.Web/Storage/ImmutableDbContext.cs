@@ -26,6 +26,9 @@ public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> opti
     public DbSet<DashboardUserRecord> DashboardUsers => Set<DashboardUserRecord>();
     public DbSet<AccountTokenRecord> AccountTokens => Set<AccountTokenRecord>();
     public DbSet<DashboardSessionRecord> DashboardSessions => Set<DashboardSessionRecord>();
+    public DbSet<ExportRecord> Exports => Set<ExportRecord>();
+    public DbSet<ArchiveRecord> Archives => Set<ArchiveRecord>();
+    public DbSet<RetentionCutRecord> RetentionCuts => Set<RetentionCutRecord>();
     public DbSet<CheckpointRecord> Checkpoints => Set<CheckpointRecord>();
     public DbSet<AnchorRecord> Anchors => Set<AnchorRecord>();
     public DbSet<VerificationRecord> Verifications => Set<VerificationRecord>();

@@ -8,6 +8,8 @@ public sealed class WorkspaceRecord
     public required string Id { get; set; }
     public required string Name { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>Events older than this many days are archived and removed from the store; null keeps them forever.</summary>
+    public int? RetentionDays { get; set; }
 }
 
 public sealed class ApiKeyRecord

@@ -220,8 +220,15 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             _findKey.Parameters.Add(new SqliteParameter("$k", null));
 
             _readHead = connection.CreateCommand();
-            _readHead.CommandText =
-                "SELECT sequence, event_hash, created_at FROM events WHERE workspace_id = $w ORDER BY sequence DESC LIMIT 1";
+            // The newest stored event, or, when retention archived every event, the retention cut (the last archived
+            // one): the chain continues from it instead of starting again at 1.
+            _readHead.CommandText = """
+                SELECT sequence, event_hash, created_at FROM (
+                    SELECT sequence, event_hash, created_at FROM events WHERE workspace_id = $w ORDER BY sequence DESC LIMIT 1)
+                UNION ALL
+                SELECT last_sequence, last_event_hash, last_created_at FROM retention_cuts WHERE workspace_id = $w
+                ORDER BY 1 DESC LIMIT 1
+                """;
             _readHead.Parameters.Add(new SqliteParameter("$w", null));
         }
 

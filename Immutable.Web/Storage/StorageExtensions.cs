@@ -46,6 +46,15 @@ public static class StorageExtensions
         return csb.ToString();
     }
 
+    /// <summary>The folder of the database file (the data folder), where exports and keys live beside it.</summary>
+    public static string DataDirectory(SqliteConnectionString connection)
+    {
+        var source = new SqliteConnectionStringBuilder(connection.Value).DataSource;
+        return string.IsNullOrEmpty(source) || source == ":memory:"
+            ? Path.GetFullPath("data")
+            : Path.GetDirectoryName(Path.GetFullPath(source))!;
+    }
+
     /// <summary>Applies pending migrations and switches the file to WAL (a persistent property of the file).</summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {

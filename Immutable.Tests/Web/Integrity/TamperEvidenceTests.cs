@@ -291,4 +291,18 @@ public class TamperEvidenceTests : IDisposable
         Sql("DELETE FROM checkpoints WHERE sequence = 6");
         Assert.Contains(("checkpoint_mismatch", 7L), Breaks(await VerifyAsync(client)));
     }
+
+    [Fact]
+    public async Task Verify_InRuns_ContinuesAfterTheLastSequence_AndFindsTheTruncationInTheLastRun()
+    {
+        var (client, _, _) = await SeedAsync(6);
+        var run1 = (await client.GetJsonAsync("/api/v1/verify?limit=4"))["data"]!;
+        Assert.Equal((4, true, 4L), (run1["events_checked"]!.GetValue<int>(), run1["has_more"]!.GetValue<bool>(), run1["last_sequence"]!.GetValue<long>()));
+        var run2 = (await client.GetJsonAsync("/api/v1/verify?limit=4&after_sequence=4"))["data"]!;
+        Assert.Equal((2, false, true), (run2["events_checked"]!.GetValue<int>(), run2["has_more"]!.GetValue<bool>(), run2["valid"]!.GetValue<bool>()));
+        Sql("DELETE FROM event_targets WHERE event_row_id IN (SELECT row_id FROM events WHERE sequence = 6); DELETE FROM events WHERE sequence = 6");
+        Assert.Contains(("truncated", 6L), Breaks((await client.GetJsonAsync("/api/v1/verify?limit=4&after_sequence=4"))["data"]!));
+        var bad = await client.GetJsonAsync("/api/v1/verify?after_sequence=-1", System.Net.HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("after_sequence", bad["violations"]![0]!["field"]!.GetValue<string>());
+    }
 }

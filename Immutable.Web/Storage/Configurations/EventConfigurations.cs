@@ -12,6 +12,7 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
         b.Property(x => x.Id).HasColumnName("id");
         b.Property(x => x.Name).HasColumnName("name").HasMaxLength(200);
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
+        b.Property(x => x.RetentionDays).HasColumnName("retention_days");
         b.HasIndex(x => x.Name).IsUnique();
     }
 }

@@ -381,6 +381,81 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.ArchiveRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day");
+
+                    b.Property<long>("EventCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("event_count");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
+
+                    b.Property<long>("FirstCreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_created_at");
+
+                    b.Property<string>("FirstEventHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_event_hash");
+
+                    b.Property<string>("FirstPreviousEventHash")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_previous_event_hash");
+
+                    b.Property<long>("FirstSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_sequence");
+
+                    b.Property<long>("LastCreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_created_at");
+
+                    b.Property<string>("LastEventHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_hash");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Day")
+                        .IsUnique();
+
+                    b.ToTable("archives", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.CheckpointRecord", b =>
                 {
                     b.Property<long>("RowId")
@@ -904,6 +979,92 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("event_targets", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completed_at");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_message");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<long?>("FileDeletedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("file_deleted_at");
+
+                    b.Property<string>("FileName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
+
+                    b.Property<long?>("FileSize")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("file_size");
+
+                    b.Property<string>("Filters")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("filters");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("format");
+
+                    b.Property<long>("RowsWritten")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rows_written");
+
+                    b.Property<long>("SnapshotSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("snapshot_sequence");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long?>("TotalRows")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_rows");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
+
+                    b.HasIndex("WorkspaceId", "Status");
+
+                    b.ToTable("exports", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.MonitorCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
@@ -1097,6 +1258,34 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasIndex("WorkspaceId", "MonitorId", "UserId", "WindowEnd");
 
                     b.ToTable("observations", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.RetentionCutRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<long>("LastCreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_created_at");
+
+                    b.Property<string>("LastEventHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_hash");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("retention_cuts", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.RuleActorCountryRecord", b =>
@@ -1344,6 +1533,10 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<int?>("RetentionDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("retention_days");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
@@ -1418,6 +1611,15 @@ namespace Immutable.Web.Storage.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.ArchiveRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.DeliveryAttemptRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.DeliveryRecord", null)
@@ -1463,6 +1665,15 @@ namespace Immutable.Web.Storage.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.MonitorRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
@@ -1482,6 +1693,15 @@ namespace Immutable.Web.Storage.Migrations
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.ObservationRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.RetentionCutRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
                         .WithMany()

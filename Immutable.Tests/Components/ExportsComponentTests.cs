@@ -1,0 +1,132 @@
+using Bunit;
+using Immutable.Tests.TestSupport;
+using Immutable.Web.Accounts;
+using Immutable.Web.Components.Pages.Events;
+using Immutable.Web.Components.Pages.Exports;
+using Immutable.Web.Components.Pages.Settings;
+using Immutable.Web.Exports;
+using Immutable.Web.Retention;
+using Immutable.Web.Storage;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace Immutable.Tests.Components;
+
+/// <summary>
+/// The Exports page, the Events page's Export button and the Retention panel, rendered by bUnit over a real host: the
+/// page's export is the service's export (same filters, same worker), and the retention boundary is shown.
+/// </summary>
+public sealed class ExportsComponentTests : IAsyncLifetime
+{
+    private readonly ImmutableAppFactory _app = new();
+    private BunitContext _ctx = default!;
+    private HttpClient _client = default!;
+    private string _workspaceId = "";
+    private readonly DashboardUser _owner = new("usr_test", "ana@example.com", "Ana Owner", "", "acme", Roles.Owner);
+
+    public async Task InitializeAsync()
+    {
+        var key = await _app.CreateKeyAsync("acme");
+        _workspaceId = key.WorkspaceId;
+        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
+        _ctx.Render<MudPopoverProvider>();
+        _client = _app.CreateClient();
+        _client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _ctx.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+
+    private DashboardUser Owner => _owner with { WorkspaceId = _workspaceId };
+
+    private IRenderedComponent<T> RenderAt<T>(string url) where T : IComponent
+    {
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        return _ctx.Render<T>();
+    }
+
+    [Fact]
+    public async Task Events_page_export_button_carries_the_filters_typed_in_the_form()
+    {
+        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
+        var events = RenderAt<EventsExplorer>("/events?actor_id=user_7&action=auth.*");
+        events.WaitForAssertion(() => Assert.NotEmpty(events.FindAll("[data-testid=events-table]")));
+        var href = events.Find("[data-testid=events-export]").GetAttribute("href")!;
+        Assert.StartsWith("/exports?", href, StringComparison.Ordinal);
+        Assert.Contains("actor_id=user_7", href, StringComparison.Ordinal);
+        Assert.Contains("action=auth.%2A", href.Replace("*", "%2A", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exports_page_prefills_the_url_filters_creates_the_export_and_shows_it_completed()
+    {
+        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
+        await _client.IngestAsync(new { actor_id = "user_8", action = "auth.login" });
+        var page = RenderAt<ExportsPage>("/exports?actor_id=user_7&format=ndjson");
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-exports]")));
+        Assert.Equal("user_7", page.Find("[data-testid=export-actor] input, input[data-testid=export-actor]").GetAttribute("value"));
+
+        page.Find("[data-testid=create-export]").Click();
+        // The row appears, then (the page polls) completed with a download link.
+        page.WaitForAssertion(() => Assert.Contains("completed", page.Find("[data-testid=exports-table] [data-testid=export-status]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        var list = await _app.Services.GetRequiredService<ExportService>().ListAsync(Owner.Caller);
+        var export = Assert.Single(list);
+        Assert.Equal("""{"actor_id":"user_7"}""", export.Filters.Text);
+        Assert.Equal(ExportFormat.Ndjson, export.Format);
+        Assert.Equal(1, export.TotalRows);
+        page.WaitForAssertion(() => Assert.StartsWith($"/api/v1/exports/{export.Id}/download?token=", page.Find("[data-testid=export-download]").GetAttribute("href"), StringComparison.Ordinal));
+        Assert.Contains("actor_id=user_7", page.Find("[data-testid=exports-table]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exports_page_warns_when_the_range_reaches_past_the_retention_boundary()
+    {
+        var page = RenderAt<ExportsPage>("/exports");
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-exports]")));
+        Assert.Empty(page.FindAll("[data-testid=retention-warning]"));
+
+        Assert.True((await _app.Services.GetRequiredService<RetentionService>().SetAsync(Owner.Caller, 30)).Succeeded);
+        page = RenderAt<ExportsPage>("/exports");
+        page.WaitForAssertion(() => Assert.Contains("crosses the retention boundary", page.Find("[data-testid=retention-warning]").TextContent, StringComparison.Ordinal));
+        Assert.Contains("2026-02-25", page.Find("[data-testid=retention-warning]").TextContent, StringComparison.Ordinal);
+
+        // A range that starts after the boundary needs no warning.
+        page = RenderAt<ExportsPage>("/exports?from=2026-03-20T00:00:00Z");
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-exports]")));
+        Assert.Empty(page.FindAll("[data-testid=retention-warning]"));
+    }
+
+    [Fact]
+    public async Task Retention_panel_saves_the_window_like_the_api_and_lists_the_archives()
+    {
+        for (var i = 0; i < 3; i++) await _client.IngestAsync(new { actor_id = "user_1", action = "auth.login" });
+        var panel = _ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
+        panel.WaitForAssertion(() => Assert.NotNull(panel.Find("[data-testid=no-archives]")));
+        panel.Find("[data-testid=retention-days] input, input[data-testid=retention-days]").Change("0");
+        panel.Find("[data-testid=save-retention]").Click();
+        panel.WaitForAssertion(() => Assert.Contains("from 1 to 36500", panel.Find("[data-testid=retention-error]").TextContent, StringComparison.Ordinal));
+
+        panel.Find("[data-testid=retention-days] input, input[data-testid=retention-days]").Change("1");
+        panel.Find("[data-testid=save-retention]").Click();
+        panel.WaitForAssertion(() => Assert.Contains("1 days", panel.Find("[data-testid=retention-state]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(1, (await _client.GetJsonAsync("/api/v1/retention"))["data"]!["retention_days"]!.GetValue<int>());
+        var audit = (await _client.GetJsonAsync("/api/v1/events?action=retention.updated"))["data"]!.AsArray();
+        Assert.Equal("user:ana@example.com", Assert.Single(audit)!["actor"]!["id"]!.GetValue<string>());
+
+        _app.Time.Advance(TimeSpan.FromDays(2));
+        await _app.Services.GetRequiredService<RetentionArchiver>().RunAsync(_workspaceId, default);
+        panel = _ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
+        panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=archives-table] tbody tr")));
+        Assert.Contains("2026-03-27", panel.Find("[data-testid=archives-table]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("sequence 4", panel.Find("[data-testid=retention-cut]").TextContent, StringComparison.Ordinal);
+
+        // An analyst sees it all and changes nothing: the service refuses, whatever the page shows.
+        var analyst = Owner with { Role = Roles.Analyst };
+        Assert.Equal(403, (await _app.Services.GetRequiredService<RetentionService>().SetAsync(analyst.Caller, 5)).Problem!.Status);
+    }
+}

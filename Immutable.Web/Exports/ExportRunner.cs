@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using Immutable.Domain.Chain;
+using Immutable.Web.Integrity;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Immutable.Web.Exports;
+
+/// <summary>
+/// Writes one export's file. Rows are read page by page in sequence order through the events API's own filter
+/// (<see cref="Events.EventQuery.Filter"/>), each page with a fresh context, and written straight to a <c>.part</c>
+/// file that becomes the export's file only when complete and flushed to disk.
+/// Invariant: memory is one page of rows (<see cref="ExportOptions.PageSize"/>) whatever the export's size; the rows
+/// are those stored up to <see cref="ExportRecord.SnapshotSequence"/>, so a rerun after a restart writes the same file.
+/// </summary>
+public sealed class ExportRunner(
+    IDbContextFactory<ImmutableDbContext> dbFactory,
+    ExportFiles files,
+    IExportProofSource proofs,
+    IOptions<ExportOptions> options,
+    TimeProvider time,
+    ILogger<ExportRunner> logger)
+{
+    private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>Runs a pending export, or one a previous process left processing; returns false when there was nothing to do.</summary>
+    public async Task<bool> RunAsync(string exportId, CancellationToken ct)
+    {
+        if (!_running.TryAdd(exportId, 0)) return false;
+        var part = "";
+        try
+        {
+            ExportRecord row;
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                var found = await db.Exports.SingleOrDefaultAsync(e => e.Id == exportId, ct);
+                if (found is null || found.Status is not (ExportStatus.Pending or ExportStatus.Processing)) return false;
+                row = found;
+                row.Status = ExportStatus.Processing;
+                row.StartedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
+                row.RowsWritten = 0;
+                await db.SaveChangesAsync(ct);
+            }
+
+            var filters = ExportFilters.FromJson(row.Filters);
+            var query = filters.ToQuery();
+            var ws = row.WorkspaceId;
+            var snapshot = row.SnapshotSequence;
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                var total = await query.Filter(db, ws).Where(e => e.Sequence <= snapshot).LongCountAsync(ct);
+                await db.Exports.Where(e => e.Id == exportId).ExecuteUpdateAsync(s => s.SetProperty(e => e.TotalRows, total), ct);
+            }
+
+            Directory.CreateDirectory(files.Folder);
+            var fileName = $"{row.Id}.{ExportFiles.Extension(row.Format)}";
+            var path = files.PathOf(fileName);
+            part = path + ".part";
+            long written = 0, first = 0, last = 0;
+            await using (var stream = new FileStream(part, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
+            {
+                await using (var writer = IExportFileWriter.For(row.Format, stream))
+                {
+                    if (row.Format == ExportFormat.Ndjson)
+                    {
+                        writer.WriteTrailer(new System.Text.Json.Nodes.JsonObject
+                        {
+                            ["kind"] = "bundle", ["v"] = 1, ["workspace_id"] = ws, ["export_id"] = row.Id,
+                            ["filters"] = System.Text.Json.Nodes.JsonNode.Parse(row.Filters), ["snapshot_sequence"] = snapshot,
+                            ["generated_at"] = Timestamps.ToIso(Timestamps.ToMicroseconds(time.GetUtcNow())),
+                        }.ToJsonString());
+                        await foreach (var line in proofs.KeyLinesAsync(ct)) writer.WriteTrailer(line);
+                    }
+                    var pageSize = options.Value.PageSize;
+                    var cursor = 0L;
+                    var lastProgress = time.GetTimestamp();
+                    while (true)
+                    {
+                        List<EventRecord> page;
+                        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+                        {
+                            page = await query.Filter(db, ws)
+                                .Where(e => e.Sequence > cursor && e.Sequence <= snapshot)
+                                .OrderBy(e => e.Sequence)
+                                .Take(pageSize)
+                                .ToListAsync(ct);
+                        }
+                        if (page.Count == 0) break;
+                        foreach (var e in page) writer.Write(e);
+                        if (first == 0) first = page[0].Sequence;
+                        cursor = last = page[^1].Sequence;
+                        written += page.Count;
+                        if (time.GetElapsedTime(lastProgress) >= ProgressEvery)
+                        {
+                            await SetProgressAsync(exportId, written, ct);
+                            lastProgress = time.GetTimestamp();
+                        }
+                        if (page.Count < pageSize) break;
+                    }
+                    if (row.Format == ExportFormat.Ndjson && written > 0)
+                        await foreach (var line in proofs.ProofLinesAsync(ws, first, last, ct)) writer.WriteTrailer(line);
+                    await writer.FlushAsync(ct);
+                }
+                // On disk before the export says completed: a crash after this point cannot leave a truncated file behind a completed row.
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(part, path, overwrite: true);
+
+            var size = new FileInfo(path).Length;
+            var now = Timestamps.ToMicroseconds(time.GetUtcNow());
+            await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+            {
+                var done = await db.Exports.SingleAsync(e => e.Id == exportId, CancellationToken.None);
+                done.Status = ExportStatus.Completed;
+                done.FileName = fileName;
+                done.TotalRows = written;
+                done.RowsWritten = written;
+                done.FileSize = size;
+                done.CompletedAt = now;
+                done.ExpiresAt = now.AddHours(options.Value.ExpiryHours);
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            logger.LogInformation("Export {ExportId}: {Rows} rows, {Bytes} bytes.", exportId, written, size);
+            return true;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: the row stays processing and runs again from the start at the next start-up.
+            TryDelete(part);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            TryDelete(part);
+            var message = StorageFaults.Classify(ex) is { } fault
+                ? $"The export file could not be written: {fault}."
+                : ex is IOException or UnauthorizedAccessException
+                    ? "The export file could not be written (a file system error; see the server log)."
+                    : "The export failed unexpectedly (see the server log).";
+            logger.LogError(ex, "Export {ExportId} failed.", exportId);
+            await FailAsync(exportId, message);
+            return true;
+        }
+        finally
+        {
+            _running.TryRemove(exportId, out _);
+        }
+    }
+
+    private async Task SetProgressAsync(string exportId, long written, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Exports.Where(e => e.Id == exportId).ExecuteUpdateAsync(s => s.SetProperty(e => e.RowsWritten, written), ct);
+    }
+
+    private async Task FailAsync(string exportId, string message)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await db.Exports.Where(e => e.Id == exportId).ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.Status, ExportStatus.Failed)
+                .SetProperty(e => e.ErrorMessage, message)
+                .SetProperty(e => e.CompletedAt, Timestamps.ToMicroseconds(time.GetUtcNow())), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The row stays processing: the next start-up runs it again.
+            logger.LogError(ex, "Could not record the failure of export {ExportId}.", exportId);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        if (path.Length == 0) return;
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// Runs exports in the background, <see cref="ExportOptions.Workers"/> at a time. At start-up every export left
+/// pending or processing by a previous process is queued again (a processing one starts over from its snapshot).
+/// </summary>
+public sealed class ExportWorker(ExportRunner runner, ExportQueue queue, IDbContextFactory<ImmutableDbContext> dbFactory,
+    IOptions<ExportOptions> options, ILogger<ExportWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
+            var unfinished = await db.Exports.AsNoTracking()
+                .Where(e => e.Status == ExportStatus.Pending || e.Status == ExportStatus.Processing)
+                .OrderBy(e => e.CreatedAt).Select(e => e.Id).ToListAsync(stoppingToken);
+            foreach (var id in unfinished) queue.Enqueue(id);
+            if (unfinished.Count > 0) logger.LogInformation("Resuming {Count} unfinished export(s).", unfinished.Count);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Could not read the unfinished exports; they run when asked for again.");
+        }
+        await Task.WhenAll(Enumerable.Range(0, options.Value.Workers).Select(_ => ConsumeAsync(stoppingToken)));
+    }
+
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var id in queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await runner.RunAsync(id, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Export {ExportId} could not be run.", id);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
