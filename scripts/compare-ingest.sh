@@ -26,10 +26,13 @@ for round in $(seq 1 "$rounds"); do
     run() { env ${!envs:-} ConnectionStrings__Default="Data Source=$data/immutable.db" Geo__DatabasePath="$geo" \
       RateLimiting__PermitsPerSecond=10000000 RateLimiting__Burst=10000000 Logging__LogLevel__Default=Warning "$@"; }
     run dotnet "$root/$side/bench/Immutable.Bench.dll" seed --data "$data" --events "$events" --alerts 1000 >/dev/null
-    key=$(run dotnet "$root/$side/app/Immutable.Web.dll" keys create --workspace bench --label compare 2>/dev/null)
-    run dotnet "$root/$side/app/Immutable.Web.dll" --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
+    key=$(run dotnet "$root/$side/app/Immutable.Web.dll" keys create --workspace bench --label compare 2>"$root/$side.keys.err" || true)
+    [ -n "$key" ] || { echo "$side: keys create failed: $(cat "$root/$side.keys.err")" >&2; exit 1; }
+    run dotnet "$root/$side/app/Immutable.Web.dll" --urls "http://127.0.0.1:$port" >"$root/$side.app.log" 2>&1 &
     app=$!
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+    ready=no
+    for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && { ready=yes; break; }; sleep 0.2; done
+    [ "$ready" = yes ] || { echo "$side: the app did not become ready; its log:" >&2; tail -20 "$root/$side.app.log" >&2; exit 1; }
     for spec in "1 3000" "16 20000" "64 30000"; do
       set -- $spec
       run dotnet "$root/$side/bench/Immutable.Bench.dll" single --url "http://127.0.0.1:$port" --key "$key" --requests "$2" --concurrency "$1" --results "$results" | sed "s/^/$side round $round: /"
