@@ -28,7 +28,10 @@ for round in $(seq 1 "$rounds"); do
     run dotnet "$root/$side/bench/Immutable.Bench.dll" seed --data "$data" --events "$events" --alerts 1000 >/dev/null
     key=$(run dotnet "$root/$side/app/Immutable.Web.dll" keys create --workspace bench --label compare 2>"$root/$side.keys.err" || true)
     [ -n "$key" ] || { echo "$side: keys create failed: $(cat "$root/$side.keys.err")" >&2; exit 1; }
-    run dotnet "$root/$side/app/Immutable.Web.dll" --urls "http://127.0.0.1:$port" >"$root/$side.app.log" 2>&1 &
+    # exec: $! must be the app itself, so that kill stops it and frees the port for the other side.
+    ( exec env ${!envs:-} ConnectionStrings__Default="Data Source=$data/immutable.db" Geo__DatabasePath="$geo" \
+      RateLimiting__PermitsPerSecond=10000000 RateLimiting__Burst=10000000 Logging__LogLevel__Default=Warning \
+      dotnet "$root/$side/app/Immutable.Web.dll" --urls "http://127.0.0.1:$port" ) >"$root/$side.app.log" 2>&1 &
     app=$!
     ready=no
     for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && { ready=yes; break; }; sleep 0.2; done
