@@ -28,7 +28,34 @@ public class AlertRulesApiTests(ImmutableAppFactory app) : IClassFixture<Immutab
         { """{"name":"x","rule_type":"new_country","severity":"urgent"}""", "severity", "info, low, medium, high, critical" },
         { """{"name":"x","rule_type":"new_country","channels":["sms"]}""", "channels[0]", "email" },
         { """{"name":"x","rule_type":"new_country","conditions":{"action_pattern":[]}}""", "conditions.action_pattern", "at least one" },
+        { """{"name":"x","rule_type":"new_country","conditions":{"action_patterns":["auth.login","auth..login"]}}""", "conditions.action_patterns[1]", "empty segment" },
+        { """{"name":"x","rule_type":"new_country","conditions":{"action_patterns":["***"]}}""", "conditions.action_patterns[0]", "'**'" },
+        { """{"name":"x","rule_type":"off_hours","conditions":{"action_pattern":"a b"}}""", "conditions.action_pattern", "a space" },
+        { """{"name":"x","rule_type":"high_volume_destructive","conditions":{"action_patterns":[".deleted"]}}""", "conditions.action_patterns[0]", "dot-separated segments" },
+        { """{"name":"x","rule_type":"off_hours","conditions":{"start_hour":25}}""", "conditions.start_hour", "from 0 to 23" },
+        { """{"name":"x","rule_type":"off_hours","conditions":{"timezone":"America/New_Yrok"}}""", "conditions.timezone", "not a known IANA time zone" },
+        { """{"name":"x","rule_type":"new_country","cooldown_minutes":99999}""", "cooldown_minutes", "from 0 to 10080" },
     };
+
+    [Fact]
+    public async Task Create_WithThePatternsExistingClientsSend_IsAccepted()
+    {
+        var client = await NewWorkspaceAsync();
+        var response = await client.PostJsonAsync("/api/v1/alert-rules", """{"name":"x","rule_type":"high_volume_destructive","conditions":{"action_patterns":["*.deleted","auth.*","project.forceDeleted","auth.login_*","*"]}}""");
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Update_WithAMalformedPattern_Is422AndKeepsTheRuleAsItWas()
+    {
+        var client = await NewWorkspaceAsync();
+        var id = await client.CreateRuleAsync("""{"name":"Logins","rule_type":"new_country","conditions":{"action_patterns":["auth.login"]}}""");
+        var put = await client.PutAsync($"/api/v1/alert-rules/{id}", new StringContent("""{"name":"Logins","rule_type":"new_country","conditions":{"action_patterns":["auth..login"]}}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, put.StatusCode);
+        Assert.Equal("conditions.action_patterns[0]", (await put.ReadJsonAsync())["violations"]![0]!["field"]!.GetValue<string>());
+        var stored = (await client.GetJsonAsync($"/api/v1/alert-rules/{id}"))["data"]!;
+        Assert.Equal("auth.login", stored["conditions"]!["action_patterns"]![0]!.GetValue<string>());
+    }
 
     [Theory]
     [MemberData(nameof(InvalidRules))]

@@ -104,6 +104,8 @@ public sealed class EventSchemaTests : IAsyncLifetime
     [InlineData("""{"mode":"strict"}""", "patterns")]
     [InlineData("""{"mode":"strict","patterns":["doc created"]}""", "patterns[0]")]
     [InlineData("""{"mode":"strict","patterns":[7]}""", "patterns[0]")]
+    [InlineData("""{"mode":"strict","patterns":["document.*","auth..login"]}""", "patterns[1]")]
+    [InlineData("""{"mode":"strict","patterns":["***"]}""", "patterns[0]")]
     public async Task Schema_BadInput_Is422NamingTheField(string json, string field)
     {
         var response = await _client.PutAsync("/api/v1/settings/event-schema", new StringContent(json, Encoding.UTF8, "application/json"));

@@ -74,11 +74,12 @@ public static class RuleCodec
     {
         using var doc = JsonDocument.Parse(json);
         var violations = new List<Violation>();
-        return ParseConditions(type, doc.RootElement, violations)
+        // Stored before the pattern grammar existed, a pattern may not follow it: it still matches as it did.
+        return ParseConditions(type, doc.RootElement, violations, checkPatternGrammar: false)
             ?? throw new InvalidOperationException($"Stored {WireName.Of(type)} conditions are invalid: {string.Join("; ", violations.Select(v => v.Field + " " + v.Message))}");
     }
 
-    public static RuleConditions? ParseConditions(RuleType type, JsonElement? conditions, List<Violation> violations)
+    public static RuleConditions? ParseConditions(RuleType type, JsonElement? conditions, List<Violation> violations, bool checkPatternGrammar = true)
     {
         var before = violations.Count;
         var c = conditions ?? default;
@@ -91,7 +92,7 @@ public static class RuleCodec
         JsonElement? Get(string key) => conditions is not null && c.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
         int? Int(string key, int min, int max) => Get(key) is { } v ? IntValue(v, $"conditions.{key}", min, max, violations) : null;
         double? Double(string key, double minExclusive, double max) => Get(key) is { } v ? DoubleValue(v, $"conditions.{key}", minExclusive, max, violations) : null;
-        IReadOnlyList<string>? Patterns(IReadOnlyList<string> fallback) => ReadPatterns(Get("action_patterns") ?? Get("action_pattern"), Get("action_patterns") is null ? "conditions.action_pattern" : "conditions.action_patterns", violations) ?? fallback;
+        IReadOnlyList<string>? Patterns(IReadOnlyList<string> fallback) => ReadPatterns(Get("action_patterns") ?? Get("action_pattern"), Get("action_patterns") is null ? "conditions.action_pattern" : "conditions.action_patterns", violations, checkPatternGrammar) ?? fallback;
 
         RuleConditions result;
         switch (type)
@@ -264,9 +265,10 @@ public static class RuleCodec
 
     private static JsonArray Array(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 
-    private static List<string>? ReadPatterns(JsonElement? value, string field, List<Violation> violations)
+    private static List<string>? ReadPatterns(JsonElement? value, string field, List<Violation> violations, bool checkGrammar)
     {
         if (value is not { } v) return null;
+        var before = violations.Count;
         var patterns = new List<string>();
         if (v.ValueKind == JsonValueKind.String) patterns.Add(v.GetString()!);
         else if (v.ValueKind == JsonValueKind.Array)
@@ -276,12 +278,20 @@ public static class RuleCodec
                 else violations.Add(new Violation(field, "must be a string or an array of strings"));
         }
         else violations.Add(new Violation(field, "must be a string or an array of strings"));
-        if (patterns.Count == 0 || patterns.Any(p => p.Length is 0 or > 256))
+        if (patterns.Count == 0 && violations.Count == before)
         {
-            violations.Add(new Violation(field, "must hold at least one non-empty action pattern (e.g. auth.login, auth.*, *.deleted)"));
+            violations.Add(new Violation(field, "must hold at least one action pattern (e.g. auth.login, auth.*, *.deleted)"));
             return null;
         }
-        return patterns;
+        // One grammar for every pattern (Immutable.Domain.Rules.ActionPattern): a malformed pattern never matches what
+        // the admin meant, so it is refused with its position instead of silently detecting nothing.
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            var problem = checkGrammar ? ActionPattern.Problem(patterns[i]) : patterns[i].Length is 0 or > ActionPattern.MaxLength ? ActionPattern.Allowed : null;
+            if (problem is not null)
+                violations.Add(new Violation(v.ValueKind == JsonValueKind.Array ? $"{field}[{i}]" : field, problem));
+        }
+        return violations.Count > before ? null : patterns;
     }
 
     private static List<DayOfWeek> ReadDays(JsonElement? value, List<Violation> violations)

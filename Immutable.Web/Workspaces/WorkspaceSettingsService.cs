@@ -41,9 +41,6 @@ public sealed partial class WorkspaceSettingsService(
     public const int MaxSchemaPatterns = 200;
     public const int MaxFrameAncestors = 20;
 
-    /// <summary>Pattern characters: those of an action, plus '*'.</summary>
-    [GeneratedRegex(@"^[A-Za-z0-9_\-:.*]{1,256}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex PatternShape();
 
     /// <summary>An origin a CSP can name: scheme, host (optionally "*." first), optional port; nothing else.</summary>
     [GeneratedRegex(@"^https?://(\*\.)?[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}))*(:[0-9]{1,5})?\z", RegexOptions.CultureInvariant)]
@@ -94,8 +91,8 @@ public sealed partial class WorkspaceSettingsService(
         else
         {
             for (var i = 0; i < patterns!.Count; i++)
-                if (!PatternShape().IsMatch(patterns[i]))
-                    violations.Add(new Violation($"patterns[{i}]", "must be an action or a pattern with '*' (document.created, document.*, *): letters, digits, '_', '-', ':', '.', '*', at most 256 characters"));
+                if (Immutable.Domain.Rules.ActionPattern.Problem(patterns[i]) is { } patternProblem)
+                    violations.Add(new Violation($"patterns[{i}]", patternProblem));
         }
         if (violations.Count > 0) return Problem.Invalid(violations);
         var list = patterns!.Distinct(StringComparer.Ordinal).ToList();
