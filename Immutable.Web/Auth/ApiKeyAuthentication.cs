@@ -15,7 +15,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    WorkspaceDirectory directory)
+    WorkspaceDirectory directory,
+    KeyUsage usage)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -37,6 +38,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = header[bearer.Length..].Trim();
         var resolved = await directory.ResolveWorkspaceAsync(key, Context.RequestAborted);
         if (resolved is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
+        usage.Seen(resolved.Id); // memory only; written at most once a minute (KeyUsage)
 
         var identity = new ClaimsIdentity(
             [new Claim(WorkspaceClaim, resolved.WorkspaceId), new Claim(KeyPrefixClaim, resolved.Prefix), new Claim(KeyLabelClaim, resolved.Label)],
@@ -73,6 +75,8 @@ public static class AuthExtensions
     {
         builder.Services.AddSingleton<WorkspaceDirectory>();
         builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton<KeyUsage>();
+        builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

@@ -23,6 +23,8 @@ public sealed class ApiKeyRecord
     public required string KeyHash { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+    /// <summary>When the key last authenticated a request, to about a minute (Workspaces/KeyUsage).</summary>
+    public DateTime? LastUsedAt { get; set; }
 }
 
 public sealed class EventRecord

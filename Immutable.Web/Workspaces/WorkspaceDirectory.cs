@@ -7,9 +7,9 @@ namespace Immutable.Web.Workspaces;
 
 public sealed record CreatedKey(string Key, string Prefix, string Label, string WorkspaceId, string WorkspaceName);
 
-public sealed record ResolvedKey(string WorkspaceId, string Prefix, string Label);
+public sealed record ResolvedKey(string WorkspaceId, string Prefix, string Label, string Id);
 
-public sealed record KeySummary(string Prefix, string Label, string WorkspaceName, DateTime CreatedAt, DateTime? RevokedAt);
+public sealed record KeySummary(string Prefix, string Label, string WorkspaceName, DateTime CreatedAt, DateTime? RevokedAt, DateTime? LastUsedAt = null);
 
 /// <summary>Workspaces and their API keys: create, list, revoke, and resolve a presented key.</summary>
 public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time, IDomainEvents events)
@@ -48,7 +48,7 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
                     join w in db.Workspaces on k.WorkspaceId equals w.Id
                     where workspaceName == null || w.Name == workspaceName
                     orderby w.Name, k.CreatedAt
-                    select new KeySummary(k.Prefix, k.Label, w.Name, k.CreatedAt, k.RevokedAt);
+                    select new KeySummary(k.Prefix, k.Label, w.Name, k.CreatedAt, k.RevokedAt, k.LastUsedAt);
         return await query.ToListAsync(ct);
     }
 
@@ -60,7 +60,7 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
                       join w in db.Workspaces on k.WorkspaceId equals w.Id
                       where w.Id == workspaceId
                       orderby k.CreatedAt descending
-                      select new KeySummary(k.Prefix, k.Label, w.Name, k.CreatedAt, k.RevokedAt)).ToListAsync(ct);
+                      select new KeySummary(k.Prefix, k.Label, w.Name, k.CreatedAt, k.RevokedAt, k.LastUsedAt)).ToListAsync(ct);
     }
 
     /// <summary>Revokes a key of this workspace only (a dashboard member cannot touch another workspace's keys).</summary>
@@ -99,5 +99,5 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
     private static readonly Func<ImmutableDbContext, string, Task<ResolvedKey?>> ActiveKey =
         EF.CompileAsyncQuery((ImmutableDbContext db, string hash) =>
             db.ApiKeys.Where(k => k.KeyHash == hash && k.RevokedAt == null)
-                .Select(k => new ResolvedKey(k.WorkspaceId, k.Prefix, k.Label)).FirstOrDefault());
+                .Select(k => new ResolvedKey(k.WorkspaceId, k.Prefix, k.Label, k.Id)).FirstOrDefault());
 }

@@ -30,6 +30,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKeyRecor
         b.Property(x => x.KeyHash).HasColumnName("key_hash");
         b.Property(x => x.CreatedAt).HasColumnName("created_at");
         b.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+        b.Property(x => x.LastUsedAt).HasColumnName("last_used_at");
         b.HasIndex(x => x.KeyHash).IsUnique();
         b.HasIndex(x => x.Prefix);
         b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);

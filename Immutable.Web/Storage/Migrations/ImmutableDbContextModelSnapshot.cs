@@ -355,6 +355,10 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("label");
 
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_used_at");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasColumnType("TEXT")
