@@ -92,6 +92,85 @@ public sealed class RuleFormTests : IAsyncLifetime
         Assert.Equal(["auth.login", "sso.*"], conditions["action_patterns"]!.AsArray().Select(p => p!.GetValue<string>()));
     }
 
+    [Fact]
+    public void Hours_outside_0_to_23_are_kept_and_refused_with_a_message_not_clamped()
+    {
+        var model = new RuleFormModel { Name = "Nights", RuleType = "off_hours" };
+        var cut = Render(model);
+        var start = cut.FindComponents<MudNumericField<int>>().Single(c => c.Instance.Label == "From hour");
+        start.Find("input").Input("25");
+        cut.WaitForAssertion(() => Assert.Contains("must be an integer from 0 to 23", start.Markup));
+        Assert.Equal(25, model.StartHour);
+        Assert.False(cut.Instance.IsValid);
+    }
+
+    [Fact]
+    public void An_unknown_time_zone_is_refused_with_a_message_not_saved_as_UTC()
+    {
+        var model = new RuleFormModel { Name = "Nights", RuleType = "off_hours" };
+        var cut = Render(model);
+        var zone = cut.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Time zone");
+        zone.Find("input").Input("America/New_Yrok");
+        cut.WaitForAssertion(() => Assert.Equal("America/New_Yrok", model.TimeZone));
+        cut.WaitForAssertion(() => Assert.Contains("not a known IANA time zone", zone.Markup));
+        Assert.False(cut.Instance.IsValid);
+        Assert.Contains("conditions.timezone", model.Validate().Keys);
+    }
+
+    [Theory]
+    [InlineData("Threshold (events)", "0", "conditions.threshold", "from 1 to")]
+    [InlineData("Cooldown (minutes)", "99999", "cooldown_minutes", "from 0 to 10080")]
+    public void Out_of_range_numbers_show_what_is_allowed_next_to_the_field(string label, string value, string field, string expected)
+    {
+        var model = new RuleFormModel { Name = "Brute force", RuleType = "repeated_action" };
+        var cut = Render(model);
+        var input = cut.FindComponents<MudNumericField<int>>().Single(c => c.Instance.Label == label);
+        input.Find("input").Input(value);
+        cut.WaitForAssertion(() => Assert.Contains(expected, input.Markup));
+        Assert.Contains(field, model.Validate().Keys);
+    }
+
+    [Fact]
+    public void A_300_character_name_shows_the_limit_next_to_the_name()
+    {
+        var model = new RuleFormModel { Name = "x", RuleType = "new_country" };
+        var cut = Render(model);
+        var name = cut.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Name");
+        name.Find("input").Input(new string('n', 300));
+        cut.WaitForAssertion(() => Assert.Contains("must be 1 to 200 characters", name.Markup));
+        Assert.Equal(300, model.Name.Length); // kept as typed, not cut
+    }
+
+    [Fact]
+    public void Changing_the_type_does_not_flag_the_untouched_name()
+    {
+        var model = RuleFormModel.New();
+        var cut = Render(model);
+        var type = cut.FindComponent<MudSelect<string>>();
+        cut.InvokeAsync(() => type.Instance.SelectOption("repeated_action"));
+        cut.WaitForAssertion(() => Assert.Equal("repeated_action", model.RuleType));
+        var name = cut.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Name");
+        Assert.False(HasError(name));
+        Assert.Contains("name", model.Validate().Keys); // still invalid: saving would say so
+
+        cut.InvokeAsync(cut.Instance.RevealAll);
+        cut.WaitForAssertion(() => Assert.True(HasError(cut.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Name"))));
+    }
+
+    [Fact]
+    public void A_malformed_action_pattern_is_named_in_the_message()
+    {
+        var model = new RuleFormModel { Name = "Logins", RuleType = "new_country" };
+        var cut = Render(model);
+        var patterns = cut.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Action patterns");
+        patterns.Find("input").Input("auth.login, auth..login");
+        cut.WaitForAssertion(() => Assert.Contains("“auth..login”: has an empty segment", patterns.Markup));
+        patterns.Find("input").Input("a b");
+        cut.WaitForAssertion(() => Assert.Contains("a space", patterns.Markup));
+        patterns.Find("input").Input("*.deleted, auth.*");
+        cut.WaitForAssertion(() => Assert.False(HasError(patterns)));
+    }
+
     private static bool HasError<T>(IRenderedComponent<T> field) where T : Microsoft.AspNetCore.Components.IComponent => field.Markup.Contains("mud-input-error", StringComparison.Ordinal);
 
     public Task InitializeAsync() => Task.CompletedTask;

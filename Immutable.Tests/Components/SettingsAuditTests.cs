@@ -19,6 +19,7 @@ public sealed class SettingsAuditTests : IAsyncLifetime
 {
     private readonly ImmutableAppFactory _app = new();
     private BunitContext _ctx = default!;
+    private IRenderedComponent<MudDialogProvider> _dialogs = default!;
     private HttpClient _client = default!;
     private string _workspaceId = "";
     private readonly DashboardUser _owner = new("usr_test", "ana@example.com", "Ana Owner", "", "acme", Roles.Owner);
@@ -29,6 +30,7 @@ public sealed class SettingsAuditTests : IAsyncLifetime
         _workspaceId = key.WorkspaceId;
         _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
         _ctx.Render<MudPopoverProvider>();
+        _dialogs = _ctx.Render<MudDialogProvider>();
         _client = _app.CreateClient();
         _client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
     }
@@ -76,6 +78,9 @@ public sealed class SettingsAuditTests : IAsyncLifetime
         panel.WaitForAssertion(() => Assert.Equal(3, panel.FindAll("[data-testid=keys-table] tbody tr").Count));
         var row = panel.FindAll("[data-testid=keys-table] tbody tr").Single(r => r.TextContent.Contains("billing-service", StringComparison.Ordinal));
         row.QuerySelector("button")!.Click();
+        // Revoking asks first (the application using the key stops working).
+        _dialogs.WaitForAssertion(() => Assert.Contains(_dialogs.FindAll("button"), b => b.TextContent.Contains("Revoke key", StringComparison.Ordinal)));
+        _dialogs.FindAll("button").First(b => b.TextContent.Contains("Revoke key", StringComparison.Ordinal)).Click();
         panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=keys-table] tbody tr"), r => r.TextContent.Contains("revoked", StringComparison.Ordinal)));
         Assert.True((await keys.RevokeAsync(Owner.Caller, serviceKey.Prefix)).Succeeded);
 

@@ -63,6 +63,8 @@ public sealed class AccountService(
         return await IssueTokenAsync("setup", null, null, Role.Owner, TimeSpan.FromMinutes(Options.SetupLinkMinutes), ct);
     }
 
+    public const int MaxNameLength = 200;
+
     /// <summary>Adds (or updates) a member and returns an invitation token when they have no account yet.</summary>
     public async Task<(string? Token, IReadOnlyList<AccountViolation> Violations)> InviteAsync(string workspaceId, string email, string? name, string role, CancellationToken ct = default)
     {
@@ -70,6 +72,7 @@ public sealed class AccountService(
         email = email.Trim().ToLowerInvariant();
         if (!IsEmail(email)) violations.Add(new("email", "Enter an email address, e.g. ana@example.com."));
         if (!WireName.TryParse<Role>(role, out var parsed)) violations.Add(new("role", "Choose owner, admin or analyst."));
+        if (name is { Length: > MaxNameLength }) violations.Add(new("name", $"Use at most {MaxNameLength} characters (or leave it empty)."));
         if (violations.Count > 0) return (null, violations);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -19,15 +19,19 @@ public sealed class ApiKeyService(IDbContextFactory<ImmutableDbContext> dbFactor
 
     public Task<IReadOnlyList<KeySummary>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default) => directory.ListKeysOfAsync(who.WorkspaceId, ct);
 
+    /// <summary>Why a key label is refused (the dashboard shows it as you type), or null.</summary>
+    public static string? LabelProblem(string? label) =>
+        string.IsNullOrWhiteSpace(label) || label.Trim().Length > MaxLabelLength ? $"is required, at most {MaxLabelLength} characters" : null;
+
     /// <summary>Creates a key; the result is the only time the key exists in clear.</summary>
     public async Task<Result<CreatedKey>> CreateAsync(WorkspacePrincipal who, string? label, CancellationToken ct = default)
     {
         if (!who.CanConfigure) return Problem.Forbidden;
         label = label?.Trim();
-        if (string.IsNullOrEmpty(label) || label.Length > MaxLabelLength) return Problem.Invalid("label", $"is required, at most {MaxLabelLength} characters");
+        if (LabelProblem(label) is { } problem) return Problem.Invalid("label", problem);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var workspace = await db.Workspaces.AsNoTracking().SingleAsync(w => w.Id == who.WorkspaceId, ct);
-        var (key, row) = ApiKeyFormat.NewKeyRow(workspace.Id, label, time.GetUtcNow());
+        var (key, row) = ApiKeyFormat.NewKeyRow(workspace.Id, label!, time.GetUtcNow());
         db.ApiKeys.Add(row);
         await db.SaveChangesAsync(ct);
         await audit.RecordOrUndoAsync(db, who.WorkspaceId, who.Actor, "api_key.created", "api_key", row.Prefix, row.Label,

@@ -131,9 +131,20 @@ public sealed class RuleFormModel
         return rule;
     }
 
+    /// <summary>
+    /// The comma-separated patterns as sent; an empty item between commas is kept (and refused by the grammar with
+    /// its position) rather than dropped silently. A trailing comma is the only thing ignored.
+    /// </summary>
+    public List<string> PatternList()
+    {
+        var items = ActionPatterns.Split(',', StringSplitOptions.TrimEntries).ToList();
+        while (items.Count > 0 && items[^1].Length == 0) items.RemoveAt(items.Count - 1);
+        return items;
+    }
+
     private JsonObject Conditions()
     {
-        JsonArray Patterns() => [.. ActionPatterns.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => (JsonNode)p)];
+        JsonArray Patterns() => [.. PatternList().Select(p => (JsonNode)p)];
         var c = new JsonObject();
         switch (RuleType)
         {
@@ -214,4 +225,17 @@ public sealed class RuleFormModel
     };
 
     public static IReadOnlyList<string> Types => [.. WireName.All<RuleType>()];
+
+    /// <summary>A rule type as people say it; the wire name stays in the API and in a tooltip.</summary>
+    public static string TypeLabel(string ruleType) => ruleType switch
+    {
+        "new_country" => "New country",
+        "off_hours" => "Off hours",
+        "repeated_action" => "Repeated action (brute force)",
+        "high_volume_destructive" => "Mass deletion",
+        "ingestion_spike" => "Ingestion spike",
+        "correlation" => "Correlation of rules",
+        "impossible_travel" => "Impossible travel",
+        _ => ruleType,
+    };
 }

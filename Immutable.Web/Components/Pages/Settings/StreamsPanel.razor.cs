@@ -20,6 +20,8 @@ public partial class StreamsPanel
     private string? _url;
     private string? _secret;
     private string? _streamError;
+    private readonly FieldMessages _viewerMessages = new();
+    private readonly FieldMessages _streamMessages = new();
 
     protected override async Task OnInitializedAsync()
     {
@@ -33,7 +35,7 @@ public partial class StreamsPanel
     {
         using var input = JsonInput.Of(new JsonObject { ["frame_ancestors"] = AccessPanel.Lines(_ancestors) });
         var result = await Settings.UpdateViewerAsync(User.Caller, input);
-        _viewerError = AccessPanel.Error(result);
+        _viewerError = AccessPanel.Shown(result, _viewerMessages, "frame_ancestors");
         if (result.Succeeded) { _ancestors = string.Join('\n', result.Value!.Viewer.FrameAncestors); Snackbar.Add("Viewer origins saved.", Severity.Success); }
     }
 
@@ -42,9 +44,9 @@ public partial class StreamsPanel
 
     private async Task CreateAsync()
     {
-        using var input = JsonInput.Of(new JsonObject { ["type"] = "webhook", ["url"] = _url!.Trim() });
+        using var input = JsonInput.Of(new JsonObject { ["type"] = "webhook", ["url"] = ResultDisplay.Optional(_url) });
         var result = await Streams.CreateAsync(User.Caller, input);
-        _streamError = AccessPanel.Error(result);
+        _streamError = AccessPanel.Shown(result, _streamMessages, "url");
         if (!result.Succeeded) return;
         (_url, _secret) = (null, result.Value!.Secret);
         await LoadAsync();

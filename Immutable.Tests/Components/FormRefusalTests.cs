@@ -1,0 +1,144 @@
+using Bunit;
+using Immutable.Tests.TestSupport;
+using Immutable.Web.Accounts;
+using Immutable.Web.Components.Pages.Monitors;
+using Immutable.Web.Components.Pages.Rules;
+using Immutable.Web.Components.Pages.Settings;
+using Immutable.Web.Detection;
+using Immutable.Web.Monitors;
+using Immutable.Web.Workspaces;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace Immutable.Tests.Components;
+
+/// <summary>
+/// No silent failure in any form, over a real host: Save is never silently disabled; an invalid value is refused with
+/// a message next to its field saying what is allowed, and nothing is stored.
+/// </summary>
+public sealed class FormRefusalTests : IAsyncLifetime
+{
+    private readonly ImmutableAppFactory _app = new();
+    private BunitContext _ctx = default!;
+    private string _workspaceId = "";
+    private readonly DashboardUser _owner = new("usr_test", "ana@example.com", "Ana Owner", "", "acme", Roles.Owner);
+
+    public async Task InitializeAsync()
+    {
+        var key = await _app.CreateKeyAsync("acme");
+        _workspaceId = key.WorkspaceId;
+        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
+        _ctx.Render<MudPopoverProvider>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _ctx.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+
+    private DashboardUser Owner => _owner with { WorkspaceId = _workspaceId };
+
+    private static bool HasError<T>(IRenderedComponent<T> field) where T : Microsoft.AspNetCore.Components.IComponent =>
+        field.Markup.Contains("mud-input-error", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task RuleEditor_SaveWithAnEmptyName_ShowsTheMessageAndStoresNothing()
+    {
+        var page = _ctx.Render<RuleEditor>();
+        page.WaitForAssertion(() => page.Find("[data-testid=save-rule]"));
+        var save = page.FindComponents<MudButton>().Single(b => b.Markup.Contains("save-rule", StringComparison.Ordinal));
+        Assert.False(save.Instance.Disabled);
+
+        await page.Find("[data-testid=save-rule]").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Contains("name", page.Find("[data-testid=form-problems]").TextContent, StringComparison.Ordinal));
+        var name = page.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Name");
+        Assert.True(HasError(name));
+        Assert.Contains("must be 1 to 200 characters", name.Markup, StringComparison.Ordinal);
+        Assert.Empty(await _app.Services.GetRequiredService<AlertRuleService>().ListAsync(Owner.Caller));
+    }
+
+    [Fact]
+    public async Task MonitorEditor_SaveWithA300CharacterName_ShowsTheLimitAndStoresNothing()
+    {
+        var page = _ctx.Render<MonitorEditor>();
+        page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
+        var name = page.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Name");
+        name.Find("input").Input(new string('m', 300));
+        page.WaitForAssertion(() => Assert.Contains("1 to 200 characters", name.Markup, StringComparison.Ordinal));
+        await page.Find("[data-testid=save-monitor]").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Contains("name", page.Find("[data-testid=form-problems]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(await _app.Services.GetRequiredService<MonitorService>().ListAsync(Owner.Caller));
+    }
+
+    [Fact]
+    public void MonitorEditor_ThresholdsSayGreaterThan_AndATimeframeThatIsNotAMultipleOf10IsRefusedNotRounded()
+    {
+        var page = _ctx.Render<MonitorEditor>();
+        page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
+        Assert.All(page.FindComponents<MudNumericField<double>>(), f => Assert.Equal("Greater than", f.Instance.Label));
+        Assert.DoesNotContain("≥", page.Markup, StringComparison.Ordinal);
+        var timeframe = page.FindComponents<MudNumericField<int>>().Single(c => c.Instance.Label == "Timeframe (minutes)");
+        timeframe.Find("input").Input("5");
+        page.WaitForAssertion(() => Assert.Contains("multiple of 10", timeframe.Markup, StringComparison.Ordinal));
+        Assert.Equal("5", timeframe.Find("input").GetAttribute("value"));
+    }
+
+    [Fact]
+    public void MonitorEditor_ThresholdsOutOfOrder_SayWhyUnderTheList()
+    {
+        var page = _ctx.Render<MonitorEditor>();
+        page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
+        var second = page.FindComponents<MudNumericField<double>>()[1];
+        second.Find("input").Input("50"); // below the first level (100)
+        page.WaitForAssertion(() => Assert.Contains("must increase strictly", page.Find("[data-testid=thresholds-error]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ApiKeysPanel_ALabelOverTheLimit_IsRefusedWithAMessage_NotCut()
+    {
+        var panel = _ctx.Render<ApiKeysPanel>(p => p.Add(x => x.User, Owner));
+        var label = panel.FindComponents<MudTextField<string>>().Single();
+        label.Find("input").Input(new string('k', ApiKeyService.MaxLabelLength + 1));
+        panel.WaitForAssertion(() => Assert.Contains($"at most {ApiKeyService.MaxLabelLength} characters", label.Markup, StringComparison.Ordinal));
+        Assert.Equal(ApiKeyService.MaxLabelLength + 1, label.Find("input").GetAttribute("value")!.Length);
+        await panel.Find("[data-testid=create-key]").ClickAsync(new());
+        Assert.Empty(panel.FindAll("[data-testid=secret-value]"));
+        Assert.Single(await _app.Services.GetRequiredService<ApiKeyService>().ListAsync(Owner.Caller)); // the fixture's key only
+    }
+
+    [Fact]
+    public async Task WebhooksPanel_AnEmptyOrNonHttpUrl_IsRefusedNextToTheUrl()
+    {
+        var panel = _ctx.Render<WebhooksPanel>(p => p.Add(x => x.User, Owner));
+        await panel.Find("[data-testid=create-webhook]").ClickAsync(new());
+        var url = panel.FindComponents<MudTextField<string>>().Single();
+        panel.WaitForAssertion(() => Assert.Contains("is required", url.Markup, StringComparison.Ordinal));
+        url.Find("input").Input("ftp://example.com/hook");
+        await panel.Find("[data-testid=create-webhook]").ClickAsync(new());
+        panel.WaitForAssertion(() => Assert.True(HasError(url)));
+        Assert.DoesNotContain("is required", url.Markup, StringComparison.Ordinal);
+        Assert.Empty(panel.FindAll("[data-testid=webhook-endpoint]"));
+    }
+
+    [Fact]
+    public async Task MembersPanel_ABadEmail_IsRefusedNextToTheEmail()
+    {
+        await _app.Services.GetRequiredService<AccountService>().InviteAsync(_workspaceId, "ana@example.com", "Ana Owner", Roles.Owner);
+        var panel = _ctx.Render<MembersPanel>(p => p.Add(x => x.User, Owner));
+        panel.Find("[data-testid=invite-email] input, input[data-testid=invite-email]").Input("not-an-email");
+        await panel.Find("[data-testid=invite]").ClickAsync(new());
+        var email = panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Email");
+        panel.WaitForAssertion(() => Assert.Contains("Enter an email address", email.Markup, StringComparison.Ordinal));
+        Assert.Empty(panel.FindAll("[data-testid=secret-value]"));
+    }
+
+    [Fact]
+    public void AccessPanel_AMalformedSchemaPattern_IsNamedNextToTheField()
+    {
+        var panel = _ctx.Render<AccessPanel>(p => p.Add(x => x.User, Owner));
+        var patterns = panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Action patterns, one per line");
+        patterns.Find("textarea").Input("document.*\nauth..login");
+        panel.WaitForAssertion(() => Assert.Contains("“auth..login”: has an empty segment", patterns.Markup, StringComparison.Ordinal));
+    }
+}
