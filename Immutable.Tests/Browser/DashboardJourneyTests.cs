@@ -81,7 +81,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         // A rule made in the form: logins on any weekday are off-hours, so every login alerts; critical.
         await page.GotoAsync("/rules/new");
         await Field(page, "rule-name").FillAsync("Logins outside office hours");
-        await SelectAsync(page, "[data-testid=rule-type]", "off_hours");
+        await SelectAsync(page, "[data-testid=rule-type]", "Off hours");
         await SelectAsync(page, "[data-testid=rule-severity]", "Critical");
         await Field(page, "rule-patterns").FillAsync("auth.login");
         Assert.Contains("22:00–05:59", await page.Locator("[data-testid=hours-help]").InnerTextAsync());

@@ -7,6 +7,34 @@ namespace Immutable.Tests.Web;
 public class HostTests(ImmutableAppFactory app) : IClassFixture<ImmutableAppFactory>
 {
     [Fact]
+    public async Task UnknownDashboardAddress_InABrowser_IsTheDashboards404Page_WhileTheApiKeepsJson()
+    {
+        var client = app.CreateClient();
+        using var page = new HttpRequestMessage(HttpMethod.Get, "/no-such-page/at-all");
+        page.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+        var html = await client.SendAsync(page);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, html.StatusCode);
+        Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<link rel=\"icon\"", await html.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var api = new HttpRequestMessage(HttpMethod.Get, "/api/v1/no-such-route");
+        api.Headers.Accept.ParseAdd("text/html");
+        var json = await client.SendAsync(api);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, json.StatusCode);
+        Assert.Equal("not_found", (await json.ReadJsonAsync())["error"]!.GetValue<string>());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/no-such-page")).StatusCode); // no Accept: JSON as before
+        Assert.Equal("application/json", (await client.GetAsync("/no-such-page")).Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Favicon_IsServed()
+    {
+        var response = await app.CreateClient().GetAsync("/favicon.svg");
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/svg+xml", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Healthz_And_Readyz_ReportLivenessAndStore()
     {
         var client = app.CreateClient();

@@ -15,6 +15,9 @@ public sealed record AuditActor(string Id, string? Name, string Type);
 /// </summary>
 public sealed class AuditTrail(IEventLog log)
 {
+    /// <summary>The action category of every record written here (the overview counts these actors apart).</summary>
+    public const string ActionCategory = "immutable";
+
     public async Task RecordAsync(string workspaceId, AuditActor actor, string action, string resource, string resourceId, string? resourceName,
         JsonObject metadata, CancellationToken ct)
     {
@@ -26,7 +29,7 @@ public sealed class AuditTrail(IEventLog log)
             ActorName = actor.Name,
             ActorType = actor.Type,
             Action = action,
-            ActionCategory = "immutable",
+            ActionCategory = ActionCategory,
             Resource = resource,
             ResourceId = resourceId,
             ResourceName = resourceName,

@@ -14,11 +14,16 @@ public sealed record OverviewData(
     IReadOnlyList<(string Country, int Events)> TopCountries,
     long ChainLength,
     DateTime? LastEventAt,
-    IReadOnlyList<(string Url, string Problem)> FailingEndpoints);
+    IReadOnlyList<(string Url, string Problem)> FailingEndpoints,
+    int EndpointCount,
+    IReadOnlyList<(string Actor, int Events)> TopAuditActors);
 
 /// <summary>The overview's numbers, each from an index range of the workspace (no full scans).</summary>
 public sealed class OverviewQueries(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
 {
+    /// <summary>The action category of the records <see cref="Immutable.Web.Audit.AuditTrail"/> appends.</summary>
+    private const string AuditCategory = Immutable.Web.Audit.AuditTrail.ActionCategory;
+
     public async Task<OverviewData> LoadAsync(string workspaceId, CancellationToken ct = default)
     {
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
@@ -35,17 +40,22 @@ public sealed class OverviewQueries(IDbContextFactory<ImmutableDbContext> dbFact
 
         var dayAgo = now.AddHours(-24);
         var lastDay = db.Events.Where(e => e.WorkspaceId == workspaceId && e.CreatedAt >= dayAgo);
-        var topActors = (await lastDay.GroupBy(e => e.ActorId).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).Take(8).ToListAsync(ct))
+        // The chain's own records of dashboard and API changes (user:…, api_key:…; AuditTrail's category) are counted
+        // apart, so the people who configure Immutable never crowd out the applications' actors.
+        var topActors = (await lastDay.Where(e => e.ActionCategory != AuditCategory).GroupBy(e => e.ActorId).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).Take(8).ToListAsync(ct))
+            .Select(g => (g.Key, g.Count)).ToList();
+        var topAuditActors = (await lastDay.Where(e => e.ActionCategory == AuditCategory).GroupBy(e => e.ActorId).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).Take(8).ToListAsync(ct))
             .Select(g => (g.Key, g.Count)).ToList();
         var topCountries = (await lastDay.Where(e => e.IpCountry != null).GroupBy(e => e.IpCountry!).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).Take(8).ToListAsync(ct))
             .Select(g => (g.Key, g.Count)).ToList();
 
         var head = await db.Events.Where(e => e.WorkspaceId == workspaceId).OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.CreatedAt }).FirstOrDefaultAsync(ct);
 
-        var failing = (await db.WebhookEndpoints.AsNoTracking().Where(w => w.WorkspaceId == workspaceId).ToListAsync(ct))
+        var endpoints = await db.WebhookEndpoints.AsNoTracking().Where(w => w.WorkspaceId == workspaceId).ToListAsync(ct);
+        var failing = endpoints
             .Select(w => (w.Url, Problem: WebhookProblem(w)))
             .Where(w => w.Problem is not null).Select(w => (w.Url, w.Problem!)).ToList();
-        return new OverviewData(openAlerts, openObservations, perMinute, topActors, topCountries, head?.Sequence ?? 0, head?.CreatedAt, failing);
+        return new OverviewData(openAlerts, openObservations, perMinute, topActors, topCountries, head?.Sequence ?? 0, head?.CreatedAt, failing, endpoints.Count, topAuditActors);
     }
 
     private static string? WebhookProblem(WebhookEndpointRecord w) =>
