@@ -17,6 +17,7 @@ public static class StorageExtensions
         builder.Services.TryAddSingletonTimeProvider();
 
         builder.Services.AddSingleton<StorageHealth>();
+        builder.Services.AddSingleton<CommittedEventTail>();
         builder.Services.AddSingleton<SqliteEventChainWriter>();
         builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteEventChainWriter>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteEventChainWriter>());
