@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Immutable.Tests.Web;
 
+[Trait("Postgres", "run")]
 public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<ImmutableAppFactory>
 {
     private Task<HttpClient> NewWorkspaceAsync() => app.CreateWorkspaceClientAsync("ws-" + Guid.NewGuid().ToString("N")[..8]);
@@ -132,6 +133,7 @@ public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<Immutable
     }
 
     [Fact]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
     public async Task ActorTimelineQuery_UsesTheActorIndex_NotATableScan()
     {
         using var scope = app.Services.CreateScope();
@@ -147,6 +149,7 @@ public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<Immutable
     }
 
     [Fact]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
     public async Task ActionPrefixQuery_UsesTheActionIndexRange()
     {
         using var scope = app.Services.CreateScope();

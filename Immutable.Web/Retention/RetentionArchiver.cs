@@ -24,7 +24,7 @@ public sealed record RetentionRun(DateTime StartedAt, DateTime? FinishedAt, int 
 public sealed class RetentionArchiver(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<RetentionOptions> options,
-    SqliteConnectionString connection,
+    StorageDataDirectory dataDirectory,
     TimeProvider time,
     ILogger<RetentionArchiver> logger)
 {
@@ -33,7 +33,7 @@ public sealed class RetentionArchiver(
 
     public string ArchiveRoot { get; } = options.Value.ArchivePath is { Length: > 0 } configured
         ? Path.GetFullPath(configured)
-        : Path.Combine(StorageExtensions.DataDirectory(connection), "archive");
+        : Path.Combine(dataDirectory.Path, "archive");
 
     public RetentionRun? LastRun(string workspaceId) => _runs.GetValueOrDefault(workspaceId);
 
