@@ -44,7 +44,7 @@ done
 echo "== ceiling: no-op POST"
 dotnet .cache/measure/bench/Immutable.Bench.dll noop-server --port "$noop_port" &
 noop=$!
-trap 'kill $noop 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $noop 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$noop_port/ready" >/dev/null && break; sleep 0.1; done
 for i in 0 1 2; do
   c=$(echo 1 16 64 | cut -d' ' -f$((i + 1)))

@@ -23,11 +23,16 @@ internal static class StreamBench
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{receiverPort}");
         await using var receiver = builder.Build();
+        // The receiver stands for another system (a SIEM), which would not share the app's cores: it counts the events
+        // in each body by their envelope, without parsing a document, so that it takes as little as possible from them.
+        var marker = "\"event_type\":\"event.created\""u8.ToArray();
         receiver.MapPost("/stream", async (HttpContext c) =>
         {
-            using var reader = new StreamReader(c.Request.Body);
-            var body = JsonNode.Parse(await reader.ReadToEndAsync())!;
-            var count = body["event_type"]!.GetValue<string>() == "event.batch" ? body["events"]!.AsArray().Count : 1;
+            using var body = new MemoryStream();
+            await c.Request.Body.CopyToAsync(body);
+            var span = body.GetBuffer().AsSpan(0, (int)body.Length);
+            var count = 0;
+            for (int at; (at = span.IndexOf(marker)) >= 0; span = span[(at + marker.Length)..]) count++;
             Interlocked.Add(ref received, count);
             return Results.NoContent();
         });

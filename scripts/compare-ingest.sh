@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 before=$1 after=$2 rounds=${3:-2} events=${4:-100000}
 ./scripts/fetch-geo.sh >/dev/null
 root=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; for w in "$root"/src-*; do git worktree remove --force "$w" 2>/dev/null || true; done; rm -rf "$root"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; for w in "$root"/src-*; do git worktree remove --force "$w" 2>/dev/null || true; done; rm -rf "$root"' EXIT
 for side in before after; do
   commit=${!side}
   git worktree add --detach "$root/src-$side" "$commit" >/dev/null 2>&1

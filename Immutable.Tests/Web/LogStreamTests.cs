@@ -7,9 +7,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Immutable.Tests.Web;
 
-/// <summary>Log streams: every ingested event to a signed webhook through the outbox, against a real receiver.</summary>
-public sealed class LogStreamTests : IAsyncLifetime
+/// <summary>
+/// Log streams: every ingested event to a signed webhook through the outbox, against a real receiver. The worker takes
+/// events right behind ingest from memory (the chain writer's committed tail); <see cref="LogStreamFromStoreTests"/> runs
+/// the same tests with that memory off, so every event is read back from the store.
+/// </summary>
+public class LogStreamTests : IAsyncLifetime
 {
+    protected virtual ImmutableAppFactory Configure(ImmutableAppFactory app) => app;
+
     private ImmutableAppFactory _app = null!;
     private WebhookReceiver _receiver = null!;
     private HttpClient _client = null!;
@@ -17,9 +23,9 @@ public sealed class LogStreamTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _receiver = await WebhookReceiver.StartAsync();
-        _app = new ImmutableAppFactory()
+        _app = Configure(new ImmutableAppFactory()
             .With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1")
-            .With("Webhooks:TimeoutSeconds", "2");
+            .With("Webhooks:TimeoutSeconds", "2"));
         _client = await _app.CreateWorkspaceClientAsync("acme");
     }
 
@@ -89,8 +95,18 @@ public sealed class LogStreamTests : IAsyncLifetime
         Assert.Equal("active", stream["status"]!.GetValue<string>());
         Assert.Null((await _client.GetJsonAsync($"/api/v1/log-streams/{stream["id"]}"))["data"]!["secret"]);
 
-        var id = await _client.IngestAsync(new { actor_id = "u1", actor_name = "Ana", action = "document.created", tenant_id = "t_alpha", ip_address = "81.2.69.142" });
+        var id = await _client.IngestAsync(new
+        {
+            actor_id = "u1", actor_name = "Ana", actor_type = "user", action = "document.created", action_category = "content",
+            resource = "document", resource_id = "doc_1", resource_name = "Plan", tenant_id = "t_alpha", session_id = "s_1",
+            ip_address = "81.2.69.142", user_agent = "Mozilla/5.0", version = 2, occurred_at = "2026-03-27T16:32:18.291034+02:00",
+            targets = new object[] { new { type = "customer", id = "cus_1", name = "Acme", metadata = new { tier = "gold", n = 1.50 } }, new { type = "team" } },
+            metadata = new { reason = "é \u2028 \"quoted\"", amount = 12.5, tags = new[] { "b", "a" } },
+        });
         var received = await WaitForEventAsync(e => e["id"]!.GetValue<string>() == id);
+        // Byte for byte the event the API returns for it, whichever way the worker took it (memory or store).
+        var stored = (await _client.GetJsonAsync($"/api/v1/events/{id}"))["data"]!;
+        Assert.Equal(stored.ToJsonString(), JsonNode.Parse(received.Body)!["data"]!.ToJsonString());
         Assert.True(received.SignatureValid);
         Assert.Equal("event.created", received.Headers["X-Immutable-Event"]);
         Assert.StartsWith("t=", received.Headers["X-Immutable-Signature-Timestamped"]);
@@ -122,6 +138,11 @@ public sealed class LogStreamTests : IAsyncLifetime
         var items = body["events"]!.AsArray();
         Assert.Equal(ids, items.Select(e => e!["data"]!["id"]!.GetValue<string>()));
         Assert.All(items, e => Assert.Equal("event.created", e!["event_type"]!.GetValue<string>()));
+        foreach (var item in items)
+        {
+            var stored = (await _client.GetJsonAsync($"/api/v1/events/{item!["data"]!["id"]}"))["data"]!;
+            Assert.Equal(stored.ToJsonString(), item["data"]!.ToJsonString());
+        }
         Assert.Equal(2, (await DeliveriesAsync(stream["id"]!.GetValue<string>())).Count); // its creation record, then the batch
     }
 
@@ -179,4 +200,10 @@ public sealed class LogStreamTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/v1/log-streams/{stream["id"]}")).StatusCode);
         Assert.Empty((await _client.GetJsonAsync("/api/v1/log-streams"))["data"]!.AsArray());
     }
+}
+
+/// <summary>The log stream tests with the committed-event memory off: the worker reads every event back from the store.</summary>
+public sealed class LogStreamFromStoreTests : LogStreamTests
+{
+    protected override ImmutableAppFactory Configure(ImmutableAppFactory app) => app.With("Storage:CommittedTailEvents", "0");
 }

@@ -21,6 +21,7 @@ namespace Immutable.Web.Detection;
 public sealed partial class StreamEvaluator(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IRuleMemoryStore memoryStore,
+    CommittedEventTail tail,
     TimeProvider time,
     IOptions<DetectionOptions> options,
     IOptions<PublicUrlOptions> publicUrl,
@@ -85,18 +86,19 @@ public sealed partial class StreamEvaluator(
             if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
             return 0;
         }
-        var rows = await db.Events.AsNoTracking()
-            .Where(e => e.WorkspaceId == workspaceId && e.Sequence > after)
-            .OrderBy(e => e.Sequence)
-            .Take(options.Value.ChunkSize)
-            .ToListAsync(ct);
-        if (rows.Count == 0) return 0;
+        // Right behind ingest, the events just committed are still in memory; otherwise (restart, behind) read the store.
+        var events = tail.TryRead(workspaceId, after, options.Value.ChunkSize)
+            ?? (await db.Events.AsNoTracking()
+                .Where(e => e.WorkspaceId == workspaceId && e.Sequence > after)
+                .OrderBy(e => e.Sequence)
+                .Take(options.Value.ChunkSize)
+                .ToListAsync(ct)).Select(r => r.ToDomain()).ToList();
+        if (events.Count == 0) return 0;
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var writer = new AlertWriter(db, workspaceId, Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow()), rules.Correlations);
-            await writer.PreloadAsync(rows.Select(r => r.Id).ToList(), rows.Min(r => r.OccurredAt), rows.Max(r => r.OccurredAt), rules.MaxCooldownMinutes, ct);
-            var events = rows.Select(r => r.ToDomain()).ToList();
+            await writer.PreloadAsync(events.Select(e => e.Content.Id.ToString("D")).ToList(), events.Min(e => e.OccurredAt), events.Max(e => e.OccurredAt), rules.MaxCooldownMinutes, ct);
             await PrimeMemoryAsync(db, rules.RuleSet, events, ct);
             foreach (var e in events)
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
@@ -106,15 +108,15 @@ public sealed partial class StreamEvaluator(
 
             if (checkpoint is null)
                 db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
-            checkpoint.LastSequence = rows[^1].Sequence;
+            checkpoint.LastSequence = events[^1].Sequence;
             checkpoint.UpdatedAt = Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow());
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             // Cache only if no rule changed meanwhile; otherwise the next chunk loads the new rules.
             if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
-            if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, rows[0].Sequence, rows[^1].Sequence);
+            if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, events[0].Sequence, events[^1].Sequence);
             writer.Publish(domainEvents, notifications);
-            return rows.Count;
+            return events.Count;
         }
         catch
         {

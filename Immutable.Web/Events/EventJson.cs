@@ -71,4 +71,36 @@ public sealed record EventJson(
         Timestamps.ToIso(r.OccurredAt),
         Timestamps.ToIso(r.CreatedAt),
         r.SchemaViolation);
+
+    /// <summary>The same JSON from an event as the chain writer committed it (what a read of its row gives back).</summary>
+    public static EventJson From(Immutable.Domain.Events.AuditEvent e)
+    {
+        var c = e.Content;
+        return new(
+            c.Id.ToString("D"),
+            new ActorJson(c.ActorId, c.ActorName, c.ActorType),
+            c.ActorId,
+            c.ActorName,
+            c.ActorType,
+            c.Action,
+            c.ActionCategory,
+            c.Resource is null && c.ResourceId is null && c.ResourceName is null ? null : new ResourceJson(c.Resource, c.ResourceId, c.ResourceName),
+            c.ResourceId,
+            c.ResourceName,
+            c.Targets.Count == 0 ? EmptyArray : new RawJson(EventHashing.CanonicalTargets(c.Targets)),
+            RawJson.From(c.MetadataJson),
+            c.TenantId,
+            c.SessionId,
+            c.IpAddress,
+            c.Geo.CountryCode,
+            c.Geo.City,
+            new GeoJson(c.Geo.CountryCode, c.Geo.City, c.Geo.Latitude, c.Geo.Longitude, c.Geo.AccuracyRadiusKm, c.Geo.TimeZone),
+            c.UserAgent,
+            c.IdempotencyKey,
+            c.Version,
+            new IntegrityJson(e.EventHash, e.PreviousEventHash, e.Sequence),
+            Timestamps.ToIso(e.OccurredAt),
+            Timestamps.ToIso(e.CreatedAt),
+            c.SchemaViolation);
+    }
 }

@@ -30,6 +30,7 @@ public sealed partial class PostgresEventLog : BackgroundService, IEventLog
     private readonly TimeProvider _time;
     private readonly IDomainEvents _events;
     private readonly StorageHealth _health;
+    private readonly CommittedEventTail _tail;
     private readonly ILogger<PostgresEventLog> _logger;
 
     public PostgresEventLog(
@@ -38,8 +39,10 @@ public sealed partial class PostgresEventLog : BackgroundService, IEventLog
         TimeProvider time,
         IDomainEvents events,
         StorageHealth health,
+        CommittedEventTail tail,
         ILogger<PostgresEventLog> logger)
     {
+        _tail = tail;
         _dataSource = dataSource;
         _options = options.Value;
         _time = time;
@@ -92,8 +95,10 @@ public sealed partial class PostgresEventLog : BackgroundService, IEventLog
         {
             try
             {
-                var (results, workspaces) = await TryCommitAsync(group);
+                var (results, workspaces, committed) = await TryCommitAsync(group);
                 _health.ReportSuccess();
+                // This instance's commits only: a reader behind another instance's appends misses and reads the store.
+                _tail.Add(committed);
                 for (var g = 0; g < group.Count; g++) group[g].Completion.TrySetResult(results[g]);
                 if (workspaces.Count > 0) _events.Publish(new EventsAppended(workspaces));
                 return;
@@ -119,7 +124,7 @@ public sealed partial class PostgresEventLog : BackgroundService, IEventLog
     private static bool IsWorthRetry(Exception ex) =>
         ex is ChainConflictException || ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
 
-    private async Task<(AppendOutcome[][] Results, List<string> Workspaces)> TryCommitAsync(List<PendingAppend> group)
+    private async Task<(AppendOutcome[][] Results, List<string> Workspaces, List<AuditEvent> Committed)> TryCommitAsync(List<PendingAppend> group)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(CancellationToken.None);
         await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
@@ -150,6 +155,7 @@ public sealed partial class PostgresEventLog : BackgroundService, IEventLog
         }
 
         var results = new AppendOutcome[group.Count][];
+        var committed = new List<AuditEvent>();
         var inserts = new NpgsqlBatch(connection, transaction);
         await using (inserts)
         {
@@ -182,6 +188,8 @@ public sealed partial class PostgresEventLog : BackgroundService, IEventLog
                     };
                     e = e with { EventHash = EventHashing.ComputeHash(e) };
                     var insert = InsertCommand(e);
+                    // As a read of the store gives it back (EventMapping.ToDomain): the content's time is the stored one.
+                    committed.Add(e with { Content = content with { OccurredAt = e.OccurredAt } });
                     inserts.BatchCommands.Add(insert);
                     eventCommands.Add(insert);
                     foreach (var target in content.Targets)
@@ -202,7 +210,7 @@ public sealed partial class PostgresEventLog : BackgroundService, IEventLog
         }
         await transaction.CommitAsync(CancellationToken.None);
         // Like the SQLite writer: every workspace of the group is announced (duplicates only included).
-        return (results, workspaces.Select(w => w.Id).ToList());
+        return (results, workspaces.Select(w => w.Id).ToList(), committed);
     }
 
     private static NpgsqlBatchCommand InsertCommand(AuditEvent e)

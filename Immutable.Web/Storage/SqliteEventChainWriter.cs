@@ -24,6 +24,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
     private readonly IDomainEvents _events;
     private readonly ILogger<SqliteEventChainWriter> _logger;
     private readonly StorageHealth _health;
+    private readonly CommittedEventTail _tail;
     private readonly Dictionary<string, ChainHead> _heads = new(StringComparer.Ordinal);
 
     public SqliteEventChainWriter(
@@ -32,9 +33,11 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         TimeProvider time,
         IDomainEvents events,
         StorageHealth health,
+        CommittedEventTail tail,
         ILogger<SqliteEventChainWriter> logger)
     {
         _health = health;
+        _tail = tail;
         _connectionString = connectionString.Value;
         _options = options.Value;
         _time = time;
@@ -90,6 +93,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
     {
         var results = new AppendOutcome[group.Count][];
         var newHeads = new Dictionary<string, ChainHead>(StringComparer.Ordinal);
+        var committed = new List<AuditEvent>();
         try
         {
             using (var transaction = connection.BeginTransaction())
@@ -132,6 +136,8 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
                         };
                         stored = stored with { EventHash = EventHashing.ComputeHash(stored) };
                         statements.Insert(stored);
+                        // As a read of the store gives it back (EventMapping.ToDomain): the content's time is the stored one.
+                        committed.Add(stored with { Content = content with { OccurredAt = stored.OccurredAt } });
                         head = new ChainHead(stored.Sequence, stored.EventHash, createdAt);
                         outcomes[i] = new AppendOutcome(content.Id, Duplicate: false, stored.Sequence, stored.EventHash);
                         if (content.IdempotencyKey is { } claimedKey) claimedKeys[(pending.WorkspaceId, claimedKey)] = outcomes[i];
@@ -161,6 +167,7 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
 
         _health.ReportSuccess();
         foreach (var (workspace, head) in newHeads) _heads[workspace] = head;
+        _tail.Add(committed);
         for (var g = 0; g < group.Count; g++) group[g].Completion.TrySetResult(results[g]);
 
         if (newHeads.Count > 0) _events.Publish(new EventsAppended(newHeads.Keys.ToList()));

@@ -22,6 +22,7 @@ public static class StorageExtensions
         builder.Services.TryAddSingletonTimeProvider();
         builder.Services.AddSingleton(new StorageDataDirectory(ResolveDataDirectory(builder.Configuration)));
         builder.Services.AddSingleton<StorageHealth>();
+        builder.Services.AddSingleton<CommittedEventTail>();
         builder.Services.AddSingleton<IRuleMemoryStore, SqlRuleMemoryStore>();
         builder.Services.AddSingleton<IEventCounts, SqlEventCounts>();
         if (ProviderOf(builder.Configuration) == StorageProvider.Postgres) AddPostgres(builder);

@@ -42,4 +42,11 @@ public sealed class StorageOptions
     /// <summary>Appends waiting for the writer before callers are made to wait (backpressure).</summary>
     [Range(1, 1_000_000)]
     public int MaxPendingAppends { get; set; } = 10_000;
+
+    /// <summary>
+    /// Newest committed events kept in memory (all workspaces together) for the workers that follow the chain right
+    /// behind ingest; 0 turns it off (they read everything back from the store). About 1–2 KB each.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int CommittedTailEvents { get; set; } = 20_000;
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Immutable.Domain.Chain;
 using Immutable.Web.DomainEvents;
 using Immutable.Web.Events;
@@ -14,7 +13,8 @@ namespace Immutable.Web.Streams;
 /// Feeds every ingested event to the workspace's log streams through the webhook outbox.
 /// <code>
 ///   chain writer commit ──EventsAppended──▶ this worker (own loop; ingest never waits for it)
-///        reads events after each stream's checkpoint ──▶ one delivery row per event, or per batch when behind
+///        takes events after each stream's checkpoint (from memory right behind ingest, else the store)
+///        ──▶ one delivery row per event, or per batch when behind
 ///        + the new checkpoint, in one transaction ──DeliveriesEnqueued──▶ WebhookDispatcher (signing, retries)
 /// </code>
 /// Invariant: a stream's checkpoint moves only in the transaction that writes the deliveries of the events up to it, so
@@ -24,6 +24,7 @@ namespace Immutable.Web.Streams;
 /// </summary>
 public sealed partial class LogStreamWorker(
     IDbContextFactory<ImmutableDbContext> dbFactory,
+    CommittedEventTail tail,
     IDomainEvents events,
     IOptions<LogStreamOptions> options,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
@@ -125,35 +126,23 @@ public sealed partial class LogStreamWorker(
                 .ToListAsync(ct);
             if (streams.Count == 0) return written;
             var from = streams.Min(s => s.StreamCheckpoint);
-            var rows = await db.Events.AsNoTracking()
-                .Where(e => e.WorkspaceId == workspaceId && e.Sequence > from)
-                .OrderBy(e => e.Sequence).Take(options.Value.MaxEventsPerDelivery).ToListAsync(ct);
+            var rows = await ReadAsync(db, workspaceId, from, ct);
             if (rows.Count == 0) return written;
             var now = Timestamps.ToMicroseconds(time.GetUtcNow());
-            var serialized = rows.ToDictionary(r => r.Sequence, r => JsonSerializer.SerializeToNode(EventJson.From(r), json.Value.SerializerOptions)!);
             foreach (var stream in streams)
             {
-                var batch = new List<EventRecord>();
+                var first = rows.FindIndex(r => r.Sequence > stream.StreamCheckpoint);
+                if (first < 0) continue;
+                var count = 0;
                 var bytes = 0;
-                foreach (var row in rows)
+                for (var i = first; i < rows.Count; i++)
                 {
-                    if (row.Sequence <= stream.StreamCheckpoint) continue;
-                    var size = serialized[row.Sequence].ToJsonString().Length;
-                    if (batch.Count > 0 && bytes + size > options.Value.MaxBytesPerDelivery) break;
-                    batch.Add(row);
-                    bytes += size;
+                    if (count > 0 && bytes + rows[i].Json.Length > options.Value.MaxBytesPerDelivery) break;
+                    bytes += rows[i].Json.Length;
+                    count++;
                 }
-                if (batch.Count == 0) continue;
+                var batch = rows.GetRange(first, count);
                 var single = batch.Count == 1;
-                var payload = single
-                    ? Envelope(serialized[batch[0].Sequence], workspaceId, now)
-                    : new JsonObject
-                    {
-                        ["event_type"] = "event.batch",
-                        ["workspace_id"] = workspaceId,
-                        ["timestamp"] = Timestamps.ToIso(now),
-                        ["events"] = new JsonArray([.. batch.Select(r => (JsonNode)Envelope(serialized[r.Sequence], workspaceId, now))]),
-                    };
                 db.Deliveries.Add(new DeliveryRecord
                 {
                     Id = "dlv_" + Guid.NewGuid().ToString("D"),
@@ -161,7 +150,7 @@ public sealed partial class LogStreamWorker(
                     EndpointId = stream.Id,
                     EventType = single ? "event.created" : "event.batch",
                     RecordId = single ? batch[0].Id : null, // the event id, shown in the delivery log
-                    Payload = payload.ToJsonString(),
+                    Payload = Payload(batch, workspaceId, now),
                     Status = "pending",
                     NextAttemptAt = now,
                     CreatedAt = now,
@@ -174,14 +163,61 @@ public sealed partial class LogStreamWorker(
         }
     }
 
-    /// <summary>One event as a stream sends it: <c>{"event_type":"event.created","data":{the event},"workspace_id","timestamp"}</c>.</summary>
-    private static JsonObject Envelope(JsonNode eventJson, string workspaceId, DateTime now) => new()
+    private sealed record StreamedEvent(long Sequence, string Id, byte[] Json);
+
+    /// <summary>
+    /// The events after <paramref name="after"/>, each serialized once: from memory when the stream is right behind
+    /// ingest (<see cref="CommittedEventTail"/>), else from the store.
+    /// </summary>
+    private async Task<List<StreamedEvent>> ReadAsync(ImmutableDbContext db, string workspaceId, long after, CancellationToken ct)
     {
-        ["event_type"] = "event.created",
-        ["data"] = eventJson.DeepClone(),
-        ["workspace_id"] = workspaceId,
-        ["timestamp"] = Timestamps.ToIso(now),
-    };
+        var max = options.Value.MaxEventsPerDelivery;
+        var serializer = json.Value.SerializerOptions;
+        if (tail.TryRead(workspaceId, after, max) is { } recent)
+            return recent.Select(e => new StreamedEvent(e.Sequence, e.Content.Id.ToString("D"), JsonSerializer.SerializeToUtf8Bytes(EventJson.From(e), serializer))).ToList();
+        var rows = await db.Events.AsNoTracking()
+            .Where(e => e.WorkspaceId == workspaceId && e.Sequence > after)
+            .OrderBy(e => e.Sequence).Take(max).ToListAsync(ct);
+        return rows.Select(r => new StreamedEvent(r.Sequence, r.Id, JsonSerializer.SerializeToUtf8Bytes(EventJson.From(r), serializer))).ToList();
+    }
+
+    /// <summary>
+    /// One event: <c>{"event_type":"event.created","data":{the event},"workspace_id","timestamp"}</c>; several:
+    /// <c>{"event_type":"event.batch","workspace_id","timestamp","events":[one envelope per event]}</c>. Written straight
+    /// from each event's bytes, without building a document.
+    /// </summary>
+    private static string Payload(List<StreamedEvent> batch, string workspaceId, DateTime now)
+    {
+        var timestamp = Timestamps.ToIso(now);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(batch.Sum(e => e.Json.Length + 160) + 128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            if (batch.Count == 1) Envelope(writer, batch[0], workspaceId, timestamp);
+            else
+            {
+                writer.WriteStartObject();
+                writer.WriteString("event_type", "event.batch");
+                writer.WriteString("workspace_id", workspaceId);
+                writer.WriteString("timestamp", timestamp);
+                writer.WriteStartArray("events");
+                foreach (var e in batch) Envelope(writer, e, workspaceId, timestamp);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void Envelope(Utf8JsonWriter writer, StreamedEvent e, string workspaceId, string timestamp)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("event_type", "event.created");
+        writer.WritePropertyName("data");
+        writer.WriteRawValue(e.Json, skipInputValidation: true);
+        writer.WriteString("workspace_id", workspaceId);
+        writer.WriteString("timestamp", timestamp);
+        writer.WriteEndObject();
+    }
 
     public override void Dispose()
     {

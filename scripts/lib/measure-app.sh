@@ -21,7 +21,7 @@ start_app() {
   url="http://127.0.0.1:$port"
   dotnet .cache/measure/app/Immutable.Web.dll --urls "$url" &
   app=$!
-  trap 'kill $app 2>/dev/null; rm -rf "$data"' EXIT
+  trap 'kill $app 2>/dev/null || true; rm -rf "$data"' EXIT
   for _ in $(seq 1 100); do curl -sf "$url/readyz" >/dev/null && return 0; sleep 0.2; done
   echo "the app did not become ready on $url" >&2
   return 1

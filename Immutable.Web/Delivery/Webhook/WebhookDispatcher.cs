@@ -187,11 +187,28 @@ public sealed partial class WebhookDispatcher(
         return i + needed <= bytes.Length ? bytes.Length : i;
     }
 
-    /// <summary>Records a batch of attempts in one transaction (one commit, not one per delivery).</summary>
+    /// <summary>
+    /// Records a batch of attempts in one transaction (one commit, not one per delivery). A delivery whose row or endpoint
+    /// was deleted while it was in flight (the endpoint or stream was removed) has nothing left to record: it is skipped,
+    /// and a deletion that lands between this read and the save makes it read again once.
+    /// </summary>
     private async Task RecordAsync(IEnumerable<AttemptResult> results)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var list = results.ToList();
+        try
+        {
+            await RecordOnceAsync(list);
+        }
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || StorageFaults.Classify(ex) is null)
+        {
+            LogRecordRetried(ex.GetType().Name);
+            await RecordOnceAsync(list);
+        }
+    }
+
+    private async Task RecordOnceAsync(List<AttemptResult> list)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var rowIds = list.Select(r => r.Delivery.RowId).ToList();
         var rows = await db.Deliveries.Where(d => rowIds.Contains(d.RowId)).ToDictionaryAsync(d => d.RowId, CancellationToken.None);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
@@ -200,8 +217,7 @@ public sealed partial class WebhookDispatcher(
         var endpoints = await db.WebhookEndpoints.Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, CancellationToken.None);
         foreach (var r in list)
         {
-            var row = rows[r.Delivery.RowId];
-            var endpoint = endpoints[r.Endpoint.Id];
+            if (!rows.TryGetValue(r.Delivery.RowId, out var row) || !endpoints.TryGetValue(r.Endpoint.Id, out var endpoint)) continue;
             var outcome = r.Blocked ? AttemptOutcome.PermanentFailure : Classify(r.Status);
             db.DeliveryAttempts.Add(new DeliveryAttemptRecord
             {
@@ -266,6 +282,9 @@ public sealed partial class WebhookDispatcher(
         });
         LogPaused(endpoint.Id, reason);
     }
+
+    [LoggerMessage(LogLevel.Information, "Recording delivery attempts met a concurrent change ({Kind}); recording again without what was deleted.")]
+    private partial void LogRecordRetried(string kind);
 
     [LoggerMessage(LogLevel.Warning, "Webhook endpoint {Endpoint} paused: {Reason}")]
     private partial void LogPaused(string endpoint, string reason);
