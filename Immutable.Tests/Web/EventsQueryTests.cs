@@ -159,6 +159,103 @@ public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<Immutable
         Assert.Contains("IX_events_workspace_id_action_sequence (workspace_id=? AND action>? AND action<?)", plan, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
+    [InlineData("actor_id", "IX_events_workspace_id_actor_id_sequence")]
+    [InlineData("action", "IX_events_workspace_id_action_sequence")]
+    [InlineData("session_id", "IX_events_workspace_id_session_id_sequence")]
+    [InlineData("tenant_id", "IX_events_workspace_id_tenant_id_sequence")]
+    public async Task FilteredList_PageAndTotal_WalkItsIndex_WithoutSortingTheMatches(string filter, string index)
+    {
+        using var scope = app.Services.CreateScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
+        foreach (var cursor in new[] { "", "&cursor=" + new Immutable.Web.Api.CursorKey(500, Guid.NewGuid().ToString("D")).Encode() })
+        {
+            var query = Query($"{filter}=v{cursor}");
+            var page = ExplainQueryPlan(EventReader.PageQuery(db, "ws_x", query, null).ToQueryString());
+            Assert.Contains($"USING INDEX {index} (workspace_id=? AND {filter}=?", page, StringComparison.Ordinal);
+            Assert.DoesNotContain("TEMP B-TREE", page, StringComparison.Ordinal);
+            var total = ExplainQueryPlan(EventReader.CountQuery(db, "ws_x", query).ToQueryString());
+            // Counted on an index of the filter (the planner may prefer a sibling with the same prefix), never the table.
+            Assert.Matches($@"^SEARCH e USING (COVERING )?INDEX IX_events_workspace_id_{filter}_\w+ \(workspace_id=\? AND {filter}=\?\)$", total);
+        }
+    }
+
+    [Fact]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
+    public async Task ActionPrefixPage_IsOneShortIndexWalkPerAction_OnlyTheMergedPagesAreSorted()
+    {
+        using var scope = app.Services.CreateScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
+        var query = Query("action=document.*&cursor=" + new Immutable.Web.Api.CursorKey(500, Guid.NewGuid().ToString("D")).Encode());
+        var plan = ExplainQueryPlan(EventReader.PageQuery(db, "ws_x", query, ["document.deleted", "document.updated", "document.viewed"]).ToQueryString());
+        var walks = plan.Split('\n').Count(l => l.Contains("USING INDEX IX_events_workspace_id_action_sequence (workspace_id=? AND action=? AND sequence<?)", StringComparison.Ordinal));
+        Assert.True(walks == 3, plan);
+        // Besides the walks, only each walk's page (51 rows at most) is read again and sorted for the merge: one SCAN
+        // line per page, none of the events table itself.
+        Assert.True(plan.Split('\n').Count(l => l.StartsWith("SCAN ", StringComparison.Ordinal)) == 3, plan);
+        Assert.True(plan.Split('\n').Count(l => l.StartsWith("CO-ROUTINE ", StringComparison.Ordinal)) == 3, plan);
+    }
+
+    [Fact]
+    public async Task ActionPrefix_PagesThroughEveryActionUnderIt_InSequenceOrder_BothDirections()
+    {
+        var client = await NewWorkspaceAsync();
+        string[] actions = ["doc.viewed", "doc.deleted", "docs.other", "doc.a.b", "auth.login", "doc.updated", "doc"];
+        var events = Enumerable.Range(0, 70).Select(i => new { actor_id = $"u{i % 3}", action = actions[i % actions.Length], resource_id = $"r{i}" }).ToArray();
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostJsonAsync("/api/v1/events/batch", new { events })).StatusCode);
+        foreach (var (q, order) in new[] { ("action=doc.*", "desc"), ("action=doc.*", "asc"), ("action=doc.*&actor_id=u1", "desc") })
+        {
+            var expected = events.Where(e => e.action.StartsWith("doc.", StringComparison.Ordinal) && (!q.Contains("actor_id", StringComparison.Ordinal) || e.actor_id == "u1"))
+                .Select(e => e.resource_id).ToList();
+            if (order == "desc") expected.Reverse();
+            var seen = new List<string>();
+            string? cursor = null;
+            do
+            {
+                var page = await client.GetJsonAsync($"/api/v1/events?{q}&order={order}&limit=7{(cursor is null ? "" : "&cursor=" + cursor)}");
+                seen.AddRange(page["data"]!.AsArray().Select(e => e!["resource_id"]!.GetValue<string>()));
+                Assert.Equal(expected.Count, page["pagination"]!["total"]!.GetValue<int>());
+                Assert.True(page["pagination"]!["total_exact"]!.GetValue<bool>());
+                cursor = page["pagination"]!["next_cursor"]?.GetValue<string>();
+            }
+            while (cursor is not null);
+            Assert.Equal(expected, seen);
+        }
+        var none = await client.GetJsonAsync("/api/v1/events?action=nothing.*");
+        Assert.Empty(none["data"]!.AsArray());
+        Assert.Equal(0, none["pagination"]!["total"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Total_IsExactUpToTheCap_ThenTheCapMarkedInexact()
+    {
+        var name = "ws-" + Guid.NewGuid().ToString("N")[..8];
+        var client = await app.CreateWorkspaceClientAsync(name);
+        var ws = (await app.CreateKeyAsync(name)).WorkspaceId;
+        var log = app.Services.GetRequiredService<IEventLog>();
+        var contents = Enumerable.Range(0, Immutable.Web.Api.Paging.ExactTotalUpTo + 5).Select(i => new Immutable.Domain.Events.EventContent
+        {
+            Id = Guid.NewGuid(), ActorId = i < 10 ? "few" : "many", Action = "bulk.loaded",
+        }).ToList();
+        foreach (var chunk in contents.Chunk(2000)) await log.AppendAsync(ws, chunk, default);
+
+        var all = (await client.GetJsonAsync("/api/v1/events?limit=1"))["pagination"]!;
+        Assert.Equal(Immutable.Web.Api.Paging.ExactTotalUpTo, all["total"]!.GetValue<int>());
+        Assert.False(all["total_exact"]!.GetValue<bool>());
+        var few = (await client.GetJsonAsync("/api/v1/events?actor_id=few&limit=1"))["pagination"]!;
+        Assert.Equal(10, few["total"]!.GetValue<int>());
+        Assert.True(few["total_exact"]!.GetValue<bool>());
+    }
+
+    private static EventQuery Query(string queryString)
+    {
+        var violations = new List<Immutable.Web.Api.Violation>();
+        var query = EventQuery.FromRequest(new Microsoft.AspNetCore.Http.QueryCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString)), violations);
+        Assert.Empty(violations);
+        return query!;
+    }
+
     private string ExplainQueryPlan(string sql)
     {
         // ToQueryString declares parameters with .param set; EXPLAIN needs only the statement (values don't change the plan).

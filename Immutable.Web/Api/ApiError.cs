@@ -43,6 +43,11 @@ public sealed record ApiError(
 /// <summary>Single resources are wrapped as <c>{"data": ...}</c>.</summary>
 public sealed record DataEnvelope<T>(T Data);
 
-public sealed record Pagination(bool HasMore, string? NextCursor, int Total);
+/// <param name="TotalExact">
+/// Set by lists whose total is counted only up to a cap (events: <see cref="Paging.ExactTotalUpTo"/>): false means
+/// <paramref name="Total"/> is that cap and at least that many match. Omitted by lists that always count exactly.
+/// </param>
+public sealed record Pagination(bool HasMore, string? NextCursor, int Total,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? TotalExact = null);
 
 public sealed record ListEnvelope<T>(IReadOnlyList<T> Data, Pagination Pagination);

@@ -48,6 +48,12 @@ public static class Paging
     public const int MaxLimit = 100;
 
     /// <summary>
+    /// Matches an event list counts exactly; above it the total is this number with <c>total_exact: false</c> (at least
+    /// this many). Counting half a million index entries takes ~70 ms in SQLite, more than the whole page should.
+    /// </summary>
+    public const int ExactTotalUpTo = 10_000;
+
+    /// <summary>
     /// Trims a page fetched with <c>Take(limit + 1)</c>: the extra row only says there is more, and the last kept
     /// row's sort key becomes the next cursor.
     /// </summary>

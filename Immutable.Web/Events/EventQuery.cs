@@ -61,27 +61,36 @@ public sealed record EventQuery
     }
 
     /// <summary>Applies every filter except the cursor (so the same query also gives the total).</summary>
-    public IQueryable<EventRecord> Filter(ImmutableDbContext db, string workspaceId)
+    public IQueryable<EventRecord> Filter(ImmutableDbContext db, string workspaceId) => Filter(db, workspaceId, exactAction: null);
+
+    /// <summary>The action prefix of a pattern (<c>document.*</c> → <c>document.</c>); null for an exact action or none.</summary>
+    public string? ActionPrefix => Action is { Length: > 1 } a && a.EndsWith('*') ? a[..^1] : null;
+
+    /// <summary>
+    /// Every filter except the cursor; with <paramref name="exactAction"/>, that one action instead of the pattern
+    /// (one of the actions under the prefix: see <see cref="EventReader"/>).
+    /// </summary>
+    public IQueryable<EventRecord> Filter(ImmutableDbContext db, string workspaceId, string? exactAction)
     {
         var q = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId);
         if (ActorId is not null) q = q.Where(e => e.ActorId == ActorId);
-        if (Action is not null)
+        if (exactAction is not null)
         {
-            if (Action.EndsWith('*'))
+            q = q.Where(e => e.Action == exactAction);
+        }
+        else if (Action is not null)
+        {
+            if (ActionPrefix is { } prefix)
             {
                 // A prefix as a range, so the (workspace, action, sequence) index serves it.
-                var prefix = Action[..^1];
-                if (prefix.Length > 0)
-                {
-                    var upper = prefix[..^1] + (char)(prefix[^1] + 1);
-                    // EF translates this overload to SQL >= / <: ordinal on both stores (SQLite's BINARY collation,
-                    // PostgreSQL's "C" collation on every text column).
+                var upper = PrefixUpperBound(prefix);
+                // EF translates this overload to SQL >= / <: ordinal on both stores (SQLite's BINARY collation,
+                // PostgreSQL's "C" collation on every text column).
 #pragma warning disable CA1309
-                    q = q.Where(e => string.Compare(e.Action, prefix) >= 0 && string.Compare(e.Action, upper) < 0);
+                q = q.Where(e => string.Compare(e.Action, prefix) >= 0 && string.Compare(e.Action, upper) < 0);
 #pragma warning restore CA1309
-                }
             }
-            else
+            else if (Action != "*")
             {
                 q = q.Where(e => e.Action == Action);
             }
@@ -127,6 +136,9 @@ public sealed record EventQuery
         filtered = Ascending ? filtered.OrderBy(e => e.Sequence) : filtered.OrderByDescending(e => e.Sequence);
         return filtered.Take(Limit + 1);
     }
+
+    /// <summary>The first string after every string that starts with <paramref name="prefix"/> (ordinal).</summary>
+    public static string PrefixUpperBound(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) =>
         value.Count == 0 || string.IsNullOrEmpty(value[0]) ? null : value[0];
