@@ -64,6 +64,22 @@ public static class PostgresSql
     public const string InsertTarget =
         "INSERT INTO event_targets (event_row_id, workspace_id, type, target_id) SELECT row_id, $1, $2, $3 FROM events WHERE workspace_id = $1 AND sequence = $4";
 
+    /// <summary>
+    /// Claims due webhook deliveries for this instance: rows another instance is claiming right now are skipped
+    /// (<c>FOR UPDATE SKIP LOCKED</c>), and the claimed ones get <c>next_attempt_at</c> = the lease's end, so no other
+    /// instance finds them due until this one has recorded its attempt (which sets the real next time or the final
+    /// status) or the lease has expired (the instance died). $1 now, $2 how many, $3 the lease's end (UTC ticks).
+    /// </summary>
+    public const string ClaimDueDeliveries = """
+        UPDATE deliveries SET next_attempt_at = $3
+        WHERE row_id IN (
+            SELECT d.row_id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+            WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND e.enabled AND e.paused_at IS NULL
+            ORDER BY d.next_attempt_at LIMIT $2
+            FOR UPDATE OF d SKIP LOCKED)
+        RETURNING row_id
+        """;
+
     /// <summary>A write that changes nothing but needs a transaction id: fails on a read-only server or a full disk.</summary>
     public const string WriteProbe = "SELECT pg_current_xact_id()";
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Immutable.Tests.TestSupport;
+using Immutable.Web.Delivery.Webhook;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,9 +16,10 @@ namespace Immutable.Tests.Web.Postgres;
 /// </summary>
 public sealed class PostgresStorageTests
 {
-    private static ImmutableAppFactory FirstInstance() => new(null, null, StorageProvider.Postgres);
+    private static ImmutableAppFactory FirstInstance() => new ImmutableAppFactory(null, null, StorageProvider.Postgres).With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1");
 
-    private static ImmutableAppFactory SecondInstance(ImmutableAppFactory first) => new(first.DataDirectory, null, StorageProvider.Postgres);
+    private static ImmutableAppFactory SecondInstance(ImmutableAppFactory first) =>
+        new ImmutableAppFactory(first.DataDirectory, null, StorageProvider.Postgres).With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1");
 
     private static HttpClient Client(ImmutableAppFactory host, string key)
     {
@@ -163,5 +165,55 @@ public sealed class PostgresStorageTests
         Assert.Contains("search=%C3%A9mile -> 4", answers[1]);
         // document.* is the ordinal range [document., document/): not Document.created, document-shared.x, documents.viewed or document:y.
         Assert.Contains("action=document.* -> 6,3,1", answers[1]);
+    }
+
+    /// <summary>Issue 13 item 3 (webhooks): both instances dispatch the same outbox at once; each delivery is sent once.</summary>
+    [PostgresFact]
+    public async Task WebhookOutbox_BothInstancesDispatchAtOnce_EachDeliverySentOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        // The background loops look once a minute: the race below is between the two dispatchers, started together.
+        using var a = FirstInstance().With("Webhooks:PollSeconds", "60");
+        var client = await a.CreateWorkspaceClientAsync("shared");
+        using var b = SecondInstance(a).With("Webhooks:PollSeconds", "60");
+        var dispatchers = new[] { a, b }.Select(h => h.Services.GetRequiredService<WebhookDispatcher>()).ToList();
+        var created = await client.PostJsonAsync("/api/v1/webhook-endpoints", $$"""{"url":"{{receiver.Url}}","record_types":["alerts"]}""");
+        var endpoint = (await created.ReadJsonAsync())["data"]!;
+        receiver.Secret = endpoint["secret"]!.GetValue<string>();
+
+        // 60 due rows in the outbox, as detection writes them.
+        var factory = a.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var workspace = await db.WebhookEndpoints.Where(e => e.Id == endpoint["id"]!.GetValue<string>()).Select(e => e.WorkspaceId).SingleAsync();
+            var now = a.Time.GetUtcNow().UtcDateTime;
+            for (var i = 0; i < 60; i++)
+            {
+                db.Deliveries.Add(new DeliveryRecord
+                {
+                    Id = "dlv_" + Guid.NewGuid().ToString("N"), WorkspaceId = workspace, EndpointId = endpoint["id"]!.GetValue<string>(),
+                    EventType = "alert.created", Payload = $$"""{"n":{{i}}}""", Status = "pending", NextAttemptAt = now, CreatedAt = now,
+                });
+            }
+            await db.SaveChangesAsync();
+        }
+        // Both instances' dispatchers at once, twice over, on the same due rows.
+        using var go = new ManualResetEventSlim();
+        var racers = dispatchers.Concat(dispatchers).Select(d => Task.Run(async () => { go.Wait(); return await d.DispatchDueAsync(CancellationToken.None); })).ToList();
+        go.Set();
+        var attempted = await Task.WhenAll(racers);
+        Assert.Equal(60, attempted.Sum());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < 20_000)
+        {
+            await using var db = await factory.CreateDbContextAsync();
+            if (await db.Deliveries.CountAsync(d => d.Status == "delivered") == 60) break;
+            await Task.Delay(50);
+        }
+        var ids = receiver.Requests.Select(r => r.Headers[WebhookSigner.DeliveryHeader]).ToList();
+        Assert.Equal(60, ids.Distinct().Count());
+        Assert.Equal(60, ids.Count);
+        Assert.All(receiver.Requests, r => Assert.True(r.SignatureValid));
     }
 }

@@ -92,20 +92,39 @@ public sealed partial class WebhookDispatcher(
         List<(DeliveryRecord Delivery, WebhookEndpointRecord Endpoint)> due;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            due = (await (from d in db.Deliveries.AsNoTracking()
-                          join e in db.WebhookEndpoints.AsNoTracking() on d.EndpointId equals e.Id
-                          where d.Status == "pending" && d.NextAttemptAt <= now && e.Enabled && e.PausedAt == null
-                          orderby d.NextAttemptAt
-                          select new { d, e }).Take(256).ToListAsync(ct))
+            var query = from d in db.Deliveries.AsNoTracking()
+                        join e in db.WebhookEndpoints.AsNoTracking() on d.EndpointId equals e.Id
+                        select new { d, e };
+            if (db.IsPostgres())
+            {
+                // Several instances: only the rows this one claimed (each due delivery goes to one instance).
+                var claimed = await DeliveryClaims.ClaimDueAsync(db, now, BatchSize, now + ClaimLease, ct);
+                if (claimed.Count == 0) return 0;
+                query = query.Where(x => claimed.Contains(x.d.RowId));
+            }
+            else
+            {
+                query = query.Where(x => x.d.Status == "pending" && x.d.NextAttemptAt <= now && x.e.Enabled && x.e.PausedAt == null);
+            }
+            due = (await query.OrderBy(x => x.d.NextAttemptAt).ThenBy(x => x.d.RowId).Take(BatchSize).ToListAsync(ct))
                 .Select(x => (x.d, x.e)).ToList();
         }
         if (due.Count == 0) return 0;
         var results = new ConcurrentBag<AttemptResult>();
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (item, token) => results.Add(await SendAsync(item.Delivery, item.Endpoint, token)));
         await RecordAsync(results);
         return due.Count;
     }
+
+    private const int BatchSize = 256, Parallelism = 16;
+
+    /// <summary>
+    /// How long a claimed batch is this instance's (PostgreSQL): every attempt of the batch may take the full timeout,
+    /// 16 at a time, plus a minute to record them. Another instance sends what is still unrecorded after it (the
+    /// receiver dedupes on <c>X-Immutable-Delivery</c>, as after a crash).
+    /// </summary>
+    private TimeSpan ClaimLease => TimeSpan.FromSeconds(options.Value.TimeoutSeconds * (BatchSize / Parallelism) + 60);
 
     private sealed record AttemptResult(DeliveryRecord Delivery, WebhookEndpointRecord Endpoint, HttpStatusCode? Status, string? Error, string? Excerpt, bool Blocked, double LatencyMs);
 
