@@ -25,6 +25,7 @@ public sealed class RetentionArchiver(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<RetentionOptions> options,
     StorageDataDirectory dataDirectory,
+    CommittedEventTail tail,
     TimeProvider time,
     ILogger<RetentionArchiver> logger)
 {
@@ -263,6 +264,8 @@ public sealed class RetentionArchiver(
                 (cut.LastSequence, cut.LastEventHash, cut.LastCreatedAt, cut.UpdatedAt) = (end.Sequence, end.EventHash, end.CreatedAt, now);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            // Workers fed from memory must not be handed what the store no longer holds.
+            tail.ForgetThrough(ws, end.Sequence);
         }
         return deleted;
     }

@@ -49,4 +49,11 @@ public sealed class StorageOptions
     /// </summary>
     [Range(0, 1_000_000)]
     public int CommittedTailEvents { get; set; } = 20_000;
+
+    /// <summary>
+    /// Bytes (estimated: strings as UTF-16 plus object overhead) the kept events may take in all; big events (64 KB of
+    /// metadata each) are kept fewer. 0 turns the memory off.
+    /// </summary>
+    [Range(0, 4L * 1024 * 1024 * 1024)]
+    public long CommittedTailBytes { get; set; } = 64L * 1024 * 1024;
 }

@@ -214,18 +214,27 @@ public sealed partial class WebhookDispatcher(
     private async Task RecordAsync(IEnumerable<AttemptResult> results)
     {
         var list = results.ToList();
-        try
+        (List<string> Delivered, List<DeliveryRecord> Dead, DateTime At) recorded;
+        for (var attempt = 1; ; attempt++)
         {
-            await RecordOnceAsync(list);
+            try
+            {
+                recorded = await RecordOnceAsync(list);
+                break;
+            }
+            // Only the save is retried (it rolled back as a whole): what follows the commit runs once, below.
+            catch (DbUpdateException ex) when (attempt < 3 && (ex is DbUpdateConcurrencyException || StorageFaults.Classify(ex) is null))
+            {
+                LogRecordRetried(ex.GetType().Name);
+            }
         }
-        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || StorageFaults.Classify(ex) is null)
-        {
-            LogRecordRetried(ex.GetType().Name);
-            await RecordOnceAsync(list);
-        }
+        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+            await NotificationMarks.MarkNotifiedAsync(db, recorded.Delivered, recorded.At);
+        foreach (var row in recorded.Dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
     }
 
-    private async Task RecordOnceAsync(List<AttemptResult> list)
+    /// <summary>Reads the rows afresh, applies every attempt to those still there, saves; returns what the commit settled.</summary>
+    private async Task<(List<string> Delivered, List<DeliveryRecord> Dead, DateTime At)> RecordOnceAsync(List<AttemptResult> list)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var rowIds = list.Select(r => r.Delivery.RowId).ToList();
@@ -269,8 +278,7 @@ public sealed partial class WebhookDispatcher(
                 Pause(db, endpoint, $"{endpoint.ConsecutiveFailures} failed attempts in a row (last: {row.LastError})", now);
         }
         await db.SaveChangesAsync(CancellationToken.None);
-        await NotificationMarks.MarkNotifiedAsync(db, rows.Values.Where(d => d.Status == "delivered" && d.RecordId is not null).Select(d => d.RecordId!).ToList(), now);
-        foreach (var row in dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
+        return (rows.Values.Where(d => d.Status == "delivered" && d.RecordId is not null).Select(d => d.RecordId!).ToList(), dead, now);
     }
 
     /// <summary>
