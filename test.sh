@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test (unit, integration over the real host and a real SQLite file, crash test with a real child
-# process, components with bUnit, the dashboard in Debian's Chromium, the bench's smoke run) and ends with the
-# plain summary line "N passed, N failed[, N skipped]".
+# process, components with bUnit, the dashboard in Debian's Chromium, the bench's smoke run), then the storage and
+# integration suites again on a throwaway PostgreSQL server, and ends with the plain summary line
+# "N passed, N failed[, N skipped]" (both runs counted).
 set -uo pipefail
 cd "$(dirname "$0")"
 ./scripts/fetch-geo.sh || { echo "could not fetch the GeoLite2 database"; echo "0 passed, 1 failed"; exit 1; }
@@ -17,9 +18,25 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 export IMMUTABLE_GEO_DB="$PWD/.cache/geo/GeoLite2-City.mmdb"
 
+# A throwaway PostgreSQL (Debian's postgresql, installed when missing; initdb/pg_ctl in a temp folder on a free port),
+# stopped on exit whatever happens. Tests needing it fail here rather than skip (IMMUTABLE_REQUIRE_POSTGRES=1).
+. scripts/test-postgres.sh
+trap pg_test_stop EXIT
+pg_test_start || { echo "could not start PostgreSQL for the tests"; echo "0 passed, 1 failed"; exit 1; }
+export IMMUTABLE_REQUIRE_POSTGRES=1
+
 log=$(mktemp)
 dotnet test Immutable.Web.sln -c Release --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# The storage and integration suites ([Trait("Postgres", "run")]) again, every host on PostgreSQL (a database each).
+echo "== storage and integration suites on PostgreSQL"
+pg_started=$SECONDS
+IMMUTABLE_TEST_PROVIDER=Postgres dotnet test Immutable.Tests -c Release --no-build --nologo \
+  --filter "Postgres=run&SqliteOnly!=true" 2>&1 | tee -a "$log"
+pg_status=${PIPESTATUS[0]}
+[ "$pg_status" -eq 0 ] || status=$pg_status
+echo "PostgreSQL run: $((SECONDS - pg_started)) s"
 
 # Sum the per-assembly summaries: "Passed!  - Failed: 0, Passed: 52, Skipped: 0, Total: 52" or, in the
 # detailed format, a "Total tests:" block with "Passed: N" / "Failed: N" / "Skipped: N" lines.

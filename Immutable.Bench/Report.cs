@@ -51,7 +51,7 @@ internal static class Report
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Actor timeline (50 newest), {F("query.events_stored")} events stored | p50 {F("query.timeline.p50_ms", "F2")} ms, p95 {F("query.timeline.p95_ms", "F2")} ms | | | p95 ≤ 20 ms | {AtMost("query.timeline.p95_ms", 20)} |");
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"| Events by action pattern `document.*` (50 newest) | p50 {F("query.action_pattern.p50_ms", "F2")} ms, p95 {F("query.action_pattern.p95_ms", "F2")} ms | | | | |");
+            $"| Events by action pattern `document.*` (50 newest, half the store matches; total counted up to 10 000) | p50 {F("query.action_pattern.p50_ms", "F2")} ms, p95 {F("query.action_pattern.p95_ms", "F2")} ms | | | p95 ≤ 50 ms | {AtMost("query.action_pattern.p95_ms", 50)} |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Alerts page (50 newest open), {F("query.alerts_stored")} alerts stored | p50 {F("query.alerts_page.p50_ms", "F2")} ms, p95 {F("query.alerts_page.p95_ms", "F2")} ms | | | | |");
         md.AppendLine(CultureInfo.InvariantCulture,

@@ -40,7 +40,7 @@ public static class DetectionKit
         var clock = Stopwatch.StartNew();
         while (clock.ElapsedMilliseconds < timeoutMs)
         {
-            using var db = app.OpenDatabase();
+            using var db = app.OpenStore();
             using var cmd = db.CreateCommand();
             cmd.CommandText = """
                 SELECT COUNT(*) FROM workspaces w

@@ -14,7 +14,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Immutable.Tests.TestSupport;
 
 /// <summary>
-/// The real host over a real SQLite file in its own temp folder, the real GeoLite2 database, and a fake clock.
+/// The real host over a real SQLite file in its own temp folder (or, on PostgreSQL, a database of its own on the
+/// test server, see <see cref="TestPostgres"/>), the real GeoLite2 database, and a fake clock.
 /// Tests set peers with the X-Test-Peer header (TestServer has no TCP peer of its own).
 /// </summary>
 public class ImmutableAppFactory : WebApplicationFactory<Program>
@@ -27,13 +28,30 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
 
     /// <param name="dataDirectory">An existing data folder to reuse (a restarted host); null for a new temp folder.</param>
     /// <param name="start">Where the fake clock starts.</param>
-    internal ImmutableAppFactory(string? dataDirectory, DateTimeOffset? start = null)
+    /// <param name="provider">The store; by default SQLite, or PostgreSQL in ./test.sh's PostgreSQL run.</param>
+    /// <param name="postgresDatabase">On PostgreSQL, an existing database to share (a second instance); null for the data folder's own.</param>
+    internal ImmutableAppFactory(string? dataDirectory, DateTimeOffset? start = null, StorageProvider? provider = null, string? postgresDatabase = null)
     {
         _ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("immutable-test-").FullName;
         DatabasePath = Path.Combine(DataDirectory, "immutable.db");
         Time = new FakeTimeProvider(start ?? new DateTimeOffset(2026, 3, 27, 14, 0, 0, TimeSpan.Zero));
-        _settings["ConnectionStrings:Default"] = $"Data Source={DatabasePath}";
+        Provider = provider ?? TestPostgres.DefaultProvider;
+        if (Provider == StorageProvider.Postgres)
+        {
+            // The data folder remembers its database, so a host restarted on the same folder finds the same events.
+            var marker = Path.Combine(DataDirectory, "postgres-database.txt");
+            _ownsPostgresDatabase = postgresDatabase is null && !File.Exists(marker);
+            PostgresConnectionString = postgresDatabase ?? (File.Exists(marker) ? File.ReadAllText(marker) : TestPostgres.CreateDatabase());
+            if (postgresDatabase is null) File.WriteAllText(marker, PostgresConnectionString);
+            _settings["Storage:Provider"] = "Postgres";
+            _settings["Storage:DataDirectory"] = DataDirectory;
+            _settings["ConnectionStrings:Default"] = PostgresConnectionString;
+        }
+        else
+        {
+            _settings["ConnectionStrings:Default"] = $"Data Source={DatabasePath}";
+        }
         _settings["Geo:DatabasePath"] = TestPaths.GeoDatabase;
         // Scheduled rules are run explicitly by the tests that need them (with the fake clock), not by the timer.
         _settings["Detection:ScheduledRulesSeconds"] = "3600";
@@ -43,6 +61,12 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
     public string DatabasePath { get; }
+    public StorageProvider Provider { get; }
+
+    /// <summary>The host's own database on the test server (PostgreSQL only).</summary>
+    public string? PostgresConnectionString { get; }
+
+    private readonly bool _ownsPostgresDatabase;
     public FakeTimeProvider Time { get; }
 
     /// <summary>Overrides a configuration value; call before the first client is created.</summary>
@@ -80,7 +104,21 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
     /// <summary>A direct connection to the SQLite file, as an attacker with file access would have.</summary>
     public SqliteConnection OpenDatabase()
     {
+        if (Provider != StorageProvider.Sqlite)
+            throw new InvalidOperationException("OpenDatabase opens the SQLite file; a test using it is SQLite-only: mark it [Trait(\"SqliteOnly\", \"true\")].");
         var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>
+    /// A direct connection to the store whichever it is (the SQLite file or the host's PostgreSQL database), for SQL
+    /// both understand: tampering as someone with database access would, or a count behind the app's back.
+    /// </summary>
+    public System.Data.Common.DbConnection OpenStore()
+    {
+        if (Provider == StorageProvider.Sqlite) return OpenDatabase();
+        var connection = new Npgsql.NpgsqlConnection(PostgresConnectionString);
         connection.Open();
         return connection;
     }
@@ -89,6 +127,7 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
+        if (_ownsPostgresDatabase && _ownsDataDirectory && PostgresConnectionString is not null) TestPostgres.DropDatabase(PostgresConnectionString);
         if (!_ownsDataDirectory) return;
         try { Directory.Delete(DataDirectory, recursive: true); }
         catch (IOException) { }

@@ -4,6 +4,7 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 
 namespace Immutable.Tests.Web;
 
+[Trait("Postgres", "run")]
 public class AlertRulesApiTests(ImmutableAppFactory app) : IClassFixture<ImmutableAppFactory>
 {
     private Task<HttpClient> NewWorkspaceAsync() => app.CreateWorkspaceClientAsync("ws-" + Guid.NewGuid().ToString("N")[..8]);

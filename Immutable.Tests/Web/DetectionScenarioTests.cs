@@ -7,6 +7,7 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 namespace Immutable.Tests.Web;
 
 /// <summary>The seed scenarios of the detection issue, end to end over HTTP against the real host.</summary>
+[Trait("Postgres", "run")]
 public class DetectionScenarioTests : IDisposable
 {
     private readonly ImmutableAppFactory _app = new(null, new DateTimeOffset(2026, 3, 27, 14, 0, 0, TimeSpan.Zero));

@@ -6,6 +6,7 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 namespace Immutable.Tests.Web;
 
 /// <summary>The dry run and the live path agree, because they share noise control and tell rules apart by id.</summary>
+[Trait("Postgres", "run")]
 public sealed class DryRunCorrelationTests : IDisposable
 {
     private readonly ImmutableAppFactory _app = new();

@@ -8,6 +8,7 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 namespace Immutable.Tests.Web;
 
 /// <summary>Alert email through a real SMTP server process.</summary>
+[Trait("Postgres", "run")]
 public sealed class EmailTests : IAsyncLifetime
 {
     private SmtpServer _smtp = null!;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Immutable.Tests.Web;
 
+[Trait("Postgres", "run")]
 public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<ImmutableAppFactory>
 {
     private Task<HttpClient> NewWorkspaceAsync() => app.CreateWorkspaceClientAsync("ws-" + Guid.NewGuid().ToString("N")[..8]);
@@ -132,6 +133,7 @@ public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<Immutable
     }
 
     [Fact]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
     public async Task ActorTimelineQuery_UsesTheActorIndex_NotATableScan()
     {
         using var scope = app.Services.CreateScope();
@@ -147,6 +149,7 @@ public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<Immutable
     }
 
     [Fact]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
     public async Task ActionPrefixQuery_UsesTheActionIndexRange()
     {
         using var scope = app.Services.CreateScope();
@@ -157,6 +160,7 @@ public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<Immutable
     }
 
     [Theory]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
     [InlineData("actor_id", "IX_events_workspace_id_actor_id_sequence")]
     [InlineData("action", "IX_events_workspace_id_action_sequence")]
     [InlineData("session_id", "IX_events_workspace_id_session_id_sequence")]
@@ -178,6 +182,7 @@ public class EventsQueryTests(ImmutableAppFactory app) : IClassFixture<Immutable
     }
 
     [Fact]
+    [Trait("SqliteOnly", "true")] // SQLite's EXPLAIN QUERY PLAN
     public async Task ActionPrefixPage_IsOneShortIndexWalkPerAction_OnlyTheMergedPagesAreSorted()
     {
         using var scope = app.Services.CreateScope();

@@ -19,6 +19,7 @@ namespace Immutable.Tests.Web;
 /// Exports through the real host: the client libraries' calls (no body, {}), the background worker, the signed link
 /// used with no key, and the files read back with a real CSV reader and by recomputing every hash.
 /// </summary>
+[Trait("Postgres", "run")]
 public sealed class ExportsApiTests : IDisposable
 {
     private readonly ImmutableAppFactory _app = new();

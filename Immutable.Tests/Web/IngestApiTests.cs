@@ -4,13 +4,14 @@ using Immutable.Tests.TestSupport;
 
 namespace Immutable.Tests.Web;
 
+[Trait("Postgres", "run")]
 public class IngestApiTests(ImmutableAppFactory app) : IClassFixture<ImmutableAppFactory>
 {
     private Task<HttpClient> NewWorkspaceAsync() => app.CreateWorkspaceClientAsync("ws-" + Guid.NewGuid().ToString("N")[..8]);
 
     private async Task<long> CountEventsAsync()
     {
-        using var db = app.OpenDatabase();
+        using var db = app.OpenStore();
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT COUNT(*) FROM events";
         return (long)cmd.ExecuteScalar()!;

@@ -2,7 +2,8 @@ using Immutable.Tests.TestSupport;
 
 namespace Immutable.Tests.Web;
 
-/// <summary>Tampering done the way an attacker with the file would: SQL straight into the SQLite file.</summary>
+/// <summary>Tampering done the way an attacker with the database would: SQL straight into the SQLite file or the PostgreSQL database.</summary>
+[Trait("Postgres", "run")]
 public class IntegrityTests : IDisposable
 {
     private readonly ImmutableAppFactory _app = new();
@@ -19,7 +20,7 @@ public class IntegrityTests : IDisposable
 
     private void Sql(string sql)
     {
-        using var db = _app.OpenDatabase();
+        using var db = _app.OpenStore();
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
@@ -78,8 +79,8 @@ public class IntegrityTests : IDisposable
         Sql("""
             UPDATE events SET sequence = sequence + 1000 WHERE sequence > 3;
             UPDATE events SET sequence = sequence - 999 WHERE sequence > 1000;
-            INSERT INTO events (id, workspace_id, sequence, actor_id, action, occurred_at, created_at, previous_event_hash, event_hash)
-            SELECT '11111111-1111-4111-8111-111111111111', workspace_id, 4, 'mallory', 'doc.forged', occurred_at, created_at, event_hash, 'deadbeef'
+            INSERT INTO events (id, workspace_id, sequence, actor_id, action, occurred_at, created_at, previous_event_hash, event_hash, schema_violation)
+            SELECT '11111111-1111-4111-8111-111111111111', workspace_id, 4, 'mallory', 'doc.forged', occurred_at, created_at, event_hash, 'deadbeef', schema_violation
             FROM events WHERE sequence = 3;
             """);
         var v = await VerifyAsync(client);

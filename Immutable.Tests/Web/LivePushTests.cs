@@ -7,6 +7,7 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 namespace Immutable.Tests.Web;
 
 /// <summary>The SignalR hub with the .NET client against the real host.</summary>
+[Trait("Postgres", "run")]
 public sealed class LivePushTests : IDisposable
 {
     private readonly ImmutableAppFactory _app = new();

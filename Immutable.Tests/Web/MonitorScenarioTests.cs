@@ -10,6 +10,7 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 namespace Immutable.Tests.Web;
 
 /// <summary>The four uses monitors must serve, end to end over HTTP.</summary>
+[Trait("Postgres", "run")]
 public class MonitorScenarioTests : IDisposable
 {
     private static readonly DateTime Nine = new(2026, 3, 27, 9, 0, 0, DateTimeKind.Utc);
@@ -189,6 +190,7 @@ public class MonitorScenarioTests : IDisposable
     }
 }
 
+[Trait("Postgres", "run")]
 public class MonitorsApiTests(ImmutableAppFactory app) : IClassFixture<ImmutableAppFactory>
 {
     private Task<HttpClient> NewWorkspaceAsync() => app.CreateWorkspaceClientAsync("ws-" + Guid.NewGuid().ToString("N")[..8]);

@@ -21,6 +21,7 @@ namespace Immutable.Tests.Web;
 /// verified gzipped archives, the rows leave the store, verification proves the chain from the cut, the chain
 /// continues from the cut, and findings that point at archived events keep their summary.
 /// </summary>
+[Trait("Postgres", "run")]
 public sealed class RetentionTests : IDisposable
 {
     private readonly ImmutableAppFactory _app = new();
@@ -140,7 +141,7 @@ public sealed class RetentionTests : IDisposable
         Assert.Equal(4, after["events_checked"]!.GetValue<int>());
 
         // A row edited right after the cut is still caught: the cut links, it does not excuse.
-        using (var db = _app.OpenDatabase())
+        using (var db = _app.OpenStore())
         using (var cmd = db.CreateCommand())
         {
             cmd.CommandText = "UPDATE events SET previous_event_hash = 'f00d' WHERE sequence = 6";

@@ -7,6 +7,7 @@ using Immutable.Tests.TestSupport;
 namespace Immutable.Tests.Web;
 
 /// <summary>POST /api/v1/viewer-token and what a viewer token may (only) do: read its own scope of events.</summary>
+[Trait("Postgres", "run")]
 public sealed class ViewerTokenTests : IAsyncLifetime
 {
     private readonly ImmutableAppFactory _app = new();

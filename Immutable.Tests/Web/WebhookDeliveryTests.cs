@@ -6,6 +6,7 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 namespace Immutable.Tests.Web;
 
 /// <summary>Signed webhooks through the outbox, against a real receiver on 127.0.0.1.</summary>
+[Trait("Postgres", "run")]
 public sealed class WebhookDeliveryTests : IAsyncLifetime
 {
     private ImmutableAppFactory _app = null!;
@@ -224,7 +225,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         while (clock.ElapsedMilliseconds < 5000);
         Assert.Contains("4 failed attempts in a row", state["paused_reason"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        using var db = _app.OpenDatabase();
+        using var db = _app.OpenStore();
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT reason FROM email_items WHERE kind = 'webhook endpoint'";
         Assert.Contains(_receiver.Url, (string)cmd.ExecuteScalar()!, StringComparison.Ordinal);

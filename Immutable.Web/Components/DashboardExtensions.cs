@@ -2,7 +2,6 @@ using Immutable.Web.Components.Pages.Triage;
 using Immutable.Web.Components.Shared;
 using Immutable.Web.Storage;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 using MudBlazor.Services;
 
 namespace Immutable.Web.Components;
@@ -19,14 +18,9 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<Pages.Actors.ActorQueries>();
 
         // Sign-in cookies and antiforgery tokens must survive a restart: keep the keys beside the database.
-        var dataSource = new SqliteConnectionStringBuilder(
-            StorageExtensions.ResolveConnectionString(builder.Configuration.GetConnectionString("Default") ?? StorageExtensions.DefaultConnectionString)).DataSource;
-        if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:")
-        {
-            builder.Services.AddDataProtection()
-                .SetApplicationName("Immutable")
-                .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(dataSource)!, "keys")));
-        }
+        builder.Services.AddDataProtection()
+            .SetApplicationName("Immutable")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StorageExtensions.ResolveDataDirectory(builder.Configuration), "keys")));
         return builder;
     }
 

@@ -84,7 +84,8 @@ public sealed record EventQuery
             {
                 // A prefix as a range, so the (workspace, action, sequence) index serves it.
                 var upper = PrefixUpperBound(prefix);
-                // EF translates this overload to SQL >= / <, which compare with SQLite's BINARY (ordinal) collation.
+                // EF translates this overload to SQL >= / <: ordinal on both stores (SQLite's BINARY collation,
+                // PostgreSQL's "C" collation on every text column).
 #pragma warning disable CA1309
                 q = q.Where(e => string.Compare(e.Action, prefix) >= 0 && string.Compare(e.Action, upper) < 0);
 #pragma warning restore CA1309
@@ -107,13 +108,19 @@ public sealed record EventQuery
         }
         if (Search is not null)
         {
-            // SQLite LIKE is case-insensitive for ASCII; escape the user's wildcards.
+            // Case-insensitive for ASCII on both stores: SQLite's LIKE folds ASCII only; on PostgreSQL ILIKE over the
+            // "C" collation of every text column (PostgresImmutableDbContext) folds ASCII only too. The user's wildcards are escaped.
             var pattern = "%" + Search.Replace("\\", "\\\\", StringComparison.Ordinal)
                 .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            q = q.Where(e => EF.Functions.Like(e.ActorName!, pattern, "\\")
-                || EF.Functions.Like(e.Action, pattern, "\\")
-                || EF.Functions.Like(e.ResourceName!, pattern, "\\")
-                || EF.Functions.Like(e.Metadata!, pattern, "\\"));
+            q = db.IsPostgres()
+                ? q.Where(e => EF.Functions.ILike(e.ActorName!, pattern, "\\")
+                    || EF.Functions.ILike(e.Action, pattern, "\\")
+                    || EF.Functions.ILike(e.ResourceName!, pattern, "\\")
+                    || EF.Functions.ILike(e.Metadata!, pattern, "\\"))
+                : q.Where(e => EF.Functions.Like(e.ActorName!, pattern, "\\")
+                    || EF.Functions.Like(e.Action, pattern, "\\")
+                    || EF.Functions.Like(e.ResourceName!, pattern, "\\")
+                    || EF.Functions.Like(e.Metadata!, pattern, "\\"));
         }
         if (SchemaViolation is { } flagged) q = q.Where(e => e.SchemaViolation == flagged);
         if (From is { } from) q = q.Where(e => e.CreatedAt >= from);

@@ -180,11 +180,11 @@ public sealed class ExportService(
 /// <summary>Where export files live: <see cref="ExportOptions.Path"/>, or <c>exports/</c> in the data folder.</summary>
 public sealed class ExportFiles
 {
-    public ExportFiles(IOptions<ExportOptions> options, SqliteConnectionString connection)
+    public ExportFiles(IOptions<ExportOptions> options, StorageDataDirectory dataDirectory)
     {
         var folder = options.Value.Path is { Length: > 0 } configured
             ? System.IO.Path.GetFullPath(configured)
-            : System.IO.Path.Combine(StorageExtensions.DataDirectory(connection), "exports");
+            : System.IO.Path.Combine(dataDirectory.Path, "exports");
         Folder = folder;
     }
 

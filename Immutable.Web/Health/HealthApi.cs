@@ -35,7 +35,7 @@ public static class HealthApi
                 if (storage.Current is { } fault) database = "write_failing: " + fault.Reason;
             }
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
         {
             database = "unreachable";
             migrations = "unknown";

@@ -1,25 +1,15 @@
 using System.Security.Cryptography;
 using Immutable.Domain.Chain;
 using Immutable.Web.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Immutable.Web.Integrity;
 
 /// <summary>Where the integrity files live: the signing key and the out-of-database witness of the latest checkpoints.</summary>
-public sealed class IntegrityPaths(IOptions<IntegrityOptions> options, SqliteConnectionString connectionString)
+public sealed class IntegrityPaths(IOptions<IntegrityOptions> options, StorageDataDirectory dataDirectory)
 {
-    /// <summary>The folder of the SQLite file (or the working directory's <c>data/</c>): the default home of <c>keys/</c> and <c>witness/</c>.</summary>
-    public string DataDirectory
-    {
-        get
-        {
-            var source = new SqliteConnectionStringBuilder(connectionString.Value).DataSource;
-            return source is { Length: > 0 } && source != ":memory:"
-                ? Path.GetDirectoryName(Path.GetFullPath(source))!
-                : Path.GetFullPath("data");
-        }
-    }
+    /// <summary>The data folder (<see cref="StorageExtensions.ResolveDataDirectory"/>): the default home of <c>keys/</c> and <c>witness/</c>.</summary>
+    public string DataDirectory => dataDirectory.Path;
 
     public string SigningKeyPath => Path.GetFullPath(options.Value.SigningKeyPath ?? Path.Combine(DataDirectory, "keys", "checkpoint-signing.pem"));
 

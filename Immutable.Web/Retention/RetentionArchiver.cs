@@ -24,7 +24,8 @@ public sealed record RetentionRun(DateTime StartedAt, DateTime? FinishedAt, int 
 public sealed class RetentionArchiver(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<RetentionOptions> options,
-    SqliteConnectionString connection,
+    StorageDataDirectory dataDirectory,
+    CommittedEventTail tail,
     TimeProvider time,
     ILogger<RetentionArchiver> logger)
 {
@@ -33,7 +34,7 @@ public sealed class RetentionArchiver(
 
     public string ArchiveRoot { get; } = options.Value.ArchivePath is { Length: > 0 } configured
         ? Path.GetFullPath(configured)
-        : Path.Combine(StorageExtensions.DataDirectory(connection), "archive");
+        : Path.Combine(dataDirectory.Path, "archive");
 
     public RetentionRun? LastRun(string workspaceId) => _runs.GetValueOrDefault(workspaceId);
 
@@ -263,6 +264,8 @@ public sealed class RetentionArchiver(
                 (cut.LastSequence, cut.LastEventHash, cut.LastCreatedAt, cut.UpdatedAt) = (end.Sequence, end.EventHash, end.CreatedAt, now);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            // Workers fed from memory must not be handed what the store no longer holds.
+            tail.ForgetThrough(ws, end.Sequence);
         }
         return deleted;
     }

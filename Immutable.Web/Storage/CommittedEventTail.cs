@@ -14,38 +14,45 @@ namespace Immutable.Web.Storage;
 /// </code>
 /// Invariant: a read returns only a gap-free run starting exactly at <c>after + 1</c>, so a worker fed from here sees
 /// the same events, in the same order, as one reading the store. Anything not provable from memory is a miss.
-/// Bounded: at most <see cref="StorageOptions.CommittedTailEvents"/> events in all; the oldest go first.
+/// Bounded by <see cref="StorageOptions.CommittedTailEvents"/> events and <see cref="StorageOptions.CommittedTailBytes"/>
+/// (estimated) in all; the oldest go first.
 /// </summary>
 public sealed class CommittedEventTail(IOptions<StorageOptions> options)
 {
+    private readonly record struct Kept(AuditEvent Event, long Bytes);
+
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, LinkedList<AuditEvent>> _byWorkspace = new(StringComparer.Ordinal);
-    // Workspace of each kept event, oldest first: the global eviction order.
-    private readonly Queue<string> _order = new();
+    private readonly Dictionary<string, LinkedList<Kept>> _byWorkspace = new(StringComparer.Ordinal);
+    // (workspace, sequence) of each added event, oldest first: the global eviction order. Entries of events already
+    // dropped (a run restarted, retention) are skipped when they come up.
+    private readonly Queue<(string Workspace, long Sequence)> _order = new();
+    private long _count;
+    private long _bytes;
 
     /// <summary>Keeps events just committed (in sequence order per workspace). Called by the chain writer only.</summary>
     public void Add(IEnumerable<AuditEvent> committed)
     {
         var capacity = options.Value.CommittedTailEvents;
-        if (capacity == 0) return;
+        var maxBytes = options.Value.CommittedTailBytes;
+        if (capacity == 0 || maxBytes == 0) return;
         lock (_lock)
         {
             foreach (var e in committed)
             {
-                if (!_byWorkspace.TryGetValue(e.WorkspaceId, out var list)) _byWorkspace[e.WorkspaceId] = list = new LinkedList<AuditEvent>();
+                if (!_byWorkspace.TryGetValue(e.WorkspaceId, out var list)) _byWorkspace[e.WorkspaceId] = list = new LinkedList<Kept>();
                 // A run that does not continue the kept one (another writer filled the gap): start over from this event.
-                if (list.Last is { } last && last.Value.Sequence + 1 != e.Sequence) list.Clear();
-                list.AddLast(e);
-                _order.Enqueue(e.WorkspaceId);
+                if (list.Last is { } last && last.Value.Event.Sequence + 1 != e.Sequence) RemoveWhile(list, _ => true);
+                var kept = new Kept(e, EstimateBytes(e));
+                list.AddLast(kept);
+                _count++;
+                _bytes += kept.Bytes;
+                _order.Enqueue((e.WorkspaceId, e.Sequence));
             }
-            while (_order.Count > capacity)
+            while (_order.Count > 0 && (_count > capacity || _bytes > maxBytes || _order.Count > 2L * capacity))
             {
-                var ws = _order.Dequeue();
-                if (_byWorkspace.TryGetValue(ws, out var list) && list.Count > 0)
-                {
-                    list.RemoveFirst();
-                    if (list.Count == 0) _byWorkspace.Remove(ws);
-                }
+                var (ws, sequence) = _order.Dequeue();
+                if (_byWorkspace.TryGetValue(ws, out var list) && list.First is { } first && first.Value.Event.Sequence == sequence)
+                    RemoveWhile(list, k => k.Event.Sequence <= sequence);
             }
         }
     }
@@ -60,13 +67,46 @@ public sealed class CommittedEventTail(IOptions<StorageOptions> options)
         lock (_lock)
         {
             if (!_byWorkspace.TryGetValue(workspaceId, out var list) || list.First is null) return null;
-            if (list.First.Value.Sequence > after + 1 || list.Last!.Value.Sequence <= after) return null;
-            var result = new List<AuditEvent>(Math.Min(max, (int)Math.Min(int.MaxValue, list.Last.Value.Sequence - after)));
+            if (list.First.Value.Event.Sequence > after + 1 || list.Last!.Value.Event.Sequence <= after) return null;
+            var result = new List<AuditEvent>(Math.Min(max, (int)Math.Min(int.MaxValue, list.Last.Value.Event.Sequence - after)));
             // Newest first is shorter to walk when the reader is close behind (the usual case).
             var node = list.Last;
-            while (node.Previous is { } previous && previous.Value.Sequence > after) node = previous;
-            for (; node is not null && result.Count < max; node = node.Next) result.Add(node.Value);
+            while (node.Previous is { } previous && previous.Value.Event.Sequence > after) node = previous;
+            for (; node is not null && result.Count < max; node = node.Next) result.Add(node.Value.Event);
             return result;
         }
+    }
+
+    /// <summary>Drops a workspace's events up to <paramref name="sequence"/> (retention deleted them from the store).</summary>
+    public void ForgetThrough(string workspaceId, long sequence)
+    {
+        lock (_lock)
+        {
+            if (_byWorkspace.TryGetValue(workspaceId, out var list)) RemoveWhile(list, k => k.Event.Sequence <= sequence);
+        }
+    }
+
+    private void RemoveWhile(LinkedList<Kept> list, Func<Kept, bool> drop)
+    {
+        while (list.First is { } first && drop(first.Value))
+        {
+            _count--;
+            _bytes -= first.Value.Bytes;
+            list.RemoveFirst();
+        }
+    }
+
+    /// <summary>Roughly what an event holds in memory: its strings (UTF-16) and a fixed overhead for the objects.</summary>
+    public static long EstimateBytes(AuditEvent e)
+    {
+        var c = e.Content;
+        long chars = Len(c.ActorId) + Len(c.ActorName) + Len(c.ActorType) + Len(c.Action) + Len(c.ActionCategory) + Len(c.Resource)
+            + Len(c.ResourceId) + Len(c.ResourceName) + Len(c.MetadataJson) + Len(c.TenantId) + Len(c.SessionId) + Len(c.IpAddress)
+            + Len(c.UserAgent) + Len(c.IdempotencyKey) + Len(c.Geo.City) + Len(c.Geo.TimeZone) + Len(e.EventHash) + Len(e.PreviousEventHash)
+            + Len(e.WorkspaceId);
+        foreach (var t in c.Targets) chars += Len(t.Type) + Len(t.Id) + Len(t.Name) + Len(t.MetadataJson) + 32;
+        return 512 + 2 * chars;
+
+        static int Len(string? s) => s?.Length ?? 0;
     }
 }

@@ -24,7 +24,8 @@ public interface IEventCounts
     Task<DateTime?> FirstIngestedAtAsync(string workspaceId, CancellationToken ct);
 }
 
-public sealed class SqliteEventCounts(IDbContextFactory<ImmutableDbContext> dbFactory) : IEventCounts
+/// <summary>Portable SQL (named @ parameters, integer division of bigint ticks): the same text on SQLite and PostgreSQL.</summary>
+public sealed class SqlEventCounts(IDbContextFactory<ImmutableDbContext> dbFactory) : IEventCounts
 {
     public async Task<MinuteCounts> PerMinuteAsync(string workspaceId, IReadOnlyList<(DateTime From, DateTime To)> periods, CancellationToken ct)
     {
@@ -33,17 +34,17 @@ public sealed class SqliteEventCounts(IDbContextFactory<ImmutableDbContext> dbFa
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT created_at / $m, COUNT(*) FROM events WHERE workspace_id = $w AND created_at >= $a AND created_at < $b GROUP BY created_at / $m";
-        var from = Add("$a");
-        var to = Add("$b");
-        Add("$m").Value = TimeSpan.TicksPerMinute;
-        Add("$w").Value = workspaceId;
+        cmd.CommandText = "SELECT created_at / @m, COUNT(*) FROM events WHERE workspace_id = @w AND created_at >= @a AND created_at < @b GROUP BY created_at / @m";
+        var from = Add("@a");
+        var to = Add("@b");
+        Add("@m").Value = TimeSpan.TicksPerMinute;
+        Add("@w").Value = workspaceId;
         foreach (var (a, b) in periods)
         {
             from.Value = a.Ticks;
             to.Value = b.Ticks;
             await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) perMinute[reader.GetInt64(0)] = reader.GetInt32(1);
+            while (await reader.ReadAsync(ct)) perMinute[reader.GetInt64(0)] = checked((int)reader.GetInt64(1));
         }
         return new MinuteCounts(perMinute);
 

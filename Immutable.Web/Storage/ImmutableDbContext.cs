@@ -2,8 +2,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Storage;
 
-public sealed class ImmutableDbContext(DbContextOptions<ImmutableDbContext> options) : DbContext(options)
+/// <summary>
+/// The store's model. SQLite uses this type (its migrations are in <c>Storage/Migrations</c>); PostgreSQL uses
+/// <see cref="PostgresImmutableDbContext"/>, the same model with its own migrations. The rest of the app only sees
+/// <c>IDbContextFactory&lt;ImmutableDbContext&gt;</c>.
+/// </summary>
+public class ImmutableDbContext : DbContext
 {
+    public ImmutableDbContext(DbContextOptions<ImmutableDbContext> options) : base(options) { }
+
+    /// <summary>For the provider-specific subclass (its options are typed to itself).</summary>
+    protected ImmutableDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<WorkspaceRecord> Workspaces => Set<WorkspaceRecord>();
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
     public DbSet<EventRecord> Events => Set<EventRecord>();

@@ -22,7 +22,8 @@ public interface IRuleMemoryStore
     void SaveTravelFixes(ImmutableDbContext db, string ruleId, IReadOnlyCollection<(string Actor, TravelFix Fix)> changed);
 }
 
-public sealed class SqliteRuleMemoryStore : IRuleMemoryStore
+/// <summary>Portable SQL (named @ parameters, INSERT ... ON CONFLICT DO UPDATE): the same text on SQLite and PostgreSQL.</summary>
+public sealed class SqlRuleMemoryStore : IRuleMemoryStore
 {
     public async Task<ILookup<string, string>> CountriesAsync(ImmutableDbContext db, string ruleId, IReadOnlyCollection<string> actors, CancellationToken ct) =>
         (await db.RuleActorCountries.AsNoTracking()
@@ -62,18 +63,19 @@ public sealed class SqliteRuleMemoryStore : IRuleMemoryStore
             ?? throw new InvalidOperationException("Travel fixes are saved inside the detection chunk's transaction.");
         command.CommandText = """
             INSERT INTO rule_travel_fixes (rule_id, actor_id, event_id, at, latitude, longitude, country, city)
-            VALUES ($rule, $actor, $event, $at, $lat, $lon, $country, $city)
+            VALUES (@rule, @actor, @event, @at, @lat, @lon, @country, @city)
             ON CONFLICT (rule_id, actor_id) DO UPDATE SET
                 event_id = excluded.event_id, at = excluded.at, latitude = excluded.latitude,
                 longitude = excluded.longitude, country = excluded.country, city = excluded.city
             """;
-        foreach (var name in new[] { "$rule", "$actor", "$event", "$at", "$lat", "$lon", "$country", "$city" })
+        foreach (var name in new[] { "@rule", "@actor", "@event", "@at", "@lat", "@lon", "@country", "@city" })
         {
             var p = command.CreateParameter();
             p.ParameterName = name;
             command.Parameters.Add(p);
         }
-        command.Prepare();
+        // Npgsql prepares only parameters whose types are known; its own statement cache serves the repeats there.
+        if (!db.IsPostgres()) command.Prepare();
         return command;
     }
 }

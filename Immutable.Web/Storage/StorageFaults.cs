@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Immutable.Web.Storage;
 
@@ -16,7 +17,7 @@ public static class StorageFaults
     // SQLite primary result codes (https://sqlite.org/rescode.html).
     private const int ReadOnly = 8, IoError = 10, Corrupt = 11, Full = 13, CantOpen = 14, NotADatabase = 26;
 
-    /// <summary>"disk_full", "read_only", "io_error", "cannot_open", "not_a_database", or null when it is no storage fault.</summary>
+    /// <summary>"disk_full", "read_only", "io_error", "cannot_open", "not_a_database", "unreachable" (PostgreSQL), or null when it is no storage fault.</summary>
     public static string? Classify(Exception? ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
@@ -32,6 +33,21 @@ public static class StorageFaults
                     NotADatabase or Corrupt => "not_a_database",
                     _ => null,
                 };
+            // PostgreSQL error codes (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+            if (e is PostgresException pg)
+                return pg.SqlState switch
+                {
+                    PostgresErrorCodes.DiskFull or PostgresErrorCodes.InsufficientResources or PostgresErrorCodes.OutOfMemory => "disk_full",
+                    PostgresErrorCodes.ReadOnlySqlTransaction => "read_only",
+                    PostgresErrorCodes.IoError => "io_error",
+                    PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification => "cannot_open",
+                    PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+                        or PostgresErrorCodes.TooManyConnections => "unreachable",
+                    _ when pg.SqlState.StartsWith("08", StringComparison.Ordinal) => "unreachable",
+                    _ => null,
+                };
+            // No answer from the server at all (refused, reset, timed out).
+            if (e is NpgsqlException) return "unreachable";
             if (e is IOException io && io.HResult == 28 /* ENOSPC */) return "disk_full";
         }
         return null;
@@ -62,6 +78,7 @@ public static class StorageFaults
         "io_error" => "the disk reported an I/O error",
         "cannot_open" => "the database file cannot be opened (missing folder, a directory in its place, or no permission)",
         "not_a_database" => "the file is not a SQLite database (or is corrupt)",
+        "unreachable" => "the database server cannot be reached",
         _ => reason,
     };
 }
@@ -89,7 +106,7 @@ public sealed class StorageHealth(TimeProvider time)
     /// A write that changes nothing: rewrites SQLite's application header field (<c>user_version</c>, unused by EF Core)
     /// with its own value, which still appends a frame to the WAL, so it fails exactly while commits would.
     /// </summary>
-    public static async Task<bool> ProbeWriteAsync(Microsoft.EntityFrameworkCore.DbContext db, CancellationToken ct)
+    public static async Task<bool> ProbeWriteAsync(ImmutableDbContext db, CancellationToken ct)
     {
         try
         {
@@ -102,12 +119,18 @@ public sealed class StorageHealth(TimeProvider time)
         }
     }
 
-    /// <summary>The probe write; throws what the store throws.</summary>
-    public static async Task WriteProbeAsync(Microsoft.EntityFrameworkCore.DbContext db, CancellationToken ct)
+    /// <summary>The probe write; throws what the store throws. On PostgreSQL: a statement that needs a transaction id.</summary>
+    public static async Task WriteProbeAsync(ImmutableDbContext db, CancellationToken ct)
     {
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) await connection.OpenAsync(ct);
         await using var command = connection.CreateCommand();
+        if (db.IsPostgres())
+        {
+            command.CommandText = PostgresSql.WriteProbe;
+            await command.ExecuteScalarAsync(ct);
+            return;
+        }
         command.CommandText = SqlitePragmas.ReadUserVersion;
         var version = Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         command.CommandText = SqlitePragmas.WriteUserVersion(version);
@@ -119,5 +142,6 @@ public static class UniqueViolation
 {
     /// <summary>True when a save failed only because a unique index already holds the row (another writer got there first).</summary>
     public static bool Is(Microsoft.EntityFrameworkCore.DbUpdateException ex) =>
-        ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
+        ex.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 }
+            or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }

@@ -11,9 +11,27 @@ public enum SqliteSynchronous
     Full,
 }
 
+/// <summary>Which database holds the store (<c>Storage:Provider</c>).</summary>
+public enum StorageProvider
+{
+    /// <summary>The embedded default: one file, one process (<c>./run.sh</c>).</summary>
+    Sqlite,
+    /// <summary>PostgreSQL via Npgsql: a server that several app instances can share.</summary>
+    Postgres,
+}
+
 public sealed class StorageOptions
 {
     public const string Section = "Storage";
+
+    /// <summary><c>Sqlite</c> (default) or <c>Postgres</c>; the connection string is <c>ConnectionStrings:Default</c> either way.</summary>
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>
+    /// The data folder (signing keys, witness files, exports, archives, Data Protection keys). Default: the SQLite
+    /// file's folder, or <c>data/</c> under the working directory on PostgreSQL.
+    /// </summary>
+    public string? DataDirectory { get; set; }
 
     public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Normal;
 
@@ -31,4 +49,11 @@ public sealed class StorageOptions
     /// </summary>
     [Range(0, 1_000_000)]
     public int CommittedTailEvents { get; set; } = 20_000;
+
+    /// <summary>
+    /// Bytes (estimated: strings as UTF-16 plus object overhead) the kept events may take in all; big events (64 KB of
+    /// metadata each) are kept fewer. 0 turns the memory off.
+    /// </summary>
+    [Range(0, 4L * 1024 * 1024 * 1024)]
+    public long CommittedTailBytes { get; set; } = 64L * 1024 * 1024;
 }

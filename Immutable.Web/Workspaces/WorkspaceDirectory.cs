@@ -93,10 +93,12 @@ public sealed class WorkspaceDirectory(IDbContextFactory<ImmutableDbContext> dbF
         if (!ApiKeyFormat.LooksValid(presentedKey)) return null;
         var hash = ApiKeyFormat.Hash(presentedKey);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await ActiveKey(db, hash);
+        return await _activeKey(db, hash);
     }
 
-    private static readonly Func<ImmutableDbContext, string, Task<ResolvedKey?>> ActiveKey =
+    // Per instance, not static: a compiled query binds to the first provider's model it runs with (tests run SQLite and
+    // PostgreSQL hosts in one process).
+    private readonly Func<ImmutableDbContext, string, Task<ResolvedKey?>> _activeKey =
         EF.CompileAsyncQuery((ImmutableDbContext db, string hash) =>
             db.ApiKeys.Where(k => k.KeyHash == hash && k.RevokedAt == null)
                 .Select(k => new ResolvedKey(k.WorkspaceId, k.Prefix, k.Label, k.Id)).FirstOrDefault());

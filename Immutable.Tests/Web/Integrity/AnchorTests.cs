@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Immutable.Tests.Web.Integrity;
 
 /// <summary>Anchors over hourly periods (fake clock), their API shapes, inclusion proofs and witnesses.</summary>
+[Trait("Postgres", "run")]
 public class AnchorTests : IAsyncLifetime
 {
     private ImmutableAppFactory _app = default!;
@@ -102,7 +103,7 @@ public class AnchorTests : IAsyncLifetime
         var ids = await IngestAsync(5);
         _app.Time.Advance(TimeSpan.FromHours(2));
         var anchor = Assert.Single(await AnchorAsync());
-        using (var db = _app.OpenDatabase())
+        using (var db = _app.OpenStore())
         using (var cmd = db.CreateCommand())
         {
             // A full rewrite of event 3 with a recomputed hash, link of event 4 fixed up: only the anchor can tell.
@@ -202,7 +203,7 @@ public class AnchorTests : IAsyncLifetime
         await IngestAsync(4);
         _app.Time.Advance(TimeSpan.FromHours(2));
         var anchor = Assert.Single(await AnchorAsync());
-        using (var db = _app.OpenDatabase())
+        using (var db = _app.OpenStore())
         using (var cmd = db.CreateCommand())
         {
             cmd.CommandText = $"DELETE FROM anchors; UPDATE events SET event_hash = '{new string('c', 64)}' WHERE sequence = {anchor.LastSequence}";

@@ -12,6 +12,7 @@ namespace Immutable.Tests.Web.Integrity;
 /// A proof bundle checked with no server and no database: by <c>integrity verify-offline</c> (the app's binary) and by
 /// the standalone Node script in docs/, which re-implements the encoding from the document alone.
 /// </summary>
+[Trait("Postgres", "run")]
 public class OfflineVerificationTests : IDisposable
 {
     // Checkpoints by time only once a day: the one checkpoint in the bundle is the one the test writes.
@@ -145,6 +146,7 @@ public class OfflineVerificationTests : IDisposable
     }
 
     [Fact]
+    [Trait("SqliteOnly", "true")] // the command line child process is started on the data folder's SQLite file (AppProcess)
     public async Task Cli_PublicKey_PrintsTheServedKey_AndRotationKeepsOldSignaturesVerifiable()
     {
         var (bundle, key) = await BundleAsync();
@@ -168,7 +170,7 @@ public class OfflineVerificationTests : IDisposable
         Assert.Equal(2, v["anchors_checked"]!.GetValue<int>());
 
         // The command line reports a break with its type and sequence, and exits non-zero.
-        using (var db = restarted.OpenDatabase())
+        using (var db = restarted.OpenStore())
         using (var cmd = db.CreateCommand())
         {
             cmd.CommandText = "DELETE FROM events WHERE sequence = 9";

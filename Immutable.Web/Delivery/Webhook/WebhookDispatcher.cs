@@ -92,20 +92,39 @@ public sealed partial class WebhookDispatcher(
         List<(DeliveryRecord Delivery, WebhookEndpointRecord Endpoint)> due;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            due = (await (from d in db.Deliveries.AsNoTracking()
-                          join e in db.WebhookEndpoints.AsNoTracking() on d.EndpointId equals e.Id
-                          where d.Status == "pending" && d.NextAttemptAt <= now && e.Enabled && e.PausedAt == null
-                          orderby d.NextAttemptAt
-                          select new { d, e }).Take(256).ToListAsync(ct))
+            var query = from d in db.Deliveries.AsNoTracking()
+                        join e in db.WebhookEndpoints.AsNoTracking() on d.EndpointId equals e.Id
+                        select new { d, e };
+            if (db.IsPostgres())
+            {
+                // Several instances: only the rows this one claimed (each due delivery goes to one instance).
+                var claimed = await DeliveryClaims.ClaimDueAsync(db, now, BatchSize, now + ClaimLease, ct);
+                if (claimed.Count == 0) return 0;
+                query = query.Where(x => claimed.Contains(x.d.RowId));
+            }
+            else
+            {
+                query = query.Where(x => x.d.Status == "pending" && x.d.NextAttemptAt <= now && x.e.Enabled && x.e.PausedAt == null);
+            }
+            due = (await query.OrderBy(x => x.d.NextAttemptAt).ThenBy(x => x.d.RowId).Take(BatchSize).ToListAsync(ct))
                 .Select(x => (x.d, x.e)).ToList();
         }
         if (due.Count == 0) return 0;
         var results = new ConcurrentBag<AttemptResult>();
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (item, token) => results.Add(await SendAsync(item.Delivery, item.Endpoint, token)));
         await RecordAsync(results);
         return due.Count;
     }
+
+    private const int BatchSize = 256, Parallelism = 16;
+
+    /// <summary>
+    /// How long a claimed batch is this instance's (PostgreSQL): every attempt of the batch may take the full timeout,
+    /// 16 at a time, plus a minute to record them. Another instance sends what is still unrecorded after it (the
+    /// receiver dedupes on <c>X-Immutable-Delivery</c>, as after a crash).
+    /// </summary>
+    private TimeSpan ClaimLease => TimeSpan.FromSeconds(options.Value.TimeoutSeconds * (BatchSize / Parallelism) + 60);
 
     private sealed record AttemptResult(DeliveryRecord Delivery, WebhookEndpointRecord Endpoint, HttpStatusCode? Status, string? Error, string? Excerpt, bool Blocked, double LatencyMs);
 
@@ -195,18 +214,27 @@ public sealed partial class WebhookDispatcher(
     private async Task RecordAsync(IEnumerable<AttemptResult> results)
     {
         var list = results.ToList();
-        try
+        (List<string> Delivered, List<DeliveryRecord> Dead, DateTime At) recorded;
+        for (var attempt = 1; ; attempt++)
         {
-            await RecordOnceAsync(list);
+            try
+            {
+                recorded = await RecordOnceAsync(list);
+                break;
+            }
+            // Only the save is retried (it rolled back as a whole): what follows the commit runs once, below.
+            catch (DbUpdateException ex) when (attempt < 3 && (ex is DbUpdateConcurrencyException || StorageFaults.Classify(ex) is null))
+            {
+                LogRecordRetried(ex.GetType().Name);
+            }
         }
-        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || StorageFaults.Classify(ex) is null)
-        {
-            LogRecordRetried(ex.GetType().Name);
-            await RecordOnceAsync(list);
-        }
+        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+            await NotificationMarks.MarkNotifiedAsync(db, recorded.Delivered, recorded.At);
+        foreach (var row in recorded.Dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
     }
 
-    private async Task RecordOnceAsync(List<AttemptResult> list)
+    /// <summary>Reads the rows afresh, applies every attempt to those still there, saves; returns what the commit settled.</summary>
+    private async Task<(List<string> Delivered, List<DeliveryRecord> Dead, DateTime At)> RecordOnceAsync(List<AttemptResult> list)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         var rowIds = list.Select(r => r.Delivery.RowId).ToList();
@@ -250,8 +278,7 @@ public sealed partial class WebhookDispatcher(
                 Pause(db, endpoint, $"{endpoint.ConsecutiveFailures} failed attempts in a row (last: {row.LastError})", now);
         }
         await db.SaveChangesAsync(CancellationToken.None);
-        await NotificationMarks.MarkNotifiedAsync(db, rows.Values.Where(d => d.Status == "delivered" && d.RecordId is not null).Select(d => d.RecordId!).ToList(), now);
-        foreach (var row in dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
+        return (rows.Values.Where(d => d.Status == "delivered" && d.RecordId is not null).Select(d => d.RecordId!).ToList(), dead, now);
     }
 
     /// <summary>
