@@ -397,6 +397,10 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                         .HasColumnName("label")
                         .UseCollation("C");
 
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_used_at");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasColumnType("text")
