@@ -188,14 +188,18 @@ public sealed class ExportRunner(
 public sealed class ExportWorker(ExportRunner runner, ExportQueue queue, IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<ExportOptions> options, ILogger<ExportWorker> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Queues what a previous process left unfinished before the host serves requests, so the scan sees only rows that
+    /// existed at start-up (an export asked for a moment later is queued by its request, not picked up here as well).
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var unfinished = await db.Exports.AsNoTracking()
                 .Where(e => e.Status == ExportStatus.Pending || e.Status == ExportStatus.Processing)
-                .OrderBy(e => e.CreatedAt).Select(e => e.Id).ToListAsync(stoppingToken);
+                .OrderBy(e => e.CreatedAt).Select(e => e.Id).ToListAsync(cancellationToken);
             foreach (var id in unfinished) queue.Enqueue(id);
             if (unfinished.Count > 0) logger.LogInformation("Resuming {Count} unfinished export(s).", unfinished.Count);
         }
@@ -203,6 +207,11 @@ public sealed class ExportWorker(ExportRunner runner, ExportQueue queue, IDbCont
         {
             logger.LogError(ex, "Could not read the unfinished exports; they run when asked for again.");
         }
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         await Task.WhenAll(Enumerable.Range(0, options.Value.Workers).Select(_ => ConsumeAsync(stoppingToken)));
     }
 
