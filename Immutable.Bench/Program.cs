@@ -20,7 +20,8 @@ using Immutable.Bench;
 //   Immutable.Bench webhooks --url URL --key KEY [--alerts 2000] [--receiver-port 5097]   (app must allow 127.0.0.1)
 //   Immutable.Bench hostile-webhooks|verify-memory|rule-memory|rule-memory-reload --url URL --key KEY --pid APP_PID ...
 //                                    (scripts/measure-hardening.sh: the app's RSS under hostile peers, verifies, distinct actors)
-//   Immutable.Bench monitor-eval [--events 1000000] [--users 1000]   (in process)
+//   Immutable.Bench monitor-eval [--events 1000000] [--users 1000] [--per-pass 250000] [--increment 10000]
+//                                    (in process: the product beside the SQL window-function ceiling, incremental passes, 10 monitors)
 //   Immutable.Bench raw-select --db FILE [--workspace history]      (the export's ceiling: every row to a file)
 //   Immutable.Bench export --url URL --key KEY --pid APP_PID [--format csv|ndjson]
 //   Immutable.Bench archive --url URL --key KEY --ingest-key KEY2 [--rate 500]   (retention of "history", ingest into KEY2's workspace)
@@ -76,7 +77,7 @@ switch (mode)
     case "detection-throughput":
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":
-        return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000));
+        return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000), options.GetInt("increment", 10_000), results);
     case "stream-ingest":
         return await StreamBench.RunAsync(http, options.GetInt("requests", 10_000), options.GetInt("concurrency", 64), options.GetInt("receiver-port", 5098), results);
     case "webhooks":

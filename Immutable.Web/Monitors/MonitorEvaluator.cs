@@ -69,89 +69,86 @@ public sealed partial class MonitorEvaluator(
         await db.SaveChangesAsync(ct);
     }
 
-    private sealed record QueryEvent(string Id, string ActorId, DateTime OccurredAt, QueryContext Context);
-
     private async Task<(bool Done, int Created)> PassAsync(string ws, int maxEvents, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var monitors = (await db.Monitors.AsNoTracking().Where(m => m.WorkspaceId == ws && m.Enabled).ToListAsync(ct)).Select(m => m.ToDomain()).ToList();
+        var records = await db.Monitors.AsNoTracking().Where(m => m.WorkspaceId == ws && m.Enabled).OrderBy(m => m.Id).ToListAsync(ct);
+        var monitors = records.Select(m => m.ToDomain()).ToList();
         var checkpoint = await db.MonitorCheckpoints.FindAsync([ws], ct);
         var after = checkpoint?.LastSequence ?? 0;
-        var rows = await db.Events.AsNoTracking()
-            .Where(e => e.WorkspaceId == ws && e.Sequence > after)
-            .OrderBy(e => e.Sequence)
-            .Take(maxEvents)
-            .Select(e => new { e.Id, e.ActorId, e.Action, e.Metadata, e.OccurredAt, e.Sequence })
-            .ToListAsync(ct);
-        if (rows.Count == 0 || monitors.Count == 0)
+        var patterns = options.Value.ActionPatterns;
+        using var sql = new MonitorStateSql(db);
+        await sql.OpenAsync(ct);
+
+        // One read of the new events: which windows of which (monitor, user) they fall in (every window from the first
+        // that contains the earliest new event to the last that contains the latest one), and what they add to each
+        // (monitor, user)'s 10-minute buckets. Only the buckets are kept, not the events.
+        var span = new Dictionary<(int Monitor, string User), (DateTime Min, DateTime Max)>();
+        var fresh = new Dictionary<(int Monitor, string User, long Day), double[]>();
+        var last = after;
+        var read = await sql.NewEventsAsync(ws, after, maxEvents, e =>
         {
-            if (rows.Count > 0) await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
+            last = e.Sequence;
+            if (monitors.Count == 0 || !ActionPattern.MatchesAny(patterns, e.Action)) return;
+            var context = QueryContext.FromMetadataJson(e.Metadata);
+            var at = new DateTime(e.OccurredAtTicks, DateTimeKind.Utc);
+            for (var m = 0; m < monitors.Count; m++)
+            {
+                if (!monitors[m].Matches(context)) continue;
+                span[(m, e.ActorId)] = span.TryGetValue((m, e.ActorId), out var s) ? (Min(s.Min, at), Max(s.Max, at)) : (at, at);
+                var contribution = monitors[m].Contribution(context);
+                if (contribution == 0) continue;
+                var slot = MetricDays.SlotOf(at);
+                var day = MetricDays.DayOf(slot);
+                if (!fresh.TryGetValue((m, e.ActorId, day), out var buckets)) fresh[(m, e.ActorId, day)] = buckets = new double[MetricDays.SlotsPerDay];
+                buckets[slot - day * MetricDays.SlotsPerDay] += contribution;
+            }
+        }, ct);
+        if (read == 0 || monitors.Count == 0)
+        {
+            if (read > 0) await AdvanceAsync(db, ws, checkpoint, last, ct);
             return (true, 0);
         }
 
-        var patterns = options.Value.ActionPatterns;
-        var fresh = rows.Where(r => ActionPattern.MatchesAny(patterns, r.Action))
-            .Select(r => new QueryEvent(r.Id, r.ActorId, r.OccurredAt, QueryContext.FromMetadataJson(r.Metadata)))
-            .ToList();
-
-        // Which windows of which (monitor, user) the new events fall in: every window from the first that contains
-        // the earliest new event to the last that contains the latest one (windows in between without events cost
-        // one lookup each and cannot breach).
-        var span = new Dictionary<(int Monitor, string User), (DateTime Min, DateTime Max)>();
-        foreach (var e in fresh)
-        {
-            for (var m = 0; m < monitors.Count; m++)
-            {
-                if (!monitors[m].Matches(e.Context)) continue;
-                span[(m, e.ActorId)] = span.TryGetValue((m, e.ActorId), out var s)
-                    ? (Min(s.Min, e.OccurredAt), Max(s.Max, e.OccurredAt))
-                    : (e.OccurredAt, e.OccurredAt);
-            }
-        }
         var affected = span.ToDictionary(kv => kv.Key, kv => WindowEnds(kv.Value.Min, kv.Value.Max, monitors[kv.Key.Monitor].TimeframeMinutes));
-        var parsed = fresh.ToDictionary(e => e.Id, e => e.Context, StringComparer.Ordinal);
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var since = await StatesAsync(sql, ws, records, patterns, after, ct);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var created = new List<ObservationRecord>();
-        var evidence = new List<(ObservationRecord Observation, List<(string EventId, DateTime At)> Events)>();
+        var evidence = new List<(ObservationRecord Observation, List<(string EventId, long At)> Events)>();
         var profiles = new ProfileIds(ws, await ProfilesAsync(db, ws, affected.Keys.Select(k => k.User).Distinct().ToList(), ct));
+        var dayBuffer = new double[MetricDays.SlotsPerDay];
         foreach (var userGroup in affected.GroupBy(a => a.Key.User))
         {
             var user = userGroup.Key;
-            var stored = await db.Observations.AsNoTracking()
-                .Where(o => o.WorkspaceId == ws && o.UserId == user)
-                .Select(o => new { o.MonitorId, o.WindowEnd, o.Severity })
-                .ToListAsync(ct);
-            // One load of the user's query events for every monitor: the widest span any of them needs.
+            var marksOf = new Dictionary<int, List<ObservationMark>>();
+            foreach (var ((m, _), _) in userGroup)
+                marksOf[m] = (await sql.MarksAsync(ws, monitors[m].Id, user, ct))
+                    .Select(o => new ObservationMark(new DateTime(o.WindowEndTicks, DateTimeKind.Utc), WireName.Parse<Severity>(o.Severity))).ToList();
+            // The range of buckets every monitor of this user is evaluated over: the widest span any of them needs.
             var from = DateTime.MaxValue;
             var to = DateTime.MinValue;
             foreach (var ((m, _), ends) in userGroup)
             {
                 var timeframe = TimeSpan.FromMinutes(monitors[m].TimeframeMinutes);
-                var marks = stored.Where(o => o.MonitorId == monitors[m].Id).Select(o => o.WindowEnd).ToList();
                 var first = ends.Min();
-                var last = ends.Max();
+                var lastEnd = ends.Max();
                 // Back to the latest observation before the first affected window (whether the run still holds it),
                 // forward to the latest one after the last (late events may join runs already observed).
-                var earlier = marks.Where(w => w < first && w >= first - EpisodeLookback).DefaultIfEmpty(first).Max();
-                var later = marks.Where(w => w > last && w <= last + EpisodeLookback).DefaultIfEmpty(last).Max();
+                var earlier = marksOf[m].Where(o => o.WindowEnd < first && o.WindowEnd >= first - EpisodeLookback).Select(o => o.WindowEnd).DefaultIfEmpty(first).Max();
+                var later = marksOf[m].Where(o => o.WindowEnd > lastEnd && o.WindowEnd <= lastEnd + EpisodeLookback).Select(o => o.WindowEnd).DefaultIfEmpty(lastEnd).Max();
                 from = Min(from, earlier - timeframe - MonitorWindows.Step);
                 to = Max(to, later + MonitorWindows.Step);
             }
-            var history = await LoadUserQueriesAsync(db, ws, user, from, to, patterns, parsed, ct);
+            var buckets = await UserBucketsAsync(sql, ws, user, userGroup.Select(g => g.Key.Monitor).ToList(), monitors, since, fresh, from, to, last, patterns, dayBuffer, ct);
 
             foreach (var ((m, _), ends) in userGroup)
             {
                 var monitor = monitors[m];
-                // Only events that add to the metric are evidence (a successful query is not evidence of unauthorized ones).
-                var timeline = new UserTimeline(history.Where(h => monitor.Matches(h.Context))
-                    .Select(h => new UserActivity(h.OccurredAt, monitor.Contribution(h.Context), Guid.Parse(h.Id)))
-                    .Where(a => a.Contribution > 0));
-                var marks = stored.Where(o => o.MonitorId == monitor.Id)
-                    .Select(o => new ObservationMark(o.WindowEnd, o.Severity)).ToList();
+                var marks = marksOf[m];
                 var everObserved = marks.Count > 0;
-                foreach (var draft in MonitorWindows.Evaluate(monitor, timeline, ends, marks))
+                foreach (var breach in MonitorWindows.Breaches(monitor, new BucketTimeline(from, buckets[m]), ends, marks))
                 {
                     var notify = monitor.Notify switch
                     {
@@ -160,26 +157,34 @@ public sealed partial class MonitorEvaluator(
                         NotifyMode.FirstPerUser => !everObserved,
                     };
                     everObserved = true;
-                    var observation = NewObservation(ws, monitor, user, draft, notify, now, profiles.For(user));
-                    var times = history.ToDictionary(h => h.Id, h => h.OccurredAt);
-                    evidence.Add((observation, draft.EventIds.Select(id => (id.ToString("D"), times[id.ToString("D")])).ToList()));
+                    // Only events that add to the metric are evidence (a successful query is not evidence of unauthorized ones).
+                    var events = new List<(string EventId, long At)>();
+                    foreach (var row in await sql.UserEventsAsync(ws, user, breach.WindowStart.Ticks, breach.WindowEnd.Ticks, last, ct))
+                    {
+                        if (!ActionPattern.MatchesAny(patterns, row.Action)) continue;
+                        var context = QueryContext.FromMetadataJson(row.Metadata);
+                        if (monitor.Matches(context) && monitor.Contribution(context) > 0) events.Add((row.Id, row.OccurredAtTicks));
+                    }
+                    var observation = NewObservation(ws, monitor, user, breach, events.Count, notify, now, profiles.For(user));
+                    evidence.Add((observation, events));
                     created.Add(observation);
                 }
             }
         }
-        // Two saves per pass, not several per observation: the change tracker's cost grows with what it tracks.
+        // One save for the observations (their row ids), then the evidence rows through one prepared statement.
         db.UserProfiles.AddRange(profiles.Added);
         db.Observations.AddRange(created);
         await db.SaveChangesAsync(ct);
         foreach (var (observation, events) in evidence)
-            db.ObservationEvents.AddRange(events.Select(e => new ObservationEventRecord { ObservationRowId = observation.RowId, EventId = e.EventId, OccurredAt = e.At }));
+            foreach (var (eventId, at) in events) await sql.AddObservationEventAsync(observation.RowId, eventId, at, ct);
         var byId = monitors.ToDictionary(m => m.Id);
         var notifications = await Immutable.Web.Delivery.Webhook.WebhookOutbox.EnqueueAsync(db, ws, Immutable.Web.Delivery.Webhook.WebhookOutbox.Observations,
             created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Webhook))
                 .Select(o => ("observation.created", o.Id, ObservationNotification.Payload(o, publicUrl.Value.Base))).ToList(), now, ct);
         Immutable.Web.Delivery.Email.EmailQueue.Observations(db,
             created.Where(o => o.NotificationRequired && byId[o.MonitorId].Channels.Contains(Channel.Email)), publicUrl.Value.Base, now);
-        await AdvanceAsync(db, ws, checkpoint, rows[^1].Sequence, ct);
+        foreach (var monitor in monitors) await sql.AdvanceAsync(ws, monitor.Id, last, ct);
+        await AdvanceAsync(db, ws, checkpoint, last, ct);
         await transaction.CommitAsync(ct);
         if (notifications > 0) events.Publish(new DeliveriesEnqueued(ws));
         if (created.Count > 0)
@@ -187,7 +192,108 @@ public sealed partial class MonitorEvaluator(
             LogObservations(created.Count, ws);
             events.Publish(new ObservationsCommitted(ws, created.Select(o => ObservationJson.From(o, publicUrl.Value.Base)).ToList()));
         }
-        return (rows.Count < maxEvents, created.Count);
+        return (read < maxEvents, created.Count);
+    }
+
+    /// <summary>
+    /// Each enabled monitor's persisted state, started over when it is new, its definition (or the query action
+    /// patterns) changed, or it missed passes (disabled meanwhile); states of monitors no longer enabled are dropped.
+    /// Returns, per monitor, the sequence its buckets count from (<see cref="MonitorStateRecord.SinceSequence"/>).
+    /// </summary>
+    private static async Task<long[]> StatesAsync(MonitorStateSql sql, string ws, List<MonitorRecord> records, IReadOnlyList<string> patterns, long after, CancellationToken ct)
+    {
+        var states = await sql.StatesAsync(ws, ct);
+        var since = new long[records.Count];
+        for (var m = 0; m < records.Count; m++)
+        {
+            var hash = DefinitionHash(records[m].Definition, patterns);
+            if (states.Remove(records[m].Id, out var state) && state.DefinitionHash == hash && state.ThroughSequence == after)
+            {
+                since[m] = state.SinceSequence;
+                continue;
+            }
+            await sql.ResetAsync(ws, records[m].Id, new MonitorStateRecord
+            {
+                WorkspaceId = ws, MonitorId = records[m].Id, DefinitionHash = hash, SinceSequence = after, ThroughSequence = after,
+            }, ct);
+            since[m] = after;
+        }
+        foreach (var stale in states.Keys) await sql.ResetAsync(ws, stale, null, ct);
+        return since;
+    }
+
+    private static string DefinitionHash(string definition, IReadOnlyList<string> patterns) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(definition + "\n" + string.Join("\n", patterns))));
+
+    /// <summary>
+    /// The user's buckets of each monitor over [<paramref name="from"/>, <paramref name="to"/>): the stored days plus this
+    /// pass's new events, saved back. A day without a stored row is empty if the monitor's state counts from the
+    /// beginning of the store; otherwise it is counted from the user's stored events once, and saved (empty or not).
+    /// </summary>
+    private static async Task<Dictionary<int, double[]>> UserBucketsAsync(MonitorStateSql sql, string ws, string user, List<int> wanted,
+        List<ActivityMonitor> monitors, long[] since, Dictionary<(int Monitor, string User, long Day), double[]> fresh,
+        DateTime from, DateTime to, long last, IReadOnlyList<string> patterns, double[] dayBuffer, CancellationToken ct)
+    {
+        var fromSlot = MetricDays.Slot(from);
+        var toSlot = MetricDays.Slot(to);
+        var (fromDay, toDay) = (MetricDays.DayOf(fromSlot), MetricDays.DayOf(toSlot - 1));
+        var stored = new Dictionary<(string Monitor, long Day), byte[]>();
+        foreach (var (monitorId, day, bytes) in await sql.BucketDaysAsync(ws, user, fromDay, toDay, ct)) stored[(monitorId, day)] = bytes;
+
+        // Days never counted for a monitor whose state started after the store did: count them from the events.
+        var counted = new Dictionary<(int Monitor, long Day), double[]>();
+        foreach (var m in wanted)
+        {
+            if (since[m] == 0) continue;
+            for (var day = fromDay; day <= toDay; day++)
+                if (!stored.ContainsKey((monitors[m].Id, day))) counted[(m, day)] = new double[MetricDays.SlotsPerDay];
+        }
+        if (counted.Count > 0)
+        {
+            var first = counted.Keys.Min(k => k.Day);
+            var lastDay = counted.Keys.Max(k => k.Day);
+            foreach (var row in await sql.UserEventsAsync(ws, user, first * TimeSpan.TicksPerDay, (lastDay + 1) * TimeSpan.TicksPerDay, last, ct))
+            {
+                if (!ActionPattern.MatchesAny(patterns, row.Action)) continue;
+                var context = QueryContext.FromMetadataJson(row.Metadata);
+                var slot = MetricDays.SlotOf(new DateTime(row.OccurredAtTicks, DateTimeKind.Utc));
+                var day = MetricDays.DayOf(slot);
+                foreach (var m in wanted)
+                    if (counted.TryGetValue((m, day), out var target) && monitors[m].Matches(context))
+                        target[slot - day * MetricDays.SlotsPerDay] += monitors[m].Contribution(context);
+            }
+            foreach (var ((m, day), values) in counted) await sql.SaveBucketDayAsync(ws, user, day, monitors[m].Id, MetricDays.Encode(values), ct);
+        }
+
+        var result = new Dictionary<int, double[]>();
+        foreach (var m in wanted)
+        {
+            var values = new double[toSlot - fromSlot];
+            for (var day = fromDay; day <= toDay; day++)
+            {
+                Array.Clear(dayBuffer);
+                if (counted.TryGetValue((m, day), out var fromEvents)) fromEvents.CopyTo(dayBuffer, 0);
+                else
+                {
+                    var has = stored.TryGetValue((monitors[m].Id, day), out var bytes);
+                    if (has) MetricDays.AddTo(bytes, dayBuffer);
+                    if (fresh.TryGetValue((m, user, day), out var added))
+                    {
+                        for (var i = 0; i < dayBuffer.Length; i++) dayBuffer[i] += added[i];
+                        await sql.SaveBucketDayAsync(ws, user, day, monitors[m].Id, MetricDays.Encode(dayBuffer), ct);
+                    }
+                    else if (!has) continue;
+                }
+                var dayStart = day * MetricDays.SlotsPerDay;
+                for (var i = 0; i < MetricDays.SlotsPerDay; i++)
+                {
+                    var at = dayStart + i - fromSlot;
+                    if (at >= 0 && at < values.Length) values[at] = dayBuffer[i];
+                }
+            }
+            result[m] = values;
+        }
+        return result;
     }
 
     private static List<DateTime> WindowEnds(DateTime earliest, DateTime latest, int timeframeMinutes)
@@ -198,19 +304,7 @@ public sealed partial class MonitorEvaluator(
         return ends;
     }
 
-    private static async Task<List<QueryEvent>> LoadUserQueriesAsync(ImmutableDbContext db, string ws, string user, DateTime from, DateTime to,
-        IReadOnlyList<string> patterns, Dictionary<string, QueryContext> alreadyParsed, CancellationToken ct)
-    {
-        var rows = await db.Events.AsNoTracking()
-            .Where(e => e.WorkspaceId == ws && e.ActorId == user && e.OccurredAt >= from && e.OccurredAt < to)
-            .Select(e => new { e.Id, e.Action, e.Metadata, e.OccurredAt })
-            .ToListAsync(ct);
-        return rows.Where(r => ActionPattern.MatchesAny(patterns, r.Action))
-            .Select(r => new QueryEvent(r.Id, user, r.OccurredAt, alreadyParsed.TryGetValue(r.Id, out var c) ? c : QueryContext.FromMetadataJson(r.Metadata)))
-            .ToList();
-    }
-
-    private static ObservationRecord NewObservation(string ws, ActivityMonitor monitor, string user, ObservationDraft draft, bool notify, DateTime now, long profileId)
+    private static ObservationRecord NewObservation(string ws, ActivityMonitor monitor, string user, WindowBreach draft, int eventCount, bool notify, DateTime now, long profileId)
     {
         var severity = draft.Threshold.Severity;
         return new ObservationRecord
@@ -231,7 +325,7 @@ public sealed partial class MonitorEvaluator(
             Status = AlertStatus.Open,
             CreatedAt = now,
             NotificationRequired = notify,
-            RelatedEventCount = draft.EventIds.Count,
+            RelatedEventCount = eventCount,
         };
     }
 

@@ -28,6 +28,8 @@ public class ImmutableDbContext : DbContext
     public DbSet<ObservationEventRecord> ObservationEvents => Set<ObservationEventRecord>();
     public DbSet<UserProfileRecord> UserProfiles => Set<UserProfileRecord>();
     public DbSet<MonitorCheckpointRecord> MonitorCheckpoints => Set<MonitorCheckpointRecord>();
+    public DbSet<MonitorStateRecord> MonitorStates => Set<MonitorStateRecord>();
+    public DbSet<MonitorBucketDayRecord> MonitorBucketDays => Set<MonitorBucketDayRecord>();
     public DbSet<WebhookEndpointRecord> WebhookEndpoints => Set<WebhookEndpointRecord>();
     public DbSet<DeliveryRecord> Deliveries => Set<DeliveryRecord>();
     public DbSet<DeliveryAttemptRecord> DeliveryAttempts => Set<DeliveryAttemptRecord>();

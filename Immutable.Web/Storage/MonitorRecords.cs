@@ -65,3 +65,30 @@ public sealed class MonitorCheckpointRecord
     public long LastSequence { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
+
+/// <summary>
+/// The persisted window state of one monitor: which definition (and query action patterns) its buckets were counted
+/// with, and up to which event sequence. Buckets hold every event of the monitor after <see cref="SinceSequence"/> up to
+/// <see cref="ThroughSequence"/>; a (user, day) without a bucket row may still hold events up to SinceSequence
+/// (counted from the events when first needed). A definition change, or a pass that ran without this monitor
+/// (disabled), starts the state over.
+/// </summary>
+public sealed class MonitorStateRecord
+{
+    public required string WorkspaceId { get; set; }
+    public required string MonitorId { get; set; }
+    public required string DefinitionHash { get; set; }
+    public long SinceSequence { get; set; }
+    public long ThroughSequence { get; set; }
+}
+
+/// <summary>One (monitor, user, UTC day)'s metric in 10-minute buckets (<c>MetricDays</c> encoding).</summary>
+public sealed class MonitorBucketDayRecord
+{
+    public required string WorkspaceId { get; set; }
+    public required string UserId { get; set; }
+    /// <summary>Days since 0001-01-01 UTC.</summary>
+    public long Day { get; set; }
+    public required string MonitorId { get; set; }
+    public required byte[] Buckets { get; set; }
+}

@@ -99,3 +99,32 @@ internal sealed class MonitorCheckpointConfiguration : IEntityTypeConfiguration<
         b.Property(x => x.UpdatedAt).HasColumnName("updated_at");
     }
 }
+
+internal sealed class MonitorStateConfiguration : IEntityTypeConfiguration<MonitorStateRecord>
+{
+    public void Configure(EntityTypeBuilder<MonitorStateRecord> b)
+    {
+        b.ToTable("monitor_states");
+        b.HasKey(x => new { x.WorkspaceId, x.MonitorId });
+        b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
+        b.Property(x => x.MonitorId).HasColumnName("monitor_id");
+        b.Property(x => x.DefinitionHash).HasColumnName("definition_hash");
+        b.Property(x => x.SinceSequence).HasColumnName("since_sequence");
+        b.Property(x => x.ThroughSequence).HasColumnName("through_sequence");
+    }
+}
+
+internal sealed class MonitorBucketDayConfiguration : IEntityTypeConfiguration<MonitorBucketDayRecord>
+{
+    public void Configure(EntityTypeBuilder<MonitorBucketDayRecord> b)
+    {
+        b.ToTable("monitor_bucket_days");
+        // User first: one range read per user serves every monitor of a pass.
+        b.HasKey(x => new { x.WorkspaceId, x.UserId, x.Day, x.MonitorId });
+        b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
+        b.Property(x => x.UserId).HasColumnName("user_id");
+        b.Property(x => x.Day).HasColumnName("day");
+        b.Property(x => x.MonitorId).HasColumnName("monitor_id");
+        b.Property(x => x.Buckets).HasColumnName("buckets");
+    }
+}

@@ -1069,6 +1069,34 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("exports", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.MonitorBucketDayRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day");
+
+                    b.Property<string>("MonitorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_id");
+
+                    b.Property<byte[]>("Buckets")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("buckets");
+
+                    b.HasKey("WorkspaceId", "UserId", "Day", "MonitorId");
+
+                    b.ToTable("monitor_bucket_days", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.MonitorCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
@@ -1126,6 +1154,34 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("monitors", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.MonitorStateRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<string>("MonitorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_id");
+
+                    b.Property<string>("DefinitionHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition_hash");
+
+                    b.Property<long>("SinceSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("since_sequence");
+
+                    b.Property<long>("ThroughSequence")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("through_sequence");
+
+                    b.HasKey("WorkspaceId", "MonitorId");
+
+                    b.ToTable("monitor_states", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.ObservationEventRecord", b =>

@@ -1198,6 +1198,37 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                     b.ToTable("exports", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.MonitorBucketDayRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("text")
+                        .HasColumnName("user_id")
+                        .UseCollation("C");
+
+                    b.Property<long>("Day")
+                        .HasColumnType("bigint")
+                        .HasColumnName("day");
+
+                    b.Property<string>("MonitorId")
+                        .HasColumnType("text")
+                        .HasColumnName("monitor_id")
+                        .UseCollation("C");
+
+                    b.Property<byte[]>("Buckets")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("buckets");
+
+                    b.HasKey("WorkspaceId", "UserId", "Day", "MonitorId");
+
+                    b.ToTable("monitor_bucket_days", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.MonitorCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
@@ -1260,6 +1291,37 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("monitors", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.MonitorStateRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
+
+                    b.Property<string>("MonitorId")
+                        .HasColumnType("text")
+                        .HasColumnName("monitor_id")
+                        .UseCollation("C");
+
+                    b.Property<string>("DefinitionHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("definition_hash")
+                        .UseCollation("C");
+
+                    b.Property<long>("SinceSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("since_sequence");
+
+                    b.Property<long>("ThroughSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("through_sequence");
+
+                    b.HasKey("WorkspaceId", "MonitorId");
+
+                    b.ToTable("monitor_states", (string)null);
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.ObservationEventRecord", b =>
