@@ -5,7 +5,8 @@
 # Steps: seed 1 000 000 events + 20 000 alerts through the app's chain writer; no-op POST ceiling at 1/16/64
 # connections; the Release app on that data folder: single-event ingest at 1/16/64 connections, batch ingest,
 # single-event ingest with one webhook log stream on; raw
-# SQLite insert ceiling; alert latency (SignalR client and webhook receiver) under half-capacity background load;
+# SQLite insert ceiling; monitor evaluation (1 and 10 monitors, from scratch and incremental) beside the SQL
+# window-function ceiling over the same rows; alert latency (SignalR client and webhook receiver) under half-capacity background load;
 # query latency; the app's resident memory; export of the seeded events (CSV and NDJSON) beside a raw SELECT of the
 # same rows to a file, with the app's peak memory; retention's archive of the seeded day with ingest p99 meanwhile;
 # the report.
@@ -15,9 +16,11 @@ source scripts/lib/measure-app.sh
 
 if [ "${1:-}" = "--smoke" ]; then
   scale=smoke; events=3000; alerts=500; requests=(100 200 400); batches=5; rows=2000; live=10; queries=20
+  monitor_events=20000; monitor_users=20; monitor_increment=1000
   out=.cache/bench/benchmarks-smoke.md
 else
   scale="full: 1 000 000 events stored"; events=1000000; alerts=20000; requests=(3000 20000 30000); batches=300; rows=200000; live=300; queries=200
+  monitor_events=1000000; monitor_users=1000; monitor_increment=10000
   out=docs/benchmarks.md
 fi
 port=${PORT:-5091}; noop_port=$((port + 1)); receiver_port=$((port + 2)); stream_port=$((port + 3))
@@ -54,6 +57,9 @@ kill $noop; wait $noop 2>/dev/null || true
 
 echo "== ceiling: raw SQLite insert"
 bench raw-sqlite --rows "$rows" --batch 100 --results "$results"
+
+echo "== monitors: the evaluator beside one SQL query with window functions over the same rows (in process, its own store; fails on different observations)"
+bench monitor-eval --events "$monitor_events" --users "$monitor_users" --increment "$monitor_increment" --results "$results"
 
 echo "== product"
 export Webhooks__AllowedPrivateHosts__0=127.0.0.1

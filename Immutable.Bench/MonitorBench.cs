@@ -22,18 +22,27 @@ internal static class MonitorBench
     /// Then the incremental figure: passes over <paramref name="increment"/> new events each, history evaluated.
     /// Then the same from scratch and incrementally with 10 monitors of mixed metrics.
     /// </summary>
-    public static async Task<int> RunAsync(int events, int users, int perPass, int increment, string? results)
+    /// <param name="data">A folder to keep the seeded store in and reuse on the next run (for profiling); null: a temp folder.</param>
+    public static async Task<int> RunAsync(int events, int users, int perPass, int increment, string? results, string? data = null)
     {
+        var reuse = data is not null && File.Exists(Path.Combine(data, "immutable.db"));
         await using var host = await BenchHost.StartAsync(
             new Dictionary<string, string?> { ["Monitors:MaxEventsPerPass"] = perPass.ToString(CultureInfo.InvariantCulture) },
-            b => b.AddMonitors());
+            b => b.AddMonitors(), data);
         var ws = host.WorkspaceId;
         var log = host.Services.GetRequiredService<IEventLog>();
         var dbFactory = host.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>();
         var evaluator = host.Services.GetRequiredService<MonitorEvaluator>();
         var spacing = TimeSpan.FromDays(7) / events;
         var seed = Stopwatch.StartNew();
-        await AppendAsync(log, ws, 0, events, users, spacing);
+        if (reuse)
+        {
+            // The events of an earlier run with the same sizes; what it evaluated and appended after them is dropped.
+            await using var db = await dbFactory.CreateDbContextAsync();
+            await db.Database.ExecuteSqlRawAsync("DELETE FROM observation_events; DELETE FROM observations; DELETE FROM monitor_bucket_days; DELETE FROM monitor_states; DELETE FROM monitor_checkpoints; DELETE FROM monitors; DELETE FROM user_profiles;");
+            await db.Events.Where(e => e.WorkspaceId == ws && e.Sequence > events).ExecuteDeleteAsync();
+        }
+        else await AppendAsync(log, ws, 0, events, users, spacing);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {events} query events of {users} users over 7 days in {seed.Elapsed.TotalSeconds:F1} s"));
 
         await using (var db = await dbFactory.CreateDbContextAsync())

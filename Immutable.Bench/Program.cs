@@ -77,7 +77,8 @@ switch (mode)
     case "detection-throughput":
         return await DetectionBench.ThroughputAsync(options.GetInt("events", 100_000));
     case "monitor-eval":
-        return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000), options.GetInt("increment", 10_000), results);
+        return await MonitorBench.RunAsync(options.GetInt("events", 1_000_000), options.GetInt("users", 1000), options.GetInt("per-pass", 250_000), options.GetInt("increment", 10_000), results,
+            options.Get("data", "") is { Length: > 0 } data ? data : null);
     case "stream-ingest":
         return await StreamBench.RunAsync(http, options.GetInt("requests", 10_000), options.GetInt("concurrency", 64), options.GetInt("receiver-port", 5098), results);
     case "webhooks":

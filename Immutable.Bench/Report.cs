@@ -44,6 +44,19 @@ internal static class Report
             $"| Single-event ingest, 64 connections, one webhook log stream on (every event delivered {F("stream.drain_ms")} ms after the last 202) | {F("stream.c64.events_per_s")} events/s (p99 {F("stream.c64.p99_ms", "F1")} ms) | the same without a stream: {F("single.c64.events_per_s")} events/s | {Ratio("stream.c64.events_per_s", "single.c64.events_per_s")} | ≥ 80 % | {AtLeast("stream.c64.events_per_s", "single.c64.events_per_s", 0.80)} |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Batch ingest, 100 events per request | {F("batch.events_per_s")} events/s | raw SQLite insert, same schema: {F("ceiling.raw_sqlite.rows_per_s")} rows/s | {Ratio("batch.events_per_s", "ceiling.raw_sqlite.rows_per_s")} | ≥ 50 % | {AtLeast("batch.events_per_s", "ceiling.raw_sqlite.rows_per_s", 0.50)} |");
+        string Times(string product, string ceiling) =>
+            r.TryGetValue(product, out var p) && r.TryGetValue(ceiling, out var c) && c > 0
+                ? (p / c).ToString("0.00", CultureInfo.InvariantCulture) + "×"
+                : "n/a";
+        string AtMostTimes(string product, string ceiling, double factor) =>
+            r.TryGetValue(product, out var p) && r.TryGetValue(ceiling, out var c) && c > 0 ? (p / c <= factor ? "met" : "**missed**") : "n/a";
+        var sameObservations = r.TryGetValue("monitor.same_observations", out var same) ? (same == 1 ? "the same (user, window) pairs as the ceiling" : "**not the ceiling's observations**") : "n/a";
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Monitor evaluation from scratch: 1 monitor (query_count of PII tables, 1-day timeframe, thresholds 40/60) over {F("monitor.events")} query events of 1 000 users, peak working set {F("monitor.peak_mb")} MB (≤ 400 MB: {AtMost("monitor.peak_mb", 400)}) | {F("monitor.seconds", "F2")} s, {F("monitor.observations")} observations, {sameObservations} | one SQL query with window functions over the same rows in the same SQLite file: {F("ceiling.monitor_sql.seconds", "F2")} s, {F("ceiling.monitor_sql.observations")} observations | {Times("monitor.seconds", "ceiling.monitor_sql.seconds")} the ceiling's time | ≤ 2× | {AtMostTimes("monitor.seconds", "ceiling.monitor_sql.seconds", 2)} |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Monitor evaluation, incremental: one pass after {F("monitor.increment_events")} new events, history evaluated (1 monitor / 10 monitors of mixed metrics) | {F("monitor.incremental_ms", "F0")} ms / {F("monitor10.incremental_ms", "F0")} ms per pass | | | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Monitor evaluation from scratch, 10 monitors of mixed metrics over {F("monitor10.events")} query events, peak working set {F("monitor10.peak_mb")} MB | {F("monitor10.seconds", "F2")} s, {F("monitor10.observations")} observations | | | | |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Alert latency under load, 202 → SignalR client | p50 {F("alert.signalr.p50_ms", "F1")} ms, p99 {F("alert.signalr.p99_ms", "F1")} ms | | | p99 ≤ 250 ms | {AtMost("alert.signalr.p99_ms", 250)} |");
         md.AppendLine(CultureInfo.InvariantCulture,

@@ -68,11 +68,8 @@ public sealed record ActivityMonitor
         };
         if (!inScope) return false;
         var c = Conditions;
-        if (c.Tags.Count > 0)
-        {
-            var tags = new HashSet<string>(q.AllTags, StringComparer.OrdinalIgnoreCase);
-            if (!c.Tags.All(tags.Contains)) return false;
-        }
+        for (var i = 0; i < c.Tags.Count; i++)
+            if (!Has(q.ColumnTags, c.Tags[i]) && !Has(q.TableTags, c.Tags[i]) && !Has(q.ClassificationTags, c.Tags[i])) return false;
         if (c.Sensitivity is { } s)
         {
             // "sensitive" means sensitive or more; "highly_sensitive" only the highest.
@@ -81,6 +78,14 @@ public sealed record ActivityMonitor
         if (c.Outcome is { } o && q.Outcome != o) return false;
         if (c.MinDurationMs is { } min && (q.DurationMs is not { } d || d < min)) return false;
         return true;
+    }
+
+    /// <summary>Case-insensitive membership without allocating (monitors test every query event).</summary>
+    private static bool Has(IReadOnlyList<string> tags, string tag)
+    {
+        for (var i = 0; i < tags.Count; i++)
+            if (string.Equals(tags[i], tag, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
     }
 
     /// <summary>What one matching event adds to the metric.</summary>

@@ -28,6 +28,7 @@ public sealed partial class MonitorEvaluator(
     ILogger<MonitorEvaluator> logger) : IDisposable
 {
     private static readonly TimeSpan EpisodeLookback = TimeSpan.FromDays(7);
+    private const int ParseChunk = 4096;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     /// <summary>Evaluates every workspace that has enabled monitors; returns the observations created.</summary>
@@ -86,24 +87,39 @@ public sealed partial class MonitorEvaluator(
         var span = new Dictionary<(int Monitor, string User), (DateTime Min, DateTime Max)>();
         var fresh = new Dictionary<(int Monitor, string User, long Day), double[]>();
         var last = after;
+        // Parsing the query context is most of the cost: rows are parsed in chunks on every core, then counted in order.
+        var chunk = new List<MonitorEventRow>(ParseChunk);
+        var contexts = new QueryContext?[ParseChunk];
+        void Count()
+        {
+            Parallel.For(0, chunk.Count, i => contexts[i] = ActionPattern.MatchesAny(patterns, chunk[i].Action) ? QueryContext.FromMetadataJson(chunk[i].Metadata) : null);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (contexts[i] is not { } context) continue;
+                var e = chunk[i];
+                var at = new DateTime(e.OccurredAtTicks, DateTimeKind.Utc);
+                for (var m = 0; m < monitors.Count; m++)
+                {
+                    if (!monitors[m].Matches(context)) continue;
+                    span[(m, e.ActorId)] = span.TryGetValue((m, e.ActorId), out var s) ? (Min(s.Min, at), Max(s.Max, at)) : (at, at);
+                    var contribution = monitors[m].Contribution(context);
+                    if (contribution == 0) continue;
+                    var slot = MetricDays.SlotOf(at);
+                    var day = MetricDays.DayOf(slot);
+                    if (!fresh.TryGetValue((m, e.ActorId, day), out var buckets)) fresh[(m, e.ActorId, day)] = buckets = new double[MetricDays.SlotsPerDay];
+                    buckets[slot - day * MetricDays.SlotsPerDay] += contribution;
+                }
+            }
+            chunk.Clear();
+        }
         var read = await sql.NewEventsAsync(ws, after, maxEvents, e =>
         {
             last = e.Sequence;
-            if (monitors.Count == 0 || !ActionPattern.MatchesAny(patterns, e.Action)) return;
-            var context = QueryContext.FromMetadataJson(e.Metadata);
-            var at = new DateTime(e.OccurredAtTicks, DateTimeKind.Utc);
-            for (var m = 0; m < monitors.Count; m++)
-            {
-                if (!monitors[m].Matches(context)) continue;
-                span[(m, e.ActorId)] = span.TryGetValue((m, e.ActorId), out var s) ? (Min(s.Min, at), Max(s.Max, at)) : (at, at);
-                var contribution = monitors[m].Contribution(context);
-                if (contribution == 0) continue;
-                var slot = MetricDays.SlotOf(at);
-                var day = MetricDays.DayOf(slot);
-                if (!fresh.TryGetValue((m, e.ActorId, day), out var buckets)) fresh[(m, e.ActorId, day)] = buckets = new double[MetricDays.SlotsPerDay];
-                buckets[slot - day * MetricDays.SlotsPerDay] += contribution;
-            }
+            if (monitors.Count == 0) return;
+            chunk.Add(e);
+            if (chunk.Count == ParseChunk) Count();
         }, ct);
+        Count();
         if (read == 0 || monitors.Count == 0)
         {
             if (read > 0) await AdvanceAsync(db, ws, checkpoint, last, ct);
