@@ -29,7 +29,7 @@ public sealed class ClaimTests : IAsyncLifetime
         _smtp = await SmtpServer.StartAsync();
         _app = new ImmutableAppFactory()
             .With("Email:Host", "127.0.0.1").With("Email:Port", _smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .With("Email:Security", "None").With("Email:PollSeconds", "3600");
+            .With("Email:Security", "None").With("Email:PollSeconds", "60");
     }
 
     public Task DisposeAsync()
@@ -156,7 +156,8 @@ public sealed class ClaimTests : IAsyncLifetime
         client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
         await client.CreateRuleAsync("""{"name":"New country","rule_type":"new_country"}""");
         await client.SettleAsync(_app);
-        // Another instance owns the workspace's stream (and then dies).
+        // This instance's lease on the (idle) workspace runs out; another instance takes the stream (and then dies).
+        _app.Time.Advance(StreamEvaluator.Lease);
         Assert.True(await OtherInstance().TryAcquireAsync(StreamEvaluator.LeaseName(key.WorkspaceId), StreamEvaluator.Lease, CancellationToken.None));
 
         await client.IngestAsync(new { actor_id = "jordan", action = "auth.login", ip_address = NewYorkIp });
