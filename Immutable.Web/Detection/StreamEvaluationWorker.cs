@@ -40,11 +40,12 @@ public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IO
                     lastSweep = System.Diagnostics.Stopwatch.GetTimestamp();
                     workspaces = workspaces.Union(await evaluator.LaggingWorkspacesAsync(stoppingToken), StringComparer.Ordinal).ToList();
                 }
+                var evaluated = 0;
                 foreach (var ws in workspaces)
                 {
                     try
                     {
-                        await evaluator.ProcessAsync(ws, stoppingToken);
+                        evaluated += await evaluator.ProcessAsync(ws, stoppingToken);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -52,6 +53,9 @@ public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IO
                         LogWorkspaceFailed(ex, ws);
                     }
                 }
+                // Busy: let the next commits gather for a moment (see DetectionOptions.BatchWindowMilliseconds).
+                if (evaluated > 0 && options.Value.BatchWindowMilliseconds > 0)
+                    await Task.Delay(options.Value.BatchWindowMilliseconds, stoppingToken);
                 await _wake.WaitAsync(interval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
