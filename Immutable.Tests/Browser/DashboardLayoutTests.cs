@@ -33,9 +33,10 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
         Directory.Delete(_data, recursive: true);
     }
 
-    /// <param name="Themed">False for the static 404 document a fresh request gets: it is rendered without the
-    /// browser's saved theme choice (no interactive circuit), so it is always light.</param>
-    private sealed record PageCase(string Name, string Path, string Ready, bool Themed = true);
+    /// <param name="Themed">False for the static documents (the 404 a fresh request gets, the account pages): they are
+    /// rendered without the browser's saved theme choice (no interactive circuit), in their own fixed colours.</param>
+    /// <param name="SignedOut">Opened without the session cookie (the sign-in page).</param>
+    private sealed record PageCase(string Name, string Path, string Ready, bool Themed = true, bool SignedOut = false);
 
     [Fact]
     public async Task Dashboard_EveryPageAtBothSizesInBothThemes_NoOverflowNoClippedControlNoSeriousAxeViolation()
@@ -69,6 +70,7 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
             new("integrity", "/integrity", "[data-testid=verify]"),
             .. Immutable.Web.Components.Pages.Settings.Settings.TabNames.Select(t => new PageCase($"settings-{t}", $"/settings?tab={t}", $"[data-testid=tab-{t}]")),
             new("not-found", "/no-such-page", "[data-testid=not-found]", Themed: false),
+            new("sign-in", "/account/signin", "button[type=submit]", Themed: false, SignedOut: true),
         ];
 
         // While fixing one page: IMMUTABLE_LAYOUT_PAGES=actor,triage checks only those (never set in test.sh).
@@ -80,24 +82,32 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
         foreach (var dark in new[] { false, true })
         {
             var theme = dark ? "dark" : "light";
-            await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+            async Task<IBrowserContext> ContextAsync(string? state)
             {
-                BaseURL = _app.BaseUrl,
-                ViewportSize = new ViewportSize { Width = width, Height = height },
-                StorageState = signedIn,
-                BypassCSP = true, // only so the test can inject axe-core; the app's own policy is tested elsewhere
-            });
-            context.SetDefaultTimeout(15_000);
-            await context.AddInitScriptAsync($"localStorage.setItem('immutable.theme', '{theme}');");
-            var page = await context.NewPageAsync();
+                var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+                {
+                    BaseURL = _app.BaseUrl,
+                    ViewportSize = new ViewportSize { Width = width, Height = height },
+                    StorageState = state,
+                    BypassCSP = true, // only so the test can inject axe-core; the app's own policy is tested elsewhere
+                });
+                context.SetDefaultTimeout(15_000);
+                await context.AddInitScriptAsync($"localStorage.setItem('immutable.theme', '{theme}');");
+                return context;
+            }
+            await using var context = await ContextAsync(signedIn);
+            await using var anonymousContext = await ContextAsync(null);
+            var signedInPage = await context.NewPageAsync();
+            var anonymousPage = await anonymousContext.NewPageAsync();
             foreach (var p in pages)
             {
+                var page = p.SignedOut ? anonymousPage : signedInPage;
                 var where = $"{p.Name} at {width}×{height} {theme}";
                 try
                 {
                     await page.GotoAsync(p.Path);
                     await page.Locator(p.Ready).First.WaitForAsync();
-                    await page.WaitForFunctionAsync(ThemeApplied, dark && p.Themed);
+                    if (p.Themed) await page.WaitForFunctionAsync(ThemeApplied, dark);
                     await page.WaitForTimeoutAsync(150); // MudBlazor's own after-render layout (tabs, tooltips)
                     foreach (var found in await page.EvaluateAsync<string[]>(LayoutProblems, width >= 1000)) problems.Add($"{where}: {found}");
                     await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = axe });
