@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 ./scripts/fetch-geo.sh || { echo "could not fetch the GeoLite2 database"; echo "0 passed, 1 failed"; exit 1; }
+./scripts/fetch-axe.sh || { echo "could not fetch axe-core for the accessibility checks"; echo "0 passed, 1 failed"; exit 1; }
 # Debian packages the tests drive for real: an SMTP server (python3-aiosmtpd, run with Debian's /usr/bin/python3)
 # and Chromium for the browser tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 missing=()

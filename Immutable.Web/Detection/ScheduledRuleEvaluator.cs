@@ -7,15 +7,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Detection;
 
-/// <summary>The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).</summary>
+/// <summary>
+/// The baseline rules (ingestion_spike), run on a schedule over ingestion counts (created_at).
+/// Runs once per window cluster-wide: every instance's schedule fires, the first to claim the window's minute
+/// (<see cref="LeaseStore.TryClaimPeriodAsync"/>, lease <c>scheduled-rules</c>) evaluates it, the others return 0.
+/// An instance that dies mid-run loses that window's evaluation; the next window is evaluated by whoever claims it.
+/// </summary>
 public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, IEventCounts counts, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<PublicUrlOptions> publicUrl, IDomainEvents events)
+    Microsoft.Extensions.Options.IOptions<PublicUrlOptions> publicUrl, IDomainEvents events, LeaseStore leases)
 {
-    /// <summary>Evaluates every enabled spike rule for the window ending at the current minute; returns alerts created.</summary>
+    public const string LeaseName = "scheduled-rules";
+
+    /// <summary>Evaluates every enabled spike rule for the window ending at the current minute; returns alerts created (0 when that window was already claimed).</summary>
     public async Task<int> EvaluateAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var windowEnd = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        if (!await leases.TryClaimPeriodAsync(LeaseName, windowEnd, ct)) return 0;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var records = await db.AlertRules.AsNoTracking().Where(r => r.Enabled && r.RuleType == RuleType.IngestionSpike).ToListAsync(ct);
         var created = 0;

@@ -26,8 +26,24 @@ public sealed partial class StreamEvaluator(
     IOptions<DetectionOptions> options,
     IOptions<PublicUrlOptions> publicUrl,
     IDomainEvents domainEvents,
+    LeaseStore leases,
     ILogger<StreamEvaluator> logger) : IDomainEventSubscriber
 {
+    /// <summary>
+    /// How long this instance owns a workspace's stream after its last chunk. Another instance's safety-net sweep
+    /// (every <c>Detection:SafetyNetSeconds</c>, 5 s) takes the workspace over once it has expired: within 20 + 5 s
+    /// of a crash.
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(20);
+
+    public static string LeaseName(string workspaceId) => "detection:" + workspaceId;
+
+    // Until when this instance holds each workspace's lease (by its own renewals): a lease taken after a gap may have
+    // been another instance's meanwhile, so the rules' in-memory state (sliding windows, cooldowns) is rebuilt.
+    private readonly ConcurrentDictionary<string, DateTime> _heldUntil = new(StringComparer.Ordinal);
+
+    private sealed class LeaseLostException() : Exception("Another instance owns the workspace's stream now.");
+
     private readonly ConcurrentDictionary<string, WorkspaceRules> _loaded = new(StringComparer.Ordinal);
     // Bumped by every invalidation; a rule set loaded under an older generation is used once, never cached.
     private readonly ConcurrentDictionary<string, int> _generations = new(StringComparer.Ordinal);
@@ -51,15 +67,41 @@ public sealed partial class StreamEvaluator(
         _loaded.TryRemove(workspaceId, out _);
     }
 
-    /// <summary>Processes everything after the checkpoint; returns how many events were evaluated.</summary>
+    /// <summary>
+    /// Processes everything after the checkpoint; returns how many events were evaluated. Only while this instance
+    /// holds the workspace's lease: another instance evaluating it (its lease not expired) makes this a no-op.
+    /// </summary>
     public async Task<int> ProcessAsync(string workspaceId, CancellationToken ct)
     {
-        var total = 0;
-        while (true)
+        var now = time.GetUtcNow().UtcDateTime;
+        var continuous = _heldUntil.TryGetValue(workspaceId, out var until) && until > now;
+        // Right behind ingest this runs per commit: while more than half the lease is left, the renewal inside the
+        // chunk's transaction is the only lease write (and the check that counts).
+        if (!continuous || until - now < Lease / 2)
         {
-            var processed = await ProcessChunkAsync(workspaceId, ct);
-            if (processed == 0) return total;
-            total += processed;
+            if (!await leases.TryAcquireAsync(LeaseName(workspaceId), Lease, ct))
+            {
+                _heldUntil.TryRemove(workspaceId, out _);
+                return 0;
+            }
+            _heldUntil[workspaceId] = now + Lease;
+        }
+        if (!continuous) Invalidate(workspaceId);
+        var total = 0;
+        try
+        {
+            while (true)
+            {
+                var processed = await ProcessChunkAsync(workspaceId, ct);
+                if (processed == 0) return total;
+                total += processed;
+            }
+        }
+        catch (LeaseLostException)
+        {
+            _heldUntil.TryRemove(workspaceId, out _);
+            LogLeaseLost(workspaceId);
+            return total;
         }
     }
 
@@ -110,6 +152,11 @@ public sealed partial class StreamEvaluator(
                 db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
             checkpoint.LastSequence = events[^1].Sequence;
             checkpoint.UpdatedAt = Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow());
+            // Renewed inside the chunk's transaction: on PostgreSQL the lease row stays locked until the commit, so no
+            // other instance takes the workspace over between this check and the commit of these alerts.
+            var renewedAt = time.GetUtcNow().UtcDateTime;
+            if (!await leases.TryAcquireAsync(db, LeaseName(workspaceId), Lease, ct)) throw new LeaseLostException();
+            _heldUntil[workspaceId] = renewedAt + Lease;
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             // Cache only if no rule changed meanwhile; otherwise the next chunk loads the new rules.
@@ -218,4 +265,7 @@ public sealed partial class StreamEvaluator(
 
     [LoggerMessage(LogLevel.Information, "Detection raised {Count} alert(s) in workspace {Workspace} (events {From}..{To}).")]
     private partial void LogAlerts(int count, string workspace, long from, long to);
+
+    [LoggerMessage(LogLevel.Warning, "Stream evaluation of workspace {Workspace} stopped: another instance took its lease over (this one stalled past the lease).")]
+    private partial void LogLeaseLost(string workspace);
 }

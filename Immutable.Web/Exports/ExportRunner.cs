@@ -13,25 +13,43 @@ namespace Immutable.Web.Exports;
 /// file that becomes the export's file only when complete and flushed to disk.
 /// Invariant: memory is one page of rows (<see cref="ExportOptions.PageSize"/>) whatever the export's size; the rows
 /// are those stored up to <see cref="ExportRecord.SnapshotSequence"/>, so a rerun after a restart writes the same file.
+/// With several instances an export is written by one of them: it runs under the lease <c>export:&lt;id&gt;</c>
+/// (<see cref="LeaseStore"/>), renewed with every page; an instance that finds it held skips it, and one whose
+/// renewal fails (it stalled past <see cref="Lease"/> and another took over) stops without touching the row.
 /// </summary>
 public sealed class ExportRunner(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     ExportFiles files,
     IExportProofSource proofs,
     IOptions<ExportOptions> options,
+    LeaseStore leases,
     TimeProvider time,
     ILogger<ExportRunner> logger)
 {
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long an export's lease lasts without a renewal (each page renews it): a dead instance's export is taken over after this.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
+
+    public static string LeaseName(string exportId) => "export:" + exportId;
+
+    /// <summary>True while this instance is writing the export.</summary>
+    public bool IsRunning(string exportId) => _running.ContainsKey(exportId);
+
+    private sealed class LeaseLostException(string exportId) : Exception($"Export {exportId}: another instance took its lease over.");
+
     /// <summary>Runs a pending export, or one a previous process left processing; returns false when there was nothing to do.</summary>
     public async Task<bool> RunAsync(string exportId, CancellationToken ct)
     {
         if (!_running.TryAdd(exportId, 0)) return false;
         var part = "";
+        var leased = false;
         try
         {
+            // Another instance writing it (or its dead holder's lease not yet expired): not ours to run now.
+            if (!await leases.TryAcquireAsync(LeaseName(exportId), Lease, ct)) return false;
+            leased = true;
             ExportRecord row;
             await using (var db = await dbFactory.CreateDbContextAsync(ct))
             {
@@ -88,6 +106,7 @@ public sealed class ExportRunner(
                                 .ToListAsync(ct);
                         }
                         if (page.Count == 0) break;
+                        if (!await leases.TryAcquireAsync(LeaseName(exportId), Lease, ct)) throw new LeaseLostException(exportId);
                         foreach (var e in page) writer.Write(e);
                         if (first == 0) first = page[0].Sequence;
                         cursor = last = page[^1].Sequence;
@@ -106,6 +125,7 @@ public sealed class ExportRunner(
                 // On disk before the export says completed: a crash after this point cannot leave a truncated file behind a completed row.
                 stream.Flush(flushToDisk: true);
             }
+            if (!await leases.TryAcquireAsync(LeaseName(exportId), Lease, ct)) throw new LeaseLostException(exportId);
             File.Move(part, path, overwrite: true);
 
             var size = new FileInfo(path).Length;
@@ -124,6 +144,14 @@ public sealed class ExportRunner(
             }
             logger.LogInformation("Export {ExportId}: {Rows} rows, {Bytes} bytes.", exportId, written, size);
             return true;
+        }
+        catch (LeaseLostException ex)
+        {
+            // The instance that took over writes the file and settles the row; this one only leaves.
+            leased = false;
+            TryDelete(part);
+            logger.LogWarning("{Message}", ex.Message);
+            return false;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -145,6 +173,11 @@ public sealed class ExportRunner(
         }
         finally
         {
+            if (leased)
+            {
+                try { await leases.ReleaseAsync(LeaseName(exportId), CancellationToken.None); }
+                catch (Exception ex) when (StorageFaults.Classify(ex) is not null || ex is InvalidOperationException) { logger.LogWarning(ex, "Export {ExportId}: its lease could not be released; it expires on its own.", exportId); }
+            }
             _running.TryRemove(exportId, out _);
         }
     }
@@ -183,7 +216,9 @@ public sealed class ExportRunner(
 
 /// <summary>
 /// Runs exports in the background, <see cref="ExportOptions.Workers"/> at a time. At start-up every export left
-/// pending or processing by a previous process is queued again (a processing one starts over from its snapshot).
+/// pending or processing by a previous process is queued again (a processing one starts over from its snapshot), and
+/// then every <see cref="SweepInterval"/> again: with several instances, one that died mid-export leaves its row
+/// processing, and another takes it over once its lease has expired (the runner skips exports whose lease is held).
 /// </summary>
 public sealed class ExportWorker(ExportRunner runner, ExportQueue queue, IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<ExportOptions> options, ILogger<ExportWorker> logger) : BackgroundService
@@ -196,10 +231,7 @@ public sealed class ExportWorker(ExportRunner runner, ExportQueue queue, IDbCont
     {
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var unfinished = await db.Exports.AsNoTracking()
-                .Where(e => e.Status == ExportStatus.Pending || e.Status == ExportStatus.Processing)
-                .OrderBy(e => e.CreatedAt).Select(e => e.Id).ToListAsync(cancellationToken);
+            var unfinished = await UnfinishedAsync(cancellationToken);
             foreach (var id in unfinished) queue.Enqueue(id);
             if (unfinished.Count > 0) logger.LogInformation("Resuming {Count} unfinished export(s).", unfinished.Count);
         }
@@ -210,9 +242,44 @@ public sealed class ExportWorker(ExportRunner runner, ExportQueue queue, IDbCont
         await base.StartAsync(cancellationToken);
     }
 
+    /// <summary>How often unfinished exports are looked for again (infrastructure timing: real time).</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+
+    private async Task<List<string>> UnfinishedAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Exports.AsNoTracking()
+            .Where(e => e.Status == ExportStatus.Pending || e.Status == ExportStatus.Processing)
+            .OrderBy(e => e.CreatedAt).Select(e => e.Id).ToListAsync(ct);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.WhenAll(Enumerable.Range(0, options.Value.Workers).Select(_ => ConsumeAsync(stoppingToken)));
+        await Task.WhenAll(Enumerable.Range(0, options.Value.Workers).Select(_ => ConsumeAsync(stoppingToken)).Append(SweepAsync(stoppingToken)));
+    }
+
+    private async Task SweepAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    // Queued again only if not running here; the runner skips those another live instance holds.
+                    foreach (var id in await UnfinishedAsync(stoppingToken))
+                        if (!runner.IsRunning(id)) queue.Enqueue(id);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Looking for unfinished exports failed; retrying.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task ConsumeAsync(CancellationToken stoppingToken)

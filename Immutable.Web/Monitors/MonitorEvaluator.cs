@@ -25,8 +25,18 @@ public sealed partial class MonitorEvaluator(
     IOptions<QueryActivityOptions> options,
     IOptions<PublicUrlOptions> publicUrl,
     IDomainEvents events,
+    LeaseStore leases,
     ILogger<MonitorEvaluator> logger) : IDisposable
 {
+    /// <summary>
+    /// A workspace's monitors are evaluated by one instance at a time: the lease <c>monitors:&lt;workspace&gt;</c>,
+    /// taken before and renewed before every pass. An instance that finds it held skips the workspace; after a crash
+    /// another takes it over at its next evaluation once the lease has expired (within 20 s + <c>Monitors:EvaluationSeconds</c>).
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(20);
+
+    public static string LeaseName(string workspaceId) => "monitors:" + workspaceId;
+
     private static readonly TimeSpan EpisodeLookback = TimeSpan.FromDays(7);
     private const int ParseChunk = 4096;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -50,6 +60,7 @@ public sealed partial class MonitorEvaluator(
             var created = 0;
             while (true)
             {
+                if (!await leases.TryAcquireAsync(LeaseName(workspaceId), Lease, ct)) return created;
                 var (done, count) = await PassAsync(workspaceId, Math.Min(maxEventsPerPass, options.Value.MaxEventsPerPass), ct);
                 created += count;
                 if (done) return created;

@@ -45,6 +45,7 @@ public class ImmutableDbContext : DbContext
     public DbSet<AnchorRecord> Anchors => Set<AnchorRecord>();
     public DbSet<VerificationRecord> Verifications => Set<VerificationRecord>();
     public DbSet<WorkspaceSettingsRecord> WorkspaceSettings => Set<WorkspaceSettingsRecord>();
+    public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

@@ -25,6 +25,10 @@ public static class StorageExtensions
         builder.Services.AddSingleton<CommittedEventTail>();
         builder.Services.AddSingleton<IRuleMemoryStore, SqlRuleMemoryStore>();
         builder.Services.AddSingleton<IEventCounts, SqlEventCounts>();
+        builder.Services.AddSingleton(LeaseOwner.For(ProviderOf(builder.Configuration)));
+        builder.Services.AddSingleton<LeaseStore>();
+        // Registered before the workers, so stopped after them: gives back what they held for the next instance.
+        builder.Services.AddHostedService<LeaseRelease>();
         if (ProviderOf(builder.Configuration) == StorageProvider.Postgres) AddPostgres(builder);
         else AddSqlite(builder);
         return builder;

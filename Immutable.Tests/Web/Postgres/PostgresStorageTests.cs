@@ -216,4 +216,52 @@ public sealed class PostgresStorageTests
         Assert.Equal(60, ids.Count);
         Assert.All(receiver.Requests, r => Assert.True(r.SignatureValid));
     }
+
+    [PostgresFact]
+    public async Task WebhookOutbox_BothInstancesRecordFailuresAtOnce_EveryFailureCounted()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Behavior = _ => (500, TimeSpan.Zero);
+        using var a = FirstInstance().With("Webhooks:PollSeconds", "60").With("Webhooks:PauseAfterFailures", "1000");
+        var client = await a.CreateWorkspaceClientAsync("shared");
+        using var b = SecondInstance(a).With("Webhooks:PollSeconds", "60").With("Webhooks:PauseAfterFailures", "1000");
+        var dispatchers = new[] { a, b }.Select(h => h.Services.GetRequiredService<WebhookDispatcher>()).ToList();
+        var created = await client.PostJsonAsync("/api/v1/webhook-endpoints", $$"""{"url":"{{receiver.Url}}","record_types":["alerts"]}""");
+        var endpointId = (await created.ReadJsonAsync())["data"]!["id"]!.GetValue<string>();
+
+        var factory = a.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var workspace = await db.WebhookEndpoints.Where(e => e.Id == endpointId).Select(e => e.WorkspaceId).SingleAsync();
+            var now = a.Time.GetUtcNow().UtcDateTime;
+            for (var i = 0; i < 60; i++)
+            {
+                db.Deliveries.Add(new DeliveryRecord
+                {
+                    Id = "dlv_" + Guid.NewGuid().ToString("N"), WorkspaceId = workspace, EndpointId = endpointId,
+                    EventType = "alert.created", Payload = $$"""{"n":{{i}}}""", Status = "pending", NextAttemptAt = now, CreatedAt = now,
+                });
+            }
+            await db.SaveChangesAsync();
+        }
+        // Both instances send and record failed attempts to the one endpoint at once.
+        using var go = new ManualResetEventSlim();
+        var racers = dispatchers.Concat(dispatchers).Select(d => Task.Run(async () => { go.Wait(); return await d.DispatchDueAsync(CancellationToken.None); })).ToList();
+        go.Set();
+        Assert.Equal(60, (await Task.WhenAll(racers)).Sum());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < 20_000)
+        {
+            await using var db = await factory.CreateDbContextAsync();
+            if (await db.DeliveryAttempts.CountAsync() == 60) break;
+            await Task.Delay(50);
+        }
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            Assert.Equal(60, await db.DeliveryAttempts.CountAsync());
+            // Read-modify-write from two instances would lose some: every failed attempt is counted.
+            Assert.Equal(60, (await db.WebhookEndpoints.AsNoTracking().SingleAsync(e => e.Id == endpointId)).ConsecutiveFailures);
+        }
+    }
 }

@@ -16,14 +16,23 @@ namespace Immutable.Web.Delivery.Email;
 /// Sends queued findings to each workspace's owners and admins. A workspace gets at most one email per recipient
 /// per <see cref="EmailOptions.DigestSeconds"/>: one finding is one email, several are one digest. One SMTP
 /// connection per send batch, never shared across threads. A failed send leaves the items queued for the next round.
+/// With several instances, a workspace's email is sent by one of them: the throttle is a lease per workspace
+/// (<c>email:&lt;workspace&gt;</c>, <see cref="LeaseStore.TryTakeExpiredAsync"/>) that an instance takes before reading
+/// the workspace's queued items, held while it sends, then set to end one digest period after the send; it is
+/// taken again, by any instance, only once that has passed. An instance that dies while sending leaves the items
+/// unsent and the lease to expire (<see cref="SendLease"/>); another instance then sends them.
 /// </summary>
 public sealed partial class EmailSender(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     IOptions<EmailOptions> options,
+    LeaseStore leases,
     TimeProvider time,
     ILogger<EmailSender> logger) : BackgroundService, IDomainEventSubscriber
 {
-    private readonly Dictionary<string, DateTime> _lastSent = new(StringComparer.Ordinal);
+    /// <summary>How long a workspace's email lease lasts while its email is being sent (beyond it, another instance may send).</summary>
+    public static readonly TimeSpan SendLease = TimeSpan.FromMinutes(5);
+
+    private static string LeaseName(string workspaceId) => "email:" + workspaceId;
     private readonly SemaphoreSlim _wake = new(0);
 
     /// <summary>New findings may have queued email: look now rather than at the next poll (the digest rule still holds).</summary>
@@ -66,35 +75,53 @@ public sealed partial class EmailSender(
         var o = options.Value;
         if (!o.Enabled) return 0;
         var now = time.GetUtcNow().UtcDateTime;
+        var digest = TimeSpan.FromSeconds(o.DigestSeconds);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var pending = await db.EmailItems.Where(i => i.SentAt == null).OrderBy(i => i.RowId).ToListAsync(ct);
+        var workspaces = await db.EmailItems.Where(i => i.SentAt == null).Select(i => i.WorkspaceId).Distinct().ToListAsync(ct);
         var batches = new List<(List<EmailItemRecord> Items, List<WorkspaceMemberRecord> Recipients)>();
-        foreach (var workspace in pending.GroupBy(i => i.WorkspaceId))
+        var held = new List<string>();
+        try
         {
-            if (_lastSent.TryGetValue(workspace.Key, out var last) && now - last < TimeSpan.FromSeconds(o.DigestSeconds)) continue;
-            var recipients = await db.WorkspaceMembers.AsNoTracking()
-                .Where(m => m.WorkspaceId == workspace.Key && (m.Role == Role.Owner || m.Role == Role.Admin)).ToListAsync(ct);
-            batches.Add((workspace.ToList(), recipients));
-        }
-        if (batches.Count == 0) return 0;
-
-        var sent = 0;
-        using var smtp = await ConnectAsync(o, ct);
-        foreach (var (items, recipients) in batches)
-        {
-            foreach (var recipient in recipients)
+            foreach (var workspace in workspaces.Order(StringComparer.Ordinal))
             {
-                await smtp.SendAsync(Compose(o.From, recipient, items), ct);
-                sent++;
+                // Within a digest period of the last send (by any instance), or being sent by another instance: not now.
+                if (!await leases.TryTakeExpiredAsync(LeaseName(workspace), now + (digest > SendLease ? digest : SendLease), ct)) continue;
+                held.Add(workspace);
+                // Read under the lease: what another instance sent before it took over is marked sent by now.
+                var items = await db.EmailItems.Where(i => i.SentAt == null && i.WorkspaceId == workspace).OrderBy(i => i.RowId).ToListAsync(ct);
+                if (items.Count == 0) continue;
+                var recipients = await db.WorkspaceMembers.AsNoTracking()
+                    .Where(m => m.WorkspaceId == workspace && (m.Role == Role.Owner || m.Role == Role.Admin)).ToListAsync(ct);
+                batches.Add((items, recipients));
             }
-            var at = Timestamps.ToMicroseconds(time.GetUtcNow());
-            foreach (var item in items) item.SentAt = at; // also when nobody is owner/admin: nothing to keep them for
-            _lastSent[items[0].WorkspaceId] = now;
-            await db.SaveChangesAsync(ct);
-            if (recipients.Count > 0) await NotificationMarks.MarkNotifiedAsync(db, items.Select(i => i.RecordId).ToList(), at);
+            var sent = 0;
+            if (batches.Count > 0)
+            {
+                using var smtp = await ConnectAsync(o, ct);
+                foreach (var (items, recipients) in batches)
+                {
+                    foreach (var recipient in recipients)
+                    {
+                        await smtp.SendAsync(Compose(o.From, recipient, items), ct);
+                        sent++;
+                    }
+                    var at = Timestamps.ToMicroseconds(time.GetUtcNow());
+                    foreach (var item in items) item.SentAt = at; // also when nobody is owner/admin: nothing to keep them for
+                    await db.SaveChangesAsync(ct);
+                    // The throttle: the next email to this workspace one digest period after this one started.
+                    await leases.SetExpiryAsync(LeaseName(items[0].WorkspaceId), now + digest, ct);
+                    held.Remove(items[0].WorkspaceId);
+                    if (recipients.Count > 0) await NotificationMarks.MarkNotifiedAsync(db, items.Select(i => i.RecordId).ToList(), at);
+                }
+                await smtp.DisconnectAsync(quit: true, ct);
+            }
+            return sent;
         }
-        await smtp.DisconnectAsync(quit: true, ct);
-        return sent;
+        finally
+        {
+            // Taken but not sent (nothing left to send, or the send failed): free again for the next round.
+            foreach (var workspace in held) await leases.ReleaseAsync(LeaseName(workspace), CancellationToken.None);
+        }
     }
 
     private static async Task<SmtpClient> ConnectAsync(EmailOptions o, CancellationToken ct)

@@ -233,19 +233,26 @@ public sealed partial class WebhookDispatcher(
         foreach (var row in recorded.Dead) LogDeadLetter(row.Id, row.EndpointId, row.Attempts, row.LastError);
     }
 
-    /// <summary>Reads the rows afresh, applies every attempt to those still there, saves; returns what the commit settled.</summary>
+    /// <summary>
+    /// Reads the rows afresh, applies every attempt to those still there, saves; returns what the commit settled.
+    /// The endpoints' failure counts and pauses change in SQL (<see cref="EndpointCounters"/>), not from the values read
+    /// here: another instance may be recording attempts to the same endpoint at this moment.
+    /// </summary>
     private async Task<(List<string> Delivered, List<DeliveryRecord> Dead, DateTime At)> RecordOnceAsync(List<AttemptResult> list)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var rowIds = list.Select(r => r.Delivery.RowId).ToList();
         var rows = await db.Deliveries.Where(d => rowIds.Contains(d.RowId)).ToDictionaryAsync(d => d.RowId, CancellationToken.None);
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var dead = new List<DeliveryRecord>();
         var endpointIds = list.Select(r => r.Endpoint.Id).Distinct().ToList();
-        var endpoints = await db.WebhookEndpoints.Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, CancellationToken.None);
+        var endpoints = await db.WebhookEndpoints.AsNoTracking().Where(e => endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, CancellationToken.None);
+        // Per endpoint, in attempt order: did a delivery restart the count, failures since, the last error, a 410.
+        var tallies = new Dictionary<string, (bool Restart, int Failures, string? LastError, bool Gone)>(StringComparer.Ordinal);
         foreach (var r in list)
         {
-            if (!rows.TryGetValue(r.Delivery.RowId, out var row) || !endpoints.TryGetValue(r.Endpoint.Id, out var endpoint)) continue;
+            if (!rows.TryGetValue(r.Delivery.RowId, out var row) || !endpoints.ContainsKey(r.Endpoint.Id)) continue;
             var outcome = r.Blocked ? AttemptOutcome.PermanentFailure : Classify(r.Status);
             db.DeliveryAttempts.Add(new DeliveryAttemptRecord
             {
@@ -253,7 +260,10 @@ public sealed partial class WebhookDispatcher(
             });
             row.Attempts++;
             row.LastError = outcome == AttemptOutcome.Delivered ? null : r.Error ?? $"HTTP {(int?)r.Status}";
-            endpoint.ConsecutiveFailures = outcome == AttemptOutcome.Delivered ? 0 : endpoint.ConsecutiveFailures + 1;
+            var tally = tallies.GetValueOrDefault(r.Endpoint.Id);
+            tallies[r.Endpoint.Id] = outcome == AttemptOutcome.Delivered
+                ? (true, 0, tally.LastError, tally.Gone)
+                : (tally.Restart, tally.Failures + 1, row.LastError, tally.Gone || outcome == AttemptOutcome.Gone);
             switch (outcome)
             {
                 case AttemptOutcome.Delivered:
@@ -261,9 +271,6 @@ public sealed partial class WebhookDispatcher(
                     row.DeliveredAt = now;
                     break;
                 case AttemptOutcome.Gone:
-                    row.Status = "dead";
-                    Pause(db, endpoint, "the receiver answered 410 Gone", now);
-                    break;
                 case AttemptOutcome.PermanentFailure:
                     row.Status = "dead";
                     break;
@@ -273,23 +280,35 @@ public sealed partial class WebhookDispatcher(
                     break;
             }
             if (row.Status == "dead") dead.Add(row);
+        }
+        var paused = new List<(WebhookEndpointRecord Endpoint, string Reason)>();
+        foreach (var (endpointId, tally) in tallies)
+        {
+            var endpoint = endpoints[endpointId];
+            var count = await EndpointCounters.CountAsync(db, endpointId, tally.Restart, tally.Failures, CancellationToken.None);
+            if (count is null) continue;
             var limit = endpoint.Kind == WebhookKinds.LogStream ? streamOptions.Value.ErrorAfterFailures : options.Value.PauseAfterFailures;
-            if (endpoint.PausedAt is null && endpoint.ConsecutiveFailures >= limit)
-                Pause(db, endpoint, $"{endpoint.ConsecutiveFailures} failed attempts in a row (last: {row.LastError})", now);
+            var reason = tally.Gone ? "the receiver answered 410 Gone"
+                : count >= limit && tally.Failures > 0 ? $"{count} failed attempts in a row (last: {tally.LastError})"
+                : null;
+            if (reason is not null && await EndpointCounters.TryPauseAsync(db, endpointId, reason, now, CancellationToken.None))
+            {
+                QueuePausedEmail(db, endpoint, reason, now);
+                paused.Add((endpoint, reason));
+            }
         }
         await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        foreach (var (endpoint, reason) in paused) LogPaused(endpoint.Id, reason);
         return (rows.Values.Where(d => d.Status == "delivered" && d.RecordId is not null).Select(d => d.RecordId!).ToList(), dead, now);
     }
 
     /// <summary>
-    /// Pauses the endpoint (a log stream: puts it in "error", it stops until re-enabled) and tells the workspace's owners
-    /// and admins by email (queued in the same save).
+    /// Tells the workspace's owners and admins that the endpoint was paused (a log stream: put in "error", it stops
+    /// until re-enabled), queued in the same transaction as the pause.
     /// </summary>
-    private void Pause(ImmutableDbContext db, WebhookEndpointRecord endpoint, string reason, DateTime now)
+    private void QueuePausedEmail(ImmutableDbContext db, WebhookEndpointRecord endpoint, string reason, DateTime now)
     {
-        if (endpoint.PausedAt is not null) return;
-        endpoint.PausedAt = now;
-        endpoint.PausedReason = reason;
         if (endpoint.Kind == WebhookKinds.LogStream)
         {
             db.EmailItems.Add(new EmailItemRecord
@@ -298,7 +317,6 @@ public sealed partial class WebhookDispatcher(
                 Title = "Log stream stopped", Reason = $"The log stream to {endpoint.Url} is in error and has stopped: {reason}. No event is lost: fix the receiver, then enable the stream again and it resumes where it stopped.",
                 Link = publicUrl.Value.Base + "/settings", CreatedAt = now,
             });
-            LogPaused(endpoint.Id, reason);
             return;
         }
         db.EmailItems.Add(new EmailItemRecord
@@ -307,7 +325,6 @@ public sealed partial class WebhookDispatcher(
             Title = "Webhook endpoint paused", Reason = $"Deliveries to {endpoint.Url} are paused: {reason}. Fix the receiver, then enable the endpoint again.",
             Link = publicUrl.Value.Base + "/settings/webhooks", CreatedAt = now,
         });
-        LogPaused(endpoint.Id, reason);
     }
 
     [LoggerMessage(LogLevel.Information, "Recording delivery attempts met a concurrent change ({Kind}); recording again without what was deleted.")]

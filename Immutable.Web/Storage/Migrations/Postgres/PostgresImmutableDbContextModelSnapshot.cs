@@ -1198,6 +1198,28 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                     b.ToTable("exports", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.LeaseRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .UseCollation("C");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("owner")
+                        .UseCollation("C");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.MonitorBucketDayRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
