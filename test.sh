@@ -22,7 +22,8 @@ export IMMUTABLE_GEO_DB="$PWD/.cache/geo/GeoLite2-City.mmdb"
 # A throwaway PostgreSQL (Debian's postgresql, installed when missing; initdb/pg_ctl in a temp folder on a free port),
 # stopped on exit whatever happens. Tests needing it fail here rather than skip (IMMUTABLE_REQUIRE_POSTGRES=1).
 . scripts/test-postgres.sh
-trap pg_test_stop EXIT
+. scripts/test-redis.sh
+trap 'redis_test_stop; pg_test_stop' EXIT
 pg_test_start || { echo "could not start PostgreSQL for the tests"; echo "0 passed, 1 failed"; exit 1; }
 export IMMUTABLE_REQUIRE_POSTGRES=1
 
@@ -30,12 +31,16 @@ log=$(mktemp)
 dotnet test Immutable.Web.sln -c Release --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# The storage and integration suites ([Trait("Postgres", "run")]) again, every host on PostgreSQL (a database each).
+# The storage and integration suites ([Trait("Postgres", "run")]) again, every host on PostgreSQL (a database each);
+# with a throwaway Redis (Debian's redis-server, installed when missing; a free port, a temp folder) for the tests of
+# two instances sharing one database and one Redis (MultiInstanceTests), stopped on exit.
 echo "== storage and integration suites on PostgreSQL"
 pg_started=$SECONDS
+redis_test_start || { echo "could not start Redis for the tests"; status=1; }
 IMMUTABLE_TEST_PROVIDER=Postgres dotnet test Immutable.Tests -c Release --no-build --nologo \
   --filter "Postgres=run&SqliteOnly!=true" 2>&1 | tee -a "$log"
 pg_status=${PIPESTATUS[0]}
+redis_test_stop
 [ "$pg_status" -eq 0 ] || status=$pg_status
 echo "PostgreSQL run: $((SECONDS - pg_started)) s"
 

@@ -1,7 +1,5 @@
 using Immutable.Web.Components.Pages.Triage;
 using Immutable.Web.Components.Shared;
-using Immutable.Web.Storage;
-using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
 
 namespace Immutable.Web.Components;
@@ -16,11 +14,7 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<TriageQueries>();
         builder.Services.AddSingleton<Pages.Overview.OverviewQueries>();
         builder.Services.AddSingleton<Pages.Actors.ActorQueries>();
-
-        // Sign-in cookies and antiforgery tokens must survive a restart: keep the keys beside the database.
-        builder.Services.AddDataProtection()
-            .SetApplicationName("Immutable")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StorageExtensions.ResolveDataDirectory(builder.Configuration), "keys")));
+        // Sign-in cookies and antiforgery tokens: Data Protection's key ring is in the store (Storage/DataProtectionKeyRing).
         return builder;
     }
 

@@ -39,11 +39,12 @@ public static class DeliveryExtensions
         builder.Services.AddDomainEventSubscriber<WebhookDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         // Same JSON as the HTTP API: snake_case names, enums as strings.
-        builder.Services.AddSignalR().AddJsonProtocol(o =>
+        var signalR = builder.Services.AddSignalR().AddJsonProtocol(o =>
         {
             o.PayloadSerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower));
         });
+        builder.AddRedisBackplane(signalR);
         builder.Services.AddSingleton<AlertsHubPush>();
         builder.Services.AddDomainEventSubscriber<AlertsHubPush>();
         builder.Services.AddSingleton<LiveNotifier>();

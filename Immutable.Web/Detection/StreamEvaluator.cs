@@ -57,6 +57,11 @@ public sealed partial class StreamEvaluator(
     public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         if (domainEvent is RuleChanged changed) Invalidate(changed.WorkspaceId);
+        else if (domainEvent is PeerEventsMissed)
+        {
+            // Another instance's rule changes may have been lost with the link: reload every workspace's rules.
+            foreach (var workspaceId in _loaded.Keys.Union(_generations.Keys).ToList()) Invalidate(workspaceId);
+        }
         return ValueTask.CompletedTask;
     }
 

@@ -44,3 +44,10 @@ public sealed record WorkspaceSettingsChanged(string WorkspaceId) : DomainEvent;
 
 /// <summary>A log stream was created, changed or deleted.</summary>
 public sealed record LogStreamChanged(string WorkspaceId, string StreamId) : DomainEvent;
+
+/// <summary>
+/// Published locally (never sent) when this instance's link to the others came back after a break: whatever they
+/// published meanwhile never arrived, so caches kept fresh by their events (rule sets, workspace settings, the log
+/// stream list) are dropped and reloaded from the store.
+/// </summary>
+public sealed record PeerEventsMissed : DomainEvent;

@@ -1,14 +1,29 @@
+using Immutable.Web.Storage;
+
 namespace Immutable.Web.DomainEvents;
 
 public static class DomainEventsExtensions
 {
-    /// <summary>The in-process publisher; a multi-instance deployment registers a Redis or PostgreSQL one instead.</summary>
+    /// <summary>
+    /// The publisher: in-process on SQLite (one process); on PostgreSQL the same in-process one plus LISTEN/NOTIFY to
+    /// the other instances sharing the database (<see cref="PostgresPeerEvents"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddDomainEvents(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => new InProcessDomainEvents(
             () => sp.GetServices<IDomainEventSubscriber>().ToList(), sp.GetRequiredService<ILogger<InProcessDomainEvents>>()));
-        builder.Services.AddSingleton<IDomainEvents>(sp => sp.GetRequiredService<InProcessDomainEvents>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InProcessDomainEvents>());
+        if (StorageExtensions.ProviderOf(builder.Configuration) == StorageProvider.Postgres)
+        {
+            builder.Services.AddSingleton<PeerEventWire>();
+            builder.Services.AddSingleton<PostgresPeerEvents>();
+            builder.Services.AddSingleton<IDomainEvents>(sp => sp.GetRequiredService<PostgresPeerEvents>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresPeerEvents>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<IDomainEvents>(sp => sp.GetRequiredService<InProcessDomainEvents>());
+        }
         return builder;
     }
 

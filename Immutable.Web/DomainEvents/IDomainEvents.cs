@@ -13,6 +13,9 @@ namespace Immutable.Web.DomainEvents;
 /// <item>Delivery is best effort, at most once: the store is the truth, so every subscriber also catches up from it
 /// (the outbox poll, detection's safety-net sweep, the revocation check). An event is a hint to act now.</item>
 /// <item>Events are records of ids and the API's JSON shapes, so they serialize as they are for the wire.</item>
+/// <item>With several instances (PostgreSQL), every event is handled on the instance that published it, and the
+/// events other instances must act on also reach their subscribers once, never twice on the origin
+/// (<c>Cluster/PostgresPeerEvents</c>, docs/architecture.md "What crosses instances").</item>
 /// </list>
 /// </remarks>
 public interface IDomainEvents
@@ -25,4 +28,11 @@ public interface IDomainEventSubscriber
 {
     /// <summary>Called for each event in publish order, one call at a time for this subscriber.</summary>
     ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this subscriber also wants <paramref name="domainEvent"/> when another instance published it (default:
+    /// yes). No for work each instance does for its own events only, or that already reached every instance another way
+    /// (the SignalR backplane).
+    /// </summary>
+    bool ReceivesFromPeers(DomainEvent domainEvent) => true;
 }

@@ -15,7 +15,7 @@ public sealed partial class InProcessDomainEvents(Func<IReadOnlyList<IDomainEven
     private const int QueueCapacity = 100_000;
     private const int SubscriberCapacity = 10_000;
 
-    private readonly Channel<DomainEvent> _queue = Channel.CreateBounded<DomainEvent>(new BoundedChannelOptions(QueueCapacity)
+    private readonly Channel<(DomainEvent Event, bool FromPeer)> _queue = Channel.CreateBounded<(DomainEvent, bool)>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of blocking the publisher
@@ -24,7 +24,17 @@ public sealed partial class InProcessDomainEvents(Func<IReadOnlyList<IDomainEven
     public void Publish(DomainEvent domainEvent)
     {
         ArgumentNullException.ThrowIfNull(domainEvent);
-        if (!_queue.Writer.TryWrite(domainEvent)) LogDropped(domainEvent.GetType().Name, "the publish queue");
+        if (!_queue.Writer.TryWrite((domainEvent, false))) LogDropped(domainEvent.GetType().Name, "the publish queue");
+    }
+
+    /// <summary>
+    /// An event another instance published (it arrived over the wire): handed to the subscribers that want it from
+    /// peers (<see cref="IDomainEventSubscriber.ReceivesFromPeers"/>), in arrival order with this instance's own events.
+    /// </summary>
+    public void PublishFromPeer(DomainEvent domainEvent)
+    {
+        ArgumentNullException.ThrowIfNull(domainEvent);
+        if (!_queue.Writer.TryWrite((domainEvent, true))) LogDropped(domainEvent.GetType().Name, "the publish queue");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -38,10 +48,13 @@ public sealed partial class InProcessDomainEvents(Func<IReadOnlyList<IDomainEven
         var running = lanes.Select(lane => Task.Run(() => DrainAsync(lane, stoppingToken), CancellationToken.None)).ToList();
         try
         {
-            await foreach (var domainEvent in _queue.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (domainEvent, fromPeer) in _queue.Reader.ReadAllAsync(stoppingToken))
             {
                 foreach (var lane in lanes)
+                {
+                    if (fromPeer && !lane.Subscriber.ReceivesFromPeers(domainEvent)) continue;
                     if (!lane.Queue.Writer.TryWrite(domainEvent)) LogDropped(domainEvent.GetType().Name, lane.Subscriber.GetType().Name);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

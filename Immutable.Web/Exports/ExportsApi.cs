@@ -20,7 +20,7 @@ public static class ExportsApi
     public static IHostApplicationBuilder AddExports(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddDataProtection();
+        // Signed download links use Data Protection, set up once with its key ring in the store (AddStorage).
         builder.Services.TryAddSingleton<IExportProofSource, SignedStatementProofs>();
         builder.Services.AddSingleton<ExportFiles>();
         builder.Services.AddSingleton<ExportQueue>();

@@ -21,6 +21,9 @@ public sealed partial class IntegrityWorker(
     private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
 
+    /// <summary>Each instance looks at the checkpoints its own appends made due; the periodic sweep covers the rest.</summary>
+    public bool ReceivesFromPeers(DomainEvent domainEvent) => domainEvent is not EventsAppended;
+
     public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         if (domainEvent is EventsAppended appended)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Storage;
@@ -7,7 +8,7 @@ namespace Immutable.Web.Storage;
 /// <see cref="PostgresImmutableDbContext"/>, the same model with its own migrations. The rest of the app only sees
 /// <c>IDbContextFactory&lt;ImmutableDbContext&gt;</c>.
 /// </summary>
-public class ImmutableDbContext : DbContext
+public class ImmutableDbContext : DbContext, IDataProtectionKeyContext
 {
     public ImmutableDbContext(DbContextOptions<ImmutableDbContext> options) : base(options) { }
 
@@ -46,6 +47,9 @@ public class ImmutableDbContext : DbContext
     public DbSet<VerificationRecord> Verifications => Set<VerificationRecord>();
     public DbSet<WorkspaceSettingsRecord> WorkspaceSettings => Set<WorkspaceSettingsRecord>();
     public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
+
+    /// <summary>The ASP.NET Core Data Protection key ring (<see cref="DataProtectionKeyRing"/>), shared by every instance.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImmutableDbContext).Assembly);

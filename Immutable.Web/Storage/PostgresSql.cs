@@ -83,6 +83,19 @@ public static class PostgresSql
     /// <summary>A write that changes nothing but needs a transaction id: fails on a read-only server or a full disk.</summary>
     public const string WriteProbe = "SELECT pg_current_xact_id()";
 
+    /// <summary>
+    /// The channel domain events cross instances on (<c>Cluster/PostgresPeerEvents</c>). A payload is text of at most
+    /// 7 999 bytes (the server's limit); notifications of one session arrive in order, after its transaction commits.
+    /// </summary>
+    public const string PeerEventsChannel = "immutable_domain_events";
+
+    public const string ListenPeerEvents = "LISTEN " + PeerEventsChannel;
+
+    public const string NotifyPeerEvents = "SELECT pg_notify('" + PeerEventsChannel + "', $1)";
+
+    /// <summary>Proves an idle listening connection is still alive (a dead one throws, and is replaced).</summary>
+    public const string KeepAlive = "SELECT 1";
+
     private static long LockKey(string name) =>
         BinaryPrimitives.ReadInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
 }

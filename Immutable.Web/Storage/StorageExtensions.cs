@@ -29,6 +29,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<LeaseStore>();
         // Registered before the workers, so stopped after them: gives back what they held for the next instance.
         builder.Services.AddHostedService<LeaseRelease>();
+        builder.Services.AddDataProtectionKeyRing();
         if (ProviderOf(builder.Configuration) == StorageProvider.Postgres) AddPostgres(builder);
         else AddSqlite(builder);
         return builder;
@@ -113,7 +114,11 @@ public static class StorageExtensions
             try
             {
                 await ExecuteAsync(db, PostgresSql.LockMigrations, PostgresSql.MigrationLockKey, ct);
-                try { await db.Database.MigrateAsync(ct); }
+                try
+                {
+                    await db.Database.MigrateAsync(ct);
+                    DataProtectionKeyRing.EnsureKey(services);
+                }
                 finally { await ExecuteAsync(db, PostgresSql.UnlockMigrations, PostgresSql.MigrationLockKey, CancellationToken.None); }
             }
             finally { await db.Database.CloseConnectionAsync(); }

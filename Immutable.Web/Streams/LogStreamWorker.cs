@@ -37,6 +37,12 @@ public sealed partial class LogStreamWorker(
     private volatile HashSet<string>? _withStreams;
     private int _changes;
 
+    /// <summary>
+    /// Stream changes on another instance matter here (its list of workspaces with streams); its appends do not: each
+    /// instance pumps its own commits at once, and every instance's sweep finds what is left.
+    /// </summary>
+    public bool ReceivesFromPeers(DomainEvent domainEvent) => domainEvent is not EventsAppended;
+
     public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         switch (domainEvent)
@@ -56,6 +62,10 @@ public sealed partial class LogStreamWorker(
                 Interlocked.Increment(ref _changes);
                 _withStreams = null; // reloaded by the next sweep, which this change triggers
                 _pending[changed.WorkspaceId] = 0;
+                break;
+            case PeerEventsMissed:
+                Interlocked.Increment(ref _changes);
+                _withStreams = null;
                 break;
             default:
                 return ValueTask.CompletedTask;

@@ -57,6 +57,7 @@ public sealed class WorkspaceSettingsStore(IDbContextFactory<ImmutableDbContext>
     public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         if (domainEvent is WorkspaceSettingsChanged changed) Invalidate(changed.WorkspaceId);
+        else if (domainEvent is PeerEventsMissed) _cache.Clear(); // another instance's changes may have been lost
         return ValueTask.CompletedTask;
     }
 

@@ -4,6 +4,7 @@ using Immutable.Web.DomainEvents;
 using Immutable.Web.Monitors;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Immutable.Web.Delivery.Live;
 
@@ -42,10 +43,14 @@ public sealed class AlertsHub(LiveSessions sessions) : Hub<IAlertsClient>
 /// <summary>
 /// Live push to API-key clients, subscribed to the domain events: committed and changed alerts and new observations go
 /// to the hub's clients of their workspace, one event at a time, in commit order. A slow client delays only this
-/// subscriber, not the dashboard's <see cref="LiveNotifier"/>.
+/// subscriber, not the dashboard's <see cref="LiveNotifier"/>. With several instances: with the Redis backplane an
+/// event is pushed once, by the instance that published it (the backplane reaches the clients of every instance);
+/// without it, each instance pushes what it hears from its peers to its own clients.
 /// </summary>
-public sealed class AlertsHubPush(IHubContext<AlertsHub, IAlertsClient> hub) : IDomainEventSubscriber
+public sealed class AlertsHubPush(IHubContext<AlertsHub, IAlertsClient> hub, IOptions<RedisSettings> redis) : IDomainEventSubscriber
 {
+    public bool ReceivesFromPeers(DomainEvent domainEvent) => !redis.Value.Configured;
+
     public async ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         switch (domainEvent)
