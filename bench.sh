@@ -65,12 +65,22 @@ echo "== product"
 export Webhooks__AllowedPrivateHosts__0=127.0.0.1
 start_app "$port" "$data"
 history_key=$(dotnet .cache/measure/app/Immutable.Web.dll keys create --workspace history --label bench 2>/dev/null)
+# The app's own CPU time (user + system, from /proc) per event of a step: unlike throughput, it does not count the load
+# tool or the stream's receiver, which share this machine's cores with the app.
+app_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$app/stat"; }
+record_cpu_per_event() { # NAME TICKS_BEFORE EVENTS
+  bench record "$1" "$(awk -v t=$(( $(app_cpu_ticks) - $2 )) -v hz="$(getconf CLK_TCK)" -v n="$3" 'BEGIN { printf "%.4f", t / hz * 1000 / n }')" --results "$results"
+}
 for i in 0 1 2; do
   c=$(echo 1 16 64 | cut -d' ' -f$((i + 1)))
+  ticks=$(app_cpu_ticks)
   bench single --url "$url" --key "$key" --requests "${requests[$i]}" --concurrency "$c" --results "$results"
+  [ "$c" = 64 ] && record_cpu_per_event single.c64.app_cpu_ms_per_event "$ticks" "${requests[$i]}"
 done
 bench batch --url "$url" --key "$key" --batches "$batches" --size 100 --concurrency 4 --results "$results"
+ticks=$(app_cpu_ticks)
 bench stream-ingest --url "$url" --key "$key" --requests "${requests[2]}" --concurrency 64 --receiver-port "$stream_port" --results "$results"
+record_cpu_per_event stream.c64.app_cpu_ms_per_event "$ticks" "${requests[2]}"
 rate=$(awk '$1 == "single.c64.events_per_s" { printf "%d", $2 / 2 }' "$results")
 # Ingest during the archive run: a quarter of the capacity at 64 connections (a busy but not saturated app).
 archive_rate=$(awk '$1 == "single.c64.events_per_s" { r = int($2 / 4); if (r < 10) r = 10; printf "%d", r }' "$results")

@@ -37,7 +37,10 @@ public sealed class AppProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static ProcessStartInfo StartInfo(string dataDirectory, params string[] args)
+    public static ProcessStartInfo StartInfo(string dataDirectory, params string[] args) => StartInfo(dataDirectory, null, args);
+
+    /// <param name="environment">Variables set over the defaults (a null value removes one): another store, another configuration.</param>
+    public static ProcessStartInfo StartInfo(string dataDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dataDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(AppDll);
@@ -47,13 +50,21 @@ public sealed class AppProcess : IAsyncDisposable
         info.Environment["RateLimiting__PermitsPerSecond"] = "1000000";
         info.Environment["RateLimiting__Burst"] = "1000000";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
+        }
         return info;
     }
 
     /// <summary>Runs the admin command line to completion; returns exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(string dataDirectory, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(string dataDirectory, params string[] args) =>
+        RunCliAsync(dataDirectory, null, args);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(string dataDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo(dataDirectory, args))!;
+        using var process = Process.Start(StartInfo(dataDirectory, environment, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -61,11 +72,13 @@ public sealed class AppProcess : IAsyncDisposable
         return (process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
     }
 
-    public static async Task<AppProcess> StartAsync(string dataDirectory)
+    public static Task<AppProcess> StartAsync(string dataDirectory) => StartAsync(dataDirectory, null);
+
+    public static async Task<AppProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string?>? environment)
     {
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
-        var process = Process.Start(StartInfo(dataDirectory, "--urls", baseUrl))!;
+        var process = Process.Start(StartInfo(dataDirectory, environment, "--urls", baseUrl))!;
         var app = new AppProcess(process, baseUrl);
         process.OutputDataReceived += (_, e) => { lock (app._output) app._output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (app._output) app._output.AppendLine(e.Data); };

@@ -23,9 +23,9 @@ public static class TestRedis
 /// (<c>IMMUTABLE_TEST_PROVIDER=Postgres</c>, where it fails without the servers); skipped in the SQLite run and in a
 /// developer's plain <c>dotnet test</c>.
 /// </summary>
-public sealed class MultiInstanceFactAttribute : FactAttribute
+public sealed class TwoHostsFactAttribute : FactAttribute
 {
-    public MultiInstanceFactAttribute()
+    public TwoHostsFactAttribute()
     {
         if (TestPostgres.DefaultProvider != StorageProvider.Postgres)
             Skip = $"two instances over one PostgreSQL and one Redis: runs in ./test.sh's PostgreSQL run ({TestPostgres.ProviderVariable}=Postgres)";

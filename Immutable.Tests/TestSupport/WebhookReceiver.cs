@@ -30,6 +30,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public ConcurrentQueue<Received> Requests { get; } = new();
     /// <summary>Per request number (1, 2, ...): the status to answer and how long to wait first.</summary>
     public Func<int, (int Status, TimeSpan Delay)> Behavior { get; set; } = _ => (200, TimeSpan.Zero);
+    /// <summary>When set, every request is recorded, then held until this completes before it is answered.</summary>
+    public Task? Gate { get; set; }
+    /// <summary>Requests answered so far (a held request is received but not answered).</summary>
+    public int Answered => Volatile.Read(ref _answered);
+    private int _answered;
 
     public static async Task<WebhookReceiver> StartAsync(int port = 0)
     {
@@ -48,7 +53,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var valid = receiver.Secret is not null && WebhookSigner.Verify(receiver.Secret, body, http.Request.Headers[WebhookSigner.SignatureHeader]);
             receiver.Requests.Enqueue(new Received(System.Text.Encoding.UTF8.GetString(body),
                 http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), valid, status));
+            if (receiver.Gate is { } gate) await gate;
             if (delay > TimeSpan.Zero) await Task.Delay(delay);
+            Interlocked.Increment(ref receiver._answered);
             if (status is >= 300 and < 400) http.Response.Headers.Location = "/redirected";
             return Results.Text("{\"ok\":true}", "application/json", statusCode: status);
         });

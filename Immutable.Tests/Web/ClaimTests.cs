@@ -201,6 +201,42 @@ public sealed class ClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Checkpoints_TwoInstancesSignWhileEventsArrive_EachRangeSignedOnce_CheckpointsStayOneChain()
+    {
+        var key = await _app.CreateKeyAsync("signed");
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        var mine = _app.Services.GetRequiredService<CheckpointWriter>();
+        var other = new CheckpointWriter(Factory, _app.Services.GetRequiredService<SigningKeys>(), _app.Services.GetRequiredService<WitnessFiles>(),
+            OtherInstance(), _app.Services.GetRequiredService<IOptions<IntegrityOptions>>(), _app.Time, NullLogger<CheckpointWriter>.Instance);
+
+        // Both instances sign from the same last checkpoint while the head moves: without one writer at a time, two
+        // checkpoints start at the same sequence and verify reports a removed checkpoint.
+        for (var round = 0; round < 6; round++)
+        {
+            using var go = new ManualResetEventSlim();
+            var ingest = Task.Run(async () => { go.Wait(); for (var i = 0; i < 20; i++) await client.IngestAsync(new { actor_id = "u" + i, action = "a.b" }); });
+            var writers = new[] { mine, other, mine, other }.Select(w => Task.Run(async () =>
+            {
+                go.Wait();
+                for (var i = 0; i < 5; i++) await w.WriteIfDueAsync(key.WorkspaceId, force: true, CancellationToken.None);
+            })).ToList();
+            go.Set();
+            await Task.WhenAll(writers.Append(ingest));
+        }
+
+        await using (var db = await Factory.CreateDbContextAsync())
+        {
+            var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.WorkspaceId == key.WorkspaceId).OrderBy(c => c.Sequence).ToListAsync();
+            Assert.True(checkpoints.Count >= 2);
+            for (var i = 0; i < checkpoints.Count; i++)
+                Assert.Equal(i == 0 ? 1 : checkpoints[i - 1].Sequence + 1, checkpoints[i].FirstSequence);
+        }
+        var verify = (await client.GetJsonAsync("/api/v1/verify"))["data"]!;
+        Assert.True(verify["valid"]!.GetValue<bool>(), verify.ToJsonString());
+    }
+
+    [Fact]
     public async Task WebhookCounter_ManyRecordersAtOnce_EveryFailureCounted()
     {
         var ws = (await _app.CreateKeyAsync("hooks")).WorkspaceId;

@@ -25,7 +25,7 @@ public class LogStreamTests : IAsyncLifetime
         _receiver = await WebhookReceiver.StartAsync();
         _app = Configure(new ImmutableAppFactory()
             .With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1")
-            .With("Webhooks:TimeoutSeconds", "2"));
+            .With("Webhooks:TimeoutSeconds", "30")); // a held request (Gate) stays one attempt
         _client = await _app.CreateWorkspaceClientAsync("acme");
     }
 
@@ -182,6 +182,30 @@ public class LogStreamTests : IAsyncLifetime
 
         var audit = (await _client.GetJsonAsync("/api/v1/events?action=log_stream.*&order=asc"))["data"]!.AsArray();
         Assert.Equal(["log_stream.created", "log_stream.updated"], audit.Select(e => e!["action"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Stream_ReceiverThatDoesNotAnswer_NeverHoldsIngest_AndGetsEveryEventOnceItAnswers()
+    {
+        var stream = await CreateStreamAndWaitForItsRecordAsync();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answeredBefore = _receiver.Answered;
+        _receiver.Gate = gate.Task;
+        var first = await _client.IngestAsync(new { actor_id = "u", action = "document.read", resource_id = "doc_first" });
+        await WaitForEventAsync(e => e["id"]!.GetValue<string>() == first); // received, held: the stream is stuck on it
+
+        // Every event is acknowledged (committed, readable) while the receiver has answered nothing since: the 202 never
+        // waits for the stream.
+        var ids = new List<string>();
+        for (var i = 0; i < 40; i++)
+            ids.Add(await _client.IngestAsync(new { actor_id = "u", action = "document.read", resource_id = $"doc_{i}" }));
+        foreach (var id in ids) await _client.GetJsonAsync($"/api/v1/events/{id}");
+        Assert.Equal(answeredBefore, _receiver.Answered);
+
+        gate.SetResult();
+        foreach (var id in ids) await WaitForEventAsync(e => e["id"]!.GetValue<string>() == id);
+        var status = (await _client.GetJsonAsync($"/api/v1/log-streams/{stream["id"]}"))["data"]!["status"]!.GetValue<string>();
+        Assert.Equal("active", status);
     }
 
     [Fact]

@@ -61,7 +61,8 @@ public sealed partial class WitnessFiles(IntegrityPaths paths)
     private void WriteAtomically<T>(string path, T value)
     {
         Directory.CreateDirectory(paths.WitnessDirectory);
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        // A name of its own per write: writers in one process, or instances sharing the folder (same pid on other hosts).
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
             JsonSerializer.Serialize(stream, value, Json);
@@ -101,10 +102,16 @@ public sealed partial class CheckpointWriter(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     SigningKeys keys,
     WitnessFiles witness,
+    LeaseStore leases,
     IOptions<IntegrityOptions> options,
     TimeProvider time,
     ILogger<CheckpointWriter> logger)
 {
+    /// <summary>Held only around the insert of a workspace's next checkpoint (see <see cref="WriteIfDueAsync"/>).</summary>
+    public static string LeaseName(string workspaceId) => "checkpoint:" + workspaceId;
+
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+
     /// <param name="force">Write one now if there are new events at all (the CLI, tests, anchors).</param>
     public async Task<Checkpoint?> WriteIfDueAsync(string workspaceId, bool force, CancellationToken ct)
     {
@@ -157,20 +164,31 @@ public sealed partial class CheckpointWriter(
         }
         var unsigned = new Checkpoint(workspaceId, from, head.Sequence, range.LastHash!, range.MerkleRoot, now, keys.KeyId, "");
         var checkpoint = unsigned with { Signature = keys.Sign(unsigned.Statement()) };
-        db.Checkpoints.Add(new CheckpointRecord
+        // Several writers (instances, or the worker and a forced write) may have signed from the same previous
+        // checkpoint at once, up to different heads: only one of them may continue the checkpoints' chain. The lease,
+        // taken inside the insert's transaction (on PostgreSQL its row stays locked to the commit; SQLite's write lock
+        // does the same), lets one writer at a time look and insert; a later one finds the range signed and stops.
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            WorkspaceId = workspaceId, FirstSequence = checkpoint.FirstSequence, Sequence = checkpoint.Sequence, HeadHash = checkpoint.HeadHash,
-            MerkleRoot = checkpoint.MerkleRoot, CreatedAt = checkpoint.CreatedAt, KeyId = checkpoint.KeyId, Signature = checkpoint.Signature,
-        });
-        try
-        {
-            await db.SaveChangesAsync(ct);
+            if (!await leases.TryAcquireAsync(db, LeaseName(workspaceId), Lease, ct)) return null;
+            if (await db.Checkpoints.AnyAsync(c => c.WorkspaceId == workspaceId && c.Sequence >= from, ct)) return null;
+            db.Checkpoints.Add(new CheckpointRecord
+            {
+                WorkspaceId = workspaceId, FirstSequence = checkpoint.FirstSequence, Sequence = checkpoint.Sequence, HeadHash = checkpoint.HeadHash,
+                MerkleRoot = checkpoint.MerkleRoot, CreatedAt = checkpoint.CreatedAt, KeyId = checkpoint.KeyId, Signature = checkpoint.Signature,
+            });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+            catch (DbUpdateException ex) when (UniqueViolation.Is(ex))
+            {
+                return null; // another writer signed this head first
+            }
         }
-        catch (DbUpdateException ex) when (UniqueViolation.Is(ex))
-        {
-            return null; // another writer signed this head first
-        }
-        witness.Write(checkpoint);
+        witness.Write(checkpoint); // still under the lease: no older checkpoint's witness lands after a newer one
+        await leases.ReleaseAsync(LeaseName(workspaceId), ct);
         return checkpoint;
     }
 

@@ -24,7 +24,8 @@ namespace Immutable.Tests.Web.Postgres;
 /// backplane). Waits are generous and nothing is timed: the proofs are about where things arrive, not how fast.
 /// </summary>
 [Trait("Postgres", "run")]
-public sealed partial class MultiInstanceTests
+[Trait("MultiInstance", "true")]
+public sealed partial class CrossInstanceTests
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
 
@@ -66,7 +67,7 @@ public sealed partial class MultiInstanceTests
         })
         .Build();
 
-    [MultiInstanceFact]
+    [TwoHostsFact]
     public async Task Rules_ChangedOnA_AppliedByBsDetectionFromTheNextChunk()
     {
         using var a = First(redisPrefix: null, detection: false);
@@ -112,10 +113,10 @@ public sealed partial class MultiInstanceTests
         Assert.Equal(b.Services.GetRequiredService<LeaseOwner>().Id, (string?)await command.ExecuteScalarAsync());
     }
 
-    [MultiInstanceFact]
+    [TwoHostsFact]
     public Task Alerts_RaisedByIngestOnA_ReachSignalRClientsAndDashboardOnB_WithRedis() => AlertsReachBAsync(NewPrefix());
 
-    [MultiInstanceFact]
+    [TwoHostsFact]
     public Task Alerts_RaisedByIngestOnA_ReachSignalRClientsAndDashboardOnB_WithoutRedis() => AlertsReachBAsync(null);
 
     /// <summary>
@@ -154,7 +155,7 @@ public sealed partial class MultiInstanceTests
         Assert.Equal(redisPrefix is null ? "not_configured" : "ok", readyB["redis"]!.GetValue<string>());
     }
 
-    [MultiInstanceFact]
+    [TwoHostsFact]
     public async Task DashboardCookie_IssuedByA_AcceptedByB_AndProtectedPayloadsToo()
     {
         using var a = First(NewPrefix());
@@ -190,7 +191,7 @@ public sealed partial class MultiInstanceTests
         Assert.Equal("ok", ready["redis"]!.GetValue<string>());
     }
 
-    [MultiInstanceFact]
+    [TwoHostsFact]
     public async Task Key_RevokedOnA_RefusedOnBOnTheNextRequest_AndItsStreamOnBClosed()
     {
         using var a = First(NewPrefix());
