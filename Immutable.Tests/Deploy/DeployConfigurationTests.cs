@@ -124,7 +124,7 @@ public sealed class DeployConfigurationTests
                 projects.Enqueue(reference.Groups[1].Value + "/" + reference.Groups[2].Value);
         }
         // The build files at the root and what they name beside themselves.
-        foreach (var file in new[] { "global.json", "Directory.Build.props", "Directory.Packages.props" }) Assert.Contains(file, copied);
+        foreach (var file in new[] { "global.json", "Directory.Build.props", "Directory.Packages.props", ".editorconfig" }) Assert.Contains(file, copied);
         foreach (Match m in Regex.Matches(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "Directory.Build.props")), @"\$\(MSBuildThisFileDirectory\)([\w.]+)"))
             Assert.Contains(m.Groups[1].Value, copied);
 

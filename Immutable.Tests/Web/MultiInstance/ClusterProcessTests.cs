@@ -13,7 +13,7 @@ namespace Immutable.Tests.Web.MultiInstance;
 /// </summary>
 [Trait("Postgres", "run")]
 [Trait("MultiInstance", "true")]
-public sealed partial class MultiInstanceTests(TwoInstances cluster) : IClassFixture<TwoInstances>
+public sealed partial class ClusterProcessTests(TwoInstances cluster) : IClassFixture<TwoInstances>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
