@@ -9,7 +9,8 @@ namespace Immutable.Tests.Web.MultiInstance;
 
 /// <summary>
 /// Two real app processes (the built Immutable.Web.dll, as deployed) sharing one PostgreSQL database on ./test.sh's
-/// throwaway server, one data folder and one real SMTP server, configured with deploy/instance.env's variables.
+/// throwaway server, its throwaway Redis, one data folder and one real SMTP server, configured with
+/// deploy/instance.env's variables.
 /// Instance A can be killed (SIGKILL) and started again on the same configuration.
 /// </summary>
 public sealed partial class TwoInstances : IAsyncLifetime
@@ -32,7 +33,8 @@ public sealed partial class TwoInstances : IAsyncLifetime
             .With("ConnectionStrings__Default", _database)
             .With("Storage__DataDirectory", DataDirectory)
             .With("Geo__DatabasePath", TestPaths.GeoDatabase)
-            .With("Redis__ConnectionString", null) // no Redis in this run: each instance's pushes stay its own
+            // ./test.sh's throwaway Redis (its PostgreSQL run starts one); without it, live pushes cross through PostgreSQL only.
+            .With("Redis__ConnectionString", TestRedis.ServerAddress)
             .With("Email__Host", "127.0.0.1")
             .With("Email__Port", Smtp.Port.ToString(CultureInfo.InvariantCulture))
             .With("Email__Security", "None")
