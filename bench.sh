@@ -13,6 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib/measure-app.sh
+# ./bench.sh --postgres [--smoke]: the PostgreSQL figures (one and two instances), their own section of the report.
+[ "${1:-}" = "--postgres" ] && exec ./scripts/bench-postgres.sh "${@:2}"
 
 if [ "${1:-}" = "--smoke" ]; then
   scale=smoke; events=3000; alerts=500; requests=(100 200 400); batches=5; rows=2000; live=10; queries=20

@@ -40,11 +40,9 @@ internal sealed class BenchHost : IAsyncDisposable
         Directory.CreateDirectory(data);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
-        {
-            ["ConnectionStrings:Default"] = $"Data Source={Path.Combine(data, "immutable.db")}",
-            ["Detection:StreamEvaluation"] = "false",
-        });
+        var configuration = new Dictionary<string, string?>(settings) { ["Detection:StreamEvaluation"] = "false" };
+        configuration.TryAdd("ConnectionStrings:Default", $"Data Source={Path.Combine(data, "immutable.db")}"); // unless given (PostgreSQL)
+        builder.Configuration.AddInMemoryCollection(configuration);
         builder.AddPublicUrl();
         builder.AddDomainEvents();
         builder.AddStorage();

@@ -89,4 +89,67 @@ internal static class Ceilings
         BenchResults.Record(results, "ceiling.raw_sqlite.rows_per_s", rate);
         return 0;
     }
+
+    /// <summary>
+    /// The PostgreSQL ceiling for ingest: event rows inserted into the app's own schema and indexes (its PostgreSQL
+    /// migrations, in the database <paramref name="connectionString"/> names, which must be empty), one multi-row INSERT
+    /// of <paramref name="batch"/> rows per transaction on one connection: no JSON, no hashing, no chain, no EF.
+    /// </summary>
+    public static async Task<int> RawPostgresAsync(string connectionString, int rows, int batch, string? results)
+    {
+        if (connectionString.Length == 0) throw new ArgumentException("--connection is required");
+        await using var host = await BenchHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Default"] = connectionString,
+        }, _ => { });
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+
+        string[] columns =
+        [
+            "id", "workspace_id", "sequence", "actor_id", "actor_name", "action", "resource", "resource_id", "metadata",
+            "session_id", "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
+            "ip_time_zone", "version", "occurred_at", "created_at", "previous_event_hash", "event_hash", "schema_violation",
+        ];
+        var start = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        var hashes = Enumerable.Range(0, rows + 1).Select(i => Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)))).ToArray();
+        var values = Enumerable.Range(0, rows).Select(i => new object[]
+        {
+            Guid.NewGuid().ToString("D"), host.WorkspaceId, (long)i + 1, $"user_{i % 500}", $"Bench User {i % 500}",
+            "document.viewed", "document", $"doc_{i % 5000}", $$"""{"n":{{i}},"source":"bench"}""", $"sess_{i % 2000}",
+            $"81.2.69.{i % 250}", "GB", "London", 51.5, -0.13, 20, "Europe/London", 1, start + i * 10_000_000L,
+            start + i * 10_000_000L, i == 0 ? DBNull.Value : hashes[i], hashes[i + 1], false,
+        }).ToArray();
+
+        // One prepared statement per batch size (the last batch may be shorter).
+        Npgsql.NpgsqlCommand Prepare(int size)
+        {
+            var command = connection.CreateCommand();
+            var tuples = Enumerable.Range(0, size).Select(r => "(" + string.Join(", ", columns.Select((_, c) => $"${r * columns.Length + c + 1}")) + ")");
+            command.CommandText = $"INSERT INTO events ({string.Join(", ", columns)}) VALUES {string.Join(", ", tuples)}";
+            for (var n = 0; n < size * columns.Length; n++) command.Parameters.Add(new Npgsql.NpgsqlParameter());
+            return command;
+        }
+        var commands = new Dictionary<int, Npgsql.NpgsqlCommand>();
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < rows; i += batch)
+        {
+            var size = Math.Min(batch, rows - i);
+            if (!commands.TryGetValue(size, out var insert)) commands[size] = insert = Prepare(size);
+            for (var r = 0; r < size; r++)
+                for (var c = 0; c < columns.Length; c++) insert.Parameters[r * columns.Length + c].Value = values[i + r][c];
+            await using var transaction = await connection.BeginTransactionAsync();
+            insert.Transaction = transaction;
+            await insert.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+        var rate = rows / clock.Elapsed.TotalSeconds;
+        foreach (var command in commands.Values) await command.DisposeAsync();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ceiling, raw PostgreSQL insert: {rows} rows, one INSERT of {batch} rows per transaction: {rate:F0} rows/s"));
+        BenchResults.Record(results, "ceiling.raw_postgres.rows_per_s", rate);
+        return 0;
+    }
 }

@@ -9,6 +9,8 @@ using Immutable.Bench;
 //   Immutable.Bench single --url URL --key KEY [--requests 10000] [--concurrency 32] [--path /api/v1/events]
 //   Immutable.Bench noop-server --port P          (the no-op POST ceiling's server; `single --path /noop` loads it)
 //   Immutable.Bench raw-sqlite [--rows 100000] [--batch 100]
+//   Immutable.Bench raw-postgres --connection CS [--rows 100000] [--batch 100]   (multi-row INSERT into the app's schema on PostgreSQL)
+//   Immutable.Bench report-postgres --results FILE --out docs/benchmarks.md   (rewrites only the PostgreSQL section)
 //   Immutable.Bench seed --data DIR [--events 1000000] [--alerts 20000]   (workspace "history", app stopped)
 //   Immutable.Bench queries --url URL --key KEY [--requests 500]
 //   Immutable.Bench live-latency --url URL --key KEY [--alerts 300] [--rate 500] [--receiver-port 5096]
@@ -34,13 +36,19 @@ var url = options.Get("url", "http://127.0.0.1:5080");
 var key = options.Get("key", Environment.GetEnvironmentVariable("IMMUTABLE_KEY") ?? "");
 var results = options.Get("results", "");
 
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+// --url A,B (single and batch): the connections are spread over several app instances, round robin.
+var clients = url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u =>
 {
-    BaseAddress = new Uri(url),
-    // Whole-chain verifications of 600 000 events on a busy 2-core machine can take minutes.
-    Timeout = mode is "verify-memory" or "integrity-verify" or "archive" or "export" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
-};
-http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+    {
+        BaseAddress = new Uri(u),
+        // Whole-chain verifications of 600 000 events on a busy 2-core machine can take minutes.
+        Timeout = mode is "verify-memory" or "integrity-verify" or "archive" or "export" ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(60),
+    };
+    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    return client;
+}).ToArray();
+using var http = clients[0];
 
 switch (mode)
 {
@@ -50,7 +58,7 @@ switch (mode)
         var concurrency = options.GetInt("concurrency", 32);
         var path = options.Get("path", "/api/v1/events");
         var noOp = path == "/noop";
-        var result = await Load.RunAsync(http, requests, concurrency, i => (path, Payloads.Single(i)));
+        var result = await Load.RunAsync(clients, requests, concurrency, i => (path, Payloads.Single(i)));
         Console.WriteLine(result.Describe($"{(noOp ? "ceiling, no-op POST" : "single-event ingest")}, {requests} requests, {concurrency} connections", eventsPerRequest: 1));
         var name = options.Get("record-as", "") is { Length: > 0 } recordAs ? recordAs
             : noOp ? $"ceiling.noop.c{concurrency}.requests_per_s" : $"single.c{concurrency}.events_per_s";
@@ -67,7 +75,7 @@ switch (mode)
         var batches = options.GetInt("batches", 100);
         var size = options.GetInt("size", 100);
         var concurrency = options.GetInt("concurrency", 4);
-        var result = await Load.RunAsync(http, batches, concurrency, i => ("/api/v1/events/batch", Payloads.Batch(i, size)));
+        var result = await Load.RunAsync(clients, batches, concurrency, i => ("/api/v1/events/batch", Payloads.Batch(i, size)));
         Console.WriteLine(result.Describe($"batch ingest, {batches} batches of {size}, {concurrency} connections", eventsPerRequest: size));
         BenchResults.Record(results, "batch.events_per_s", result.RequestsPerSecond * size);
         return result.Failures == 0 ? 0 : 1;
@@ -89,6 +97,10 @@ switch (mode)
         return await Ceilings.ServeNoOpAsync(options.GetInt("port", 5095));
     case "raw-sqlite":
         return await Ceilings.RawSqliteAsync(options.GetInt("rows", 100_000), options.GetInt("batch", 100), results);
+    case "raw-postgres":
+        return await Ceilings.RawPostgresAsync(options.Get("connection", ""), options.GetInt("rows", 100_000), options.GetInt("batch", 100), results);
+    case "report-postgres":
+        return Report.WritePostgres(options.Get("results", ""), options.Get("out", "docs/benchmarks.md"), options.Get("command", "./bench.sh --postgres"), options.Get("scale", ""));
     case "seed":
         return await QueryBench.SeedAsync(options.Get("data", ""), options.GetInt("events", 1_000_000), options.GetInt("alerts", 20_000));
     case "queries":
@@ -156,20 +168,25 @@ namespace Immutable.Bench
     internal static class Load
     {
         /// <summary>Closed loop: <paramref name="concurrency"/> workers, each sending its next request when the last returns.</summary>
-        public static async Task<LoadResult> RunAsync(HttpClient http, int requests, int concurrency, Func<int, (string Path, string Body)> next)
+        public static Task<LoadResult> RunAsync(HttpClient http, int requests, int concurrency, Func<int, (string Path, string Body)> next) =>
+            RunAsync([http], requests, concurrency, next);
+
+        /// <summary>The same, worker <c>w</c> sending to <c>clients[w % n]</c> (several app instances).</summary>
+        public static async Task<LoadResult> RunAsync(IReadOnlyList<HttpClient> clients, int requests, int concurrency, Func<int, (string Path, string Body)> next)
         {
             // Warm-up: connections, JIT, first-use paths.
             for (var i = 0; i < Math.Min(concurrency, 16); i++)
             {
                 var (path, body) = next(1_000_000 + i);
-                using var _ = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+                using var _ = await clients[i % clients.Count].PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
             }
             var latencies = new double[requests];
             var failures = 0;
             var counter = -1;
             var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
             {
+                var http = clients[worker % clients.Count];
                 int i;
                 while ((i = Interlocked.Increment(ref counter)) < requests)
                 {

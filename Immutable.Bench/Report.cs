@@ -91,8 +91,66 @@ internal static class Report
         md.AppendLine();
         md.AppendLine("How to read and reproduce: README, \"Performance\". What bounds each figure and what was tried: the closing note of the benchmarks issue, summarised in README.");
 
+        // The PostgreSQL section comes from its own run (./bench.sh --postgres): kept as it is.
+        md.Append(PostgresSection(output) is { } kept ? "\n" + kept : "");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         File.WriteAllText(output, md.ToString());
+        Console.WriteLine(md.ToString());
+        return 0;
+    }
+
+    private const string PostgresBegin = "<!-- postgres: written by ./bench.sh --postgres -->", PostgresEnd = "<!-- /postgres -->";
+
+    private static string? PostgresSection(string output)
+    {
+        if (!File.Exists(output)) return null;
+        var text = File.ReadAllText(output);
+        var begin = text.IndexOf(PostgresBegin, StringComparison.Ordinal);
+        var end = text.IndexOf(PostgresEnd, StringComparison.Ordinal);
+        return begin >= 0 && end > begin ? text[begin..(end + PostgresEnd.Length)] + "\n" : null;
+    }
+
+    /// <summary>
+    /// The PostgreSQL figures (one and two app instances on one PostgreSQL server, beside the no-op POST and a raw
+    /// multi-row insert into the same schema, all from one run) as a section of docs/benchmarks.md, replacing the last one;
+    /// the SQLite figures above it are left as they are.
+    /// </summary>
+    public static int WritePostgres(string resultsFile, string output, string command, string scale)
+    {
+        var r = BenchResults.Read(resultsFile);
+        string F(string name, string format = "F0") =>
+            r.TryGetValue(name, out var v) && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+        string Ratio(string product, string ceiling) =>
+            r.TryGetValue(product, out var p) && r.TryGetValue(ceiling, out var c) && c > 0
+                ? (p / c).ToString("P0", CultureInfo.InvariantCulture)
+                : "n/a";
+        var md = new StringBuilder();
+        md.AppendLine(PostgresBegin);
+        md.AppendLine("## PostgreSQL, one and two app instances");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Date: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC; command: `{command}` ({scale})");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Server: PostgreSQL {(r.TryGetValue("pg.server_major", out var major) ? major.ToString(CultureInfo.InvariantCulture) : "n/a")} on the same machine (throwaway cluster; `fsync` and full-page writes on, `synchronous_commit=off`: the durability class of SQLite's `Storage:Synchronous=Normal` used above — a commit survives an app or server crash, the last moments may be lost on power loss), `max_connections` 400; every instance, its load tool and the server share the same {Environment.ProcessorCount} cores.");
+        md.AppendLine("- App: Release build, `Storage:Provider=Postgres`, an empty database, rate limits lifted; two instances share the database (connections spread over both, round robin).");
+        md.AppendLine();
+        md.AppendLine("| Figure | 1 instance | 2 instances | Ceiling | 1 instance / ceiling | 2 instances / ceiling |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (var c in new[] { 1, 16, 64 })
+        {
+            var two = c == 1 ? "" : $"{F($"pg.i2.single.c{c}.events_per_s")} events/s (p99 {F($"pg.i2.single.c{c}.p99_ms", "F1")} ms)";
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| Single-event ingest, {c} connection{(c == 1 ? "" : "s")} | {F($"pg.i1.single.c{c}.events_per_s")} events/s (p99 {F($"pg.i1.single.c{c}.p99_ms", "F1")} ms) | {two} | no-op POST: {F($"pg.ceiling.noop.c{c}.requests_per_s")} requests/s | {Ratio($"pg.i1.single.c{c}.events_per_s", $"pg.ceiling.noop.c{c}.requests_per_s")} | {(c == 1 ? "" : Ratio($"pg.i2.single.c{c}.events_per_s", $"pg.ceiling.noop.c{c}.requests_per_s"))} |");
+        }
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Batch ingest, 100 events per request, 4 connections | {F("pg.i1.batch.events_per_s")} events/s | {F("pg.i2.batch.events_per_s")} events/s | raw multi-row INSERT into the same schema, 100 rows per transaction: {F("pg.ceiling.raw_postgres.rows_per_s")} rows/s | {Ratio("pg.i1.batch.events_per_s", "pg.ceiling.raw_postgres.rows_per_s")} | {Ratio("pg.i2.batch.events_per_s", "pg.ceiling.raw_postgres.rows_per_s")} |");
+        md.AppendLine();
+        md.AppendLine("One workspace, so every append serializes on its advisory lock (one chain per workspace): a second instance adds request handling, not chain throughput. What bounds each figure: the closing note of the PostgreSQL issue, summarised in README, \"Running on PostgreSQL\".");
+        md.AppendLine(PostgresEnd);
+
+        var existing = File.Exists(output) ? File.ReadAllText(output) : "# Benchmarks\n";
+        var kept = PostgresSection(output);
+        var text = kept is null ? existing.TrimEnd('\n') + "\n\n" + md : existing.Replace(kept.TrimEnd('\n'), md.ToString().TrimEnd('\n'), StringComparison.Ordinal);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        File.WriteAllText(output, text);
         Console.WriteLine(md.ToString());
         return 0;
     }

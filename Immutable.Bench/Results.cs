@@ -11,7 +11,9 @@ internal static class BenchResults
     public static void Record(string? file, string name, double value)
     {
         if (string.IsNullOrEmpty(file)) return;
-        File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture, $"{name} {value:R}\n"));
+        // BENCH_RESULTS_PREFIX (e.g. "pg.i2."): the same steps recorded under another name, as ./bench.sh --postgres does.
+        var prefix = Environment.GetEnvironmentVariable("BENCH_RESULTS_PREFIX") ?? "";
+        File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture, $"{prefix}{name} {value:R}\n"));
     }
 
     public static Dictionary<string, double> Read(string file) =>
