@@ -273,4 +273,48 @@ public sealed class ClaimTests : IAsyncLifetime
         })));
         Assert.Equal(1, paused.Count(p => p));
     }
+
+    [Fact]
+    public async Task LogStreams_TwoPumpsOverOneDatabase_PutEachEventInTheOutboxOnce()
+    {
+        var client = await _app.With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1").CreateWorkspaceClientAsync("acme");
+        // The outbox rows are what this test reads (a receiver that accepts everything keeps the stream active).
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var created = await client.PostJsonAsync("/api/v1/log-streams", $$"""{"type":"webhook","url":"{{receiver.Url}}"}""");
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var streamId = (await created.ReadJsonAsync())["data"]!["id"]!.GetValue<string>();
+        // Two more instances beside the host's own worker (each its own lease owner), all pumping while events arrive,
+        // as instances woken by the same commits would.
+        var b = ActivatorUtilities.CreateInstance<Immutable.Web.Streams.LogStreamWorker>(_app.Services, OtherInstance("instance-b"));
+        var c = ActivatorUtilities.CreateInstance<Immutable.Web.Streams.LogStreamWorker>(_app.Services, OtherInstance("instance-c"));
+        Task PumpBoth() => Task.WhenAll(b.PumpAsync(everyWorkspace: true, CancellationToken.None), c.PumpAsync(everyWorkspace: true, CancellationToken.None));
+        var ids = new List<string>();
+        for (var round = 0; round < 10; round++)
+        {
+            for (var i = 0; i < 3; i++) ids.Add(await client.IngestAsync(new { actor_id = "u", action = "document.read", resource_id = $"doc_{round}_{i}" }));
+            await PumpBoth();
+        }
+
+        async Task<List<string>> StreamedAsync()
+        {
+            await using var db = await Factory.CreateDbContextAsync();
+            var payloads = await db.Deliveries.AsNoTracking().Where(d => d.EndpointId == streamId).Select(d => d.Payload).ToListAsync();
+            return payloads.SelectMany(p =>
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(p)!;
+                var envelopes = node["event_type"]!.GetValue<string>() == "event.batch" ? node["events"]!.AsArray().Select(e => e!) : [node];
+                return envelopes.Select(e => e["data"]!["id"]!.GetValue<string>());
+            }).ToList();
+        }
+        // Whoever holds the lease (the clock is frozen: it never expires) catches up.
+        var streamed = await StreamedAsync();
+        for (var wait = 0; wait < 200 && !ids.All(streamed.Contains); wait++)
+        {
+            await PumpBoth();
+            await Task.Delay(50);
+            streamed = await StreamedAsync();
+        }
+        Assert.All(ids, id => Assert.Single(streamed, s => s == id));
+        Assert.Equal(streamed.Count, streamed.Distinct().Count());
+    }
 }

@@ -26,6 +26,7 @@ public sealed partial class LogStreamWorker(
     IDbContextFactory<ImmutableDbContext> dbFactory,
     CommittedEventTail tail,
     IDomainEvents events,
+    LeaseStore leases,
     IOptions<LogStreamOptions> options,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     TimeProvider time,
@@ -131,6 +132,12 @@ public sealed partial class LogStreamWorker(
         while (true)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
+            // Several instances: one pumps a workspace's streams at a time (the lease, renewed by each pump), else two
+            // would read the same checkpoint and put the same events in the outbox twice. On PostgreSQL the lease is
+            // taken inside the pump's transaction, so its row stays locked until the checkpoint moves; on SQLite (one
+            // process) a plain statement, so the pump does not hold the write lock while it serializes.
+            await using var transaction = db.IsPostgres() ? await db.Database.BeginTransactionAsync(ct) : null;
+            if (!await leases.TryAcquireAsync(db, LeaseName(workspaceId), Lease, ct)) return written;
             var streams = await db.WebhookEndpoints
                 .Where(e => e.WorkspaceId == workspaceId && e.Kind == WebhookKinds.LogStream && e.Enabled && e.PausedAt == null)
                 .ToListAsync(ct);
@@ -169,9 +176,15 @@ public sealed partial class LogStreamWorker(
                 written++;
             }
             await db.SaveChangesAsync(ct);
+            if (transaction is not null) await transaction.CommitAsync(ct);
             events.Publish(new DeliveriesEnqueued(workspaceId));
         }
     }
+
+    /// <summary>How long a workspace's streams stay with the instance that pumped them last (another takes over after).</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(20);
+
+    public static string LeaseName(string workspaceId) => "log-streams:" + workspaceId;
 
     private sealed record StreamedEvent(long Sequence, string Id, byte[] Json);
 
