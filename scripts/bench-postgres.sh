@@ -17,7 +17,7 @@ port=${PORT:-5481}; port2=$((port + 1)); noop_port=$((port + 2))
 build_measure_tools
 results=$(mktemp)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pg_test_stop; rm -f "$results"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; pg_test_stop; rm -f "$results"; }
 trap cleanup EXIT
 PG_TEST_DURABLE=1 pg_test_start
 pg_port=$(echo "$IMMUTABLE_TEST_POSTGRES" | sed -E 's/.*Port=([0-9]+).*/\1/')
