@@ -49,26 +49,10 @@ internal static class Ceilings
         connection.Open();
         SqlitePragmas.Apply(connection, SqliteSynchronous.Normal, writer: true); // the chain writer's own settings
 
-        string[] columns =
-        [
-            "id", "workspace_id", "sequence", "actor_id", "actor_name", "action", "resource", "resource_id", "metadata",
-            "session_id", "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
-            "ip_time_zone", "version", "occurred_at", "created_at", "previous_event_hash", "event_hash",
-        ];
+        var (columns, values) = RawRows(rows, host.WorkspaceId);
         using var insert = connection.CreateCommand();
         insert.CommandText = $"INSERT INTO events ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select(c => "$" + c))})";
         var parameters = columns.Select(c => insert.Parameters.Add(new SqliteParameter("$" + c, null))).ToArray();
-
-        // The rows are built before the clock starts: the ceiling is the database's, not string formatting's.
-        var start = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-        var hashes = Enumerable.Range(0, rows + 1).Select(i => Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)))).ToArray();
-        var values = Enumerable.Range(0, rows).Select(i => new object[]
-        {
-            Guid.NewGuid().ToString("D"), host.WorkspaceId, (long)i + 1, $"user_{i % 500}", $"Bench User {i % 500}",
-            "document.viewed", "document", $"doc_{i % 5000}", $$"""{"n":{{i}},"source":"bench"}""", $"sess_{i % 2000}",
-            $"81.2.69.{i % 250}", "GB", "London", 51.5, -0.13, 20, "Europe/London", 1, start + i * 10_000_000L,
-            start + i * 10_000_000L, i == 0 ? DBNull.Value : hashes[i], hashes[i + 1],
-        }).ToArray();
 
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < rows; i += batch)
@@ -106,21 +90,7 @@ internal static class Ceilings
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
         await connection.OpenAsync();
 
-        string[] columns =
-        [
-            "id", "workspace_id", "sequence", "actor_id", "actor_name", "action", "resource", "resource_id", "metadata",
-            "session_id", "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
-            "ip_time_zone", "version", "occurred_at", "created_at", "previous_event_hash", "event_hash", "schema_violation",
-        ];
-        var start = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-        var hashes = Enumerable.Range(0, rows + 1).Select(i => Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)))).ToArray();
-        var values = Enumerable.Range(0, rows).Select(i => new object[]
-        {
-            Guid.NewGuid().ToString("D"), host.WorkspaceId, (long)i + 1, $"user_{i % 500}", $"Bench User {i % 500}",
-            "document.viewed", "document", $"doc_{i % 5000}", $$"""{"n":{{i}},"source":"bench"}""", $"sess_{i % 2000}",
-            $"81.2.69.{i % 250}", "GB", "London", 51.5, -0.13, 20, "Europe/London", 1, start + i * 10_000_000L,
-            start + i * 10_000_000L, i == 0 ? DBNull.Value : hashes[i], hashes[i + 1], false,
-        }).ToArray();
+        var (columns, values) = RawRows(rows, host.WorkspaceId);
 
         // One prepared statement per batch size (the last batch may be shorter).
         Npgsql.NpgsqlCommand Prepare(int size)
@@ -151,5 +121,29 @@ internal static class Ceilings
             $"ceiling, raw PostgreSQL insert: {rows} rows, one INSERT of {batch} rows per transaction: {rate:F0} rows/s"));
         BenchResults.Record(results, "ceiling.raw_postgres.rows_per_s", rate);
         return 0;
+    }
+
+    /// <summary>
+    /// The raw ceilings' rows, the same for both stores: event columns of the app's schema and their values, built before
+    /// any clock starts (the ceiling is the database's, not string formatting's).
+    /// </summary>
+    private static (string[] Columns, object[][] Values) RawRows(int rows, string workspaceId)
+    {
+        string[] columns =
+        [
+            "id", "workspace_id", "sequence", "actor_id", "actor_name", "action", "resource", "resource_id", "metadata",
+            "session_id", "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
+            "ip_time_zone", "version", "occurred_at", "created_at", "previous_event_hash", "event_hash", "schema_violation",
+        ];
+        var start = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        var hashes = Enumerable.Range(0, rows + 1).Select(i => Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)))).ToArray();
+        var values = Enumerable.Range(0, rows).Select(i => new object[]
+        {
+            Guid.NewGuid().ToString("D"), workspaceId, (long)i + 1, $"user_{i % 500}", $"Bench User {i % 500}",
+            "document.viewed", "document", $"doc_{i % 5000}", $$"""{"n":{{i}},"source":"bench"}""", $"sess_{i % 2000}",
+            $"81.2.69.{i % 250}", "GB", "London", 51.5, -0.13, 20, "Europe/London", 1, start + i * 10_000_000L,
+            start + i * 10_000_000L, i == 0 ? DBNull.Value : hashes[i], hashes[i + 1], false,
+        }).ToArray();
+        return (columns, values);
     }
 }

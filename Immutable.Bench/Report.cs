@@ -11,12 +11,8 @@ internal static class Report
     {
         var r = BenchResults.Read(resultsFile);
         var md = new StringBuilder();
-        string F(string name, string format = "F0") =>
-            r.TryGetValue(name, out var v) && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
-        string Ratio(string product, string ceiling) =>
-            r.TryGetValue(product, out var p) && r.TryGetValue(ceiling, out var c) && c > 0
-                ? (p / c).ToString("P0", CultureInfo.InvariantCulture)
-                : "n/a";
+        string F(string name, string format = "F0") => Value(r, name, format);
+        string Ratio(string product, string ceiling) => Share(r, product, ceiling);
         string AtLeast(string product, string ceiling, double share) =>
             r.TryGetValue(product, out var p) && r.TryGetValue(ceiling, out var c) && c > 0 ? (p / c >= share ? "met" : "**missed**") : "n/a";
         string AtMost(string name, double limit) =>
@@ -99,6 +95,14 @@ internal static class Report
         return 0;
     }
 
+    private static string Value(Dictionary<string, double> r, string name, string format) =>
+        r.TryGetValue(name, out var v) && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Share(Dictionary<string, double> r, string product, string ceiling) =>
+        r.TryGetValue(product, out var p) && r.TryGetValue(ceiling, out var c) && c > 0
+            ? (p / c).ToString("P0", CultureInfo.InvariantCulture)
+            : "n/a";
+
     private const string PostgresBegin = "<!-- postgres: written by ./bench.sh --postgres -->", PostgresEnd = "<!-- /postgres -->";
 
     private static string? PostgresSection(string output)
@@ -118,12 +122,8 @@ internal static class Report
     public static int WritePostgres(string resultsFile, string output, string command, string scale)
     {
         var r = BenchResults.Read(resultsFile);
-        string F(string name, string format = "F0") =>
-            r.TryGetValue(name, out var v) && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
-        string Ratio(string product, string ceiling) =>
-            r.TryGetValue(product, out var p) && r.TryGetValue(ceiling, out var c) && c > 0
-                ? (p / c).ToString("P0", CultureInfo.InvariantCulture)
-                : "n/a";
+        string F(string name, string format = "F0") => Value(r, name, format);
+        string Ratio(string product, string ceiling) => Share(r, product, ceiling);
         var md = new StringBuilder();
         md.AppendLine(PostgresBegin);
         md.AppendLine("## PostgreSQL, one and two app instances");
