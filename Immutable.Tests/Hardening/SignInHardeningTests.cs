@@ -101,14 +101,7 @@ public sealed partial class SignInHardeningTests : IDisposable
     {
         await AccountKit.OwnerAsync(_app);
         var browser = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        var signInPage = await browser.GetStringAsync("/account/signin");
-        var signIn = await browser.PostAsync("/account/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "signin",
-            ["__RequestVerificationToken"] = Token(signInPage),
-            ["Input.Email"] = "ana@example.com",
-            ["Input.Password"] = AccountKit.Password,
-        }));
+        var signIn = await AccountKit.SignInThroughFormAsync(browser);
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         var sessionCookie = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("immutable.session=", StringComparison.Ordinal)).Split(';')[0];
 
@@ -124,7 +117,7 @@ public sealed partial class SignInHardeningTests : IDisposable
         // The app bar's sign-out form lives in the interactive layout; any server-rendered page of the signed-in
         // member yields the same member-bound token.
         var page = await browser.GetStringAsync("/account/signin");
-        var signOut = await browser.PostAsync("/account/signout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = Token(page) }));
+        var signOut = await browser.PostAsync("/account/signout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = AccountKit.AntiforgeryToken(page) }));
         Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
         Assert.Equal(1, AccountKit.CountEvents(_app, "account.signed_out"));
 
@@ -132,11 +125,4 @@ public sealed partial class SignInHardeningTests : IDisposable
         Assert.Equal(HttpStatusCode.Redirect, replay.StatusCode);
         Assert.Contains("/account/signin", replay.Headers.Location!.ToString());
     }
-
-    private static string Token(string html) => TokenPattern().Match(html) is { Success: true } m
-        ? WebUtility.HtmlDecode(m.Groups[1].Value)
-        : throw new InvalidOperationException("no antiforgery token on the page");
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenPattern();
 }
