@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using Quartz;
 
 namespace Immutable.Tests.TestSupport;
 
@@ -85,7 +87,18 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Time);
             services.AddSingleton<IStartupFilter, TestPeerStartupFilter>();
+            services.AddQuartz(q => q.AddJobListener(_startupJobs));
         });
+    }
+
+    private readonly StartupJobs _startupJobs = new();
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        if (!_startupJobs.Ended.Wait(TimeSpan.FromSeconds(60)))
+            throw new TimeoutException("the evaluation jobs' first firing at start did not end within 60 s");
+        return host;
     }
 
     /// <summary>A client of a new workspace (or the named one), authenticated with a fresh key.</summary>
