@@ -14,7 +14,7 @@ namespace Immutable.Web.Detection;
 /// An instance that dies mid-run loses that window's evaluation; the next window is evaluated by whoever claims it.
 /// </summary>
 public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext> dbFactory, IEventCounts counts, TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<PublicUrlOptions> publicUrl, IDomainEvents events, LeaseStore leases)
+    Microsoft.Extensions.Options.IOptions<PublicUrlOptions> publicUrl, IDomainEvents events, LeaseStore leases, Incidents.IncidentGrouper incidents)
 {
     public const string LeaseName = "scheduled-rules";
 
@@ -36,11 +36,13 @@ public sealed class ScheduledRuleEvaluator(IDbContextFactory<ImmutableDbContext>
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var writer = new AlertWriter(db, ws, Timestamps.ToMicroseconds(time.GetUtcNow()), []);
             foreach (var hit in hits) await writer.ApplyAsync(hit, ct);
+            var incidentIds = await incidents.GroupAsync(db, ws, writer.Created, [], ct);
             var notifications = await writer.EnqueueNotificationsAsync(publicUrl.Value.Base, ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             created += writer.Created.Count;
             writer.Publish(events, notifications);
+            if (incidentIds.Count > 0) events.Publish(new IncidentsChanged(ws, incidentIds));
         }
         return created;
     }

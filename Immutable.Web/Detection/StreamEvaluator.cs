@@ -27,6 +27,7 @@ public sealed partial class StreamEvaluator(
     IOptions<PublicUrlOptions> publicUrl,
     IDomainEvents domainEvents,
     LeaseStore leases,
+    Incidents.IncidentGrouper incidents,
     ILogger<StreamEvaluator> logger) : IDomainEventSubscriber
 {
     /// <summary>
@@ -151,6 +152,7 @@ public sealed partial class StreamEvaluator(
                 foreach (var hit in rules.RuleSet.Observe(e)) await writer.ApplyAsync(hit, ct);
             PersistMemory(db, rules);
             foreach (var memory in rules.RuleSet.Evaluators.OfType<IActorMemoryRule>()) memory.Trim();
+            var incidentIds = await incidents.GroupAsync(db, workspaceId, writer.Created, [], ct);
             var notifications = await writer.EnqueueNotificationsAsync(publicUrl.Value.Base, ct);
 
             if (checkpoint is null)
@@ -168,6 +170,7 @@ public sealed partial class StreamEvaluator(
             if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
             if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, events[0].Sequence, events[^1].Sequence);
             writer.Publish(domainEvents, notifications);
+            if (incidentIds.Count > 0) domainEvents.Publish(new IncidentsChanged(workspaceId, incidentIds));
             return events.Count;
         }
         catch

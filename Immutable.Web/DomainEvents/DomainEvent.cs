@@ -21,6 +21,9 @@ public sealed record AlertChanged(string WorkspaceId, AlertJson Alert) : DomainE
 /// <summary>A person changed an observation (acknowledged it).</summary>
 public sealed record ObservationChanged(string WorkspaceId, ObservationJson Observation) : DomainEvent;
 
+/// <summary>Incidents were created or changed (findings grouped into them, a person's update or comment).</summary>
+public sealed record IncidentsChanged(string WorkspaceId, IReadOnlyList<string> IncidentIds) : DomainEvent;
+
 /// <summary>An alert rule was created, updated or deleted: loaded rule sets of the workspace are stale.</summary>
 public sealed record RuleChanged(string WorkspaceId, string RuleId) : DomainEvent;
 

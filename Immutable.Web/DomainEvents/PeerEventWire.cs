@@ -28,7 +28,7 @@ public sealed class PeerEventWire(IDbContextFactory<ImmutableDbContext> dbFactor
     private static readonly Dictionary<string, Type> Inline = new[]
     {
         typeof(EventsAppended), typeof(RuleChanged), typeof(MonitorChanged), typeof(DeliveriesEnqueued), typeof(KeyRevoked),
-        typeof(MemberAccessChanged), typeof(AnchorCreated), typeof(WorkspaceSettingsChanged), typeof(LogStreamChanged),
+        typeof(MemberAccessChanged), typeof(AnchorCreated), typeof(WorkspaceSettingsChanged), typeof(LogStreamChanged), typeof(IncidentsChanged),
     }.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
     private sealed record FindingRefs(string WorkspaceId, IReadOnlyList<string> Created, IReadOnlyList<string> Changed);
@@ -69,6 +69,10 @@ public sealed class PeerEventWire(IDbContextFactory<ImmutableDbContext> dbFactor
             case EventsAppended e:
                 foreach (var chunk in e.WorkspaceIds.Chunk(IdsPerMessage))
                     yield return (nameof(EventsAppended), JsonSerializer.SerializeToElement(new EventsAppended(chunk), Json));
+                break;
+            case IncidentsChanged i:
+                foreach (var chunk in i.IncidentIds.Chunk(IdsPerMessage))
+                    yield return (nameof(IncidentsChanged), JsonSerializer.SerializeToElement(new IncidentsChanged(i.WorkspaceId, chunk), Json));
                 break;
             default:
                 var type = domainEvent.GetType();

@@ -26,6 +26,7 @@ public sealed partial class MonitorEvaluator(
     IOptions<PublicUrlOptions> publicUrl,
     IDomainEvents events,
     LeaseStore leases,
+    Incidents.IncidentGrouper incidents,
     ILogger<MonitorEvaluator> logger) : IDisposable
 {
     /// <summary>
@@ -201,6 +202,7 @@ public sealed partial class MonitorEvaluator(
         // One save for the observations (their row ids), then the evidence rows through one prepared statement.
         db.UserProfiles.AddRange(profiles.Added);
         db.Observations.AddRange(created);
+        var incidentIds = await incidents.GroupAsync(db, ws, [], created, ct);
         await db.SaveChangesAsync(ct);
         foreach (var (observation, events) in evidence)
             foreach (var (eventId, at) in events) await sql.AddObservationEventAsync(observation.RowId, eventId, at, ct);
@@ -214,6 +216,7 @@ public sealed partial class MonitorEvaluator(
         await AdvanceAsync(db, ws, checkpoint, last, ct);
         await transaction.CommitAsync(ct);
         if (notifications > 0) events.Publish(new DeliveriesEnqueued(ws));
+        if (incidentIds.Count > 0) events.Publish(new IncidentsChanged(ws, incidentIds));
         if (created.Count > 0)
         {
             LogObservations(created.Count, ws);

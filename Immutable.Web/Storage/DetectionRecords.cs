@@ -62,6 +62,8 @@ public sealed class AlertRecord : IAcknowledgeable
     public string? AcknowledgedBy { get; set; }
     public string? AcknowledgementNote { get; set; }
     public int Version { get; set; }
+    /// <summary>The incident it was grouped into when committed (null for alerts older than incidents).</summary>
+    public string? IncidentId { get; set; }
 }
 
 /// <summary>The last event sequence of a workspace that stream detection has fully processed.</summary>

@@ -47,6 +47,8 @@ public class ImmutableDbContext : DbContext, IDataProtectionKeyContext
     public DbSet<VerificationRecord> Verifications => Set<VerificationRecord>();
     public DbSet<WorkspaceSettingsRecord> WorkspaceSettings => Set<WorkspaceSettingsRecord>();
     public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
+    public DbSet<IncidentRecord> Incidents => Set<IncidentRecord>();
+    public DbSet<IncidentCommentRecord> IncidentComments => Set<IncidentCommentRecord>();
 
     /// <summary>The ASP.NET Core Data Protection key ring (<see cref="DataProtectionKeyRing"/>), shared by every instance.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -41,6 +41,8 @@ public sealed class ObservationRecord : IAcknowledgeable
     public string? AcknowledgedBy { get; set; }
     public string? AcknowledgementNote { get; set; }
     public int Version { get; set; }
+    /// <summary>The incident it was grouped into when committed (null for observations older than incidents).</summary>
+    public string? IncidentId { get; set; }
 }
 
 /// <summary>The events behind an observation, one row each so they can be paged.</summary>

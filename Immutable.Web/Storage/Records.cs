@@ -84,6 +84,10 @@ public sealed class WorkspaceSettingsRecord
     public string SchemaMode { get; set; } = "strict";
     /// <summary>Action patterns (document.created, document.*, *); empty = every action accepted.</summary>
     public string SchemaPatterns { get; set; } = "[]";
+    /// <summary>What incidents group by: "actor", "session" or "ip_address".</summary>
+    public string IncidentGrouping { get; set; } = "actor";
+    /// <summary>Minutes after an incident's last activity within which a finding still joins it.</summary>
+    public int IncidentWindowMinutes { get; set; } = Immutable.Domain.Alerts.IncidentGroupingRule.DefaultWindowMinutes;
     public DateTime UpdatedAt { get; set; }
 }
 

@@ -31,6 +31,9 @@ public static class WorkspaceSettingsApi
         settings.MapPut("/viewer", PutViewerAsync).WithName("UpdateViewerSettings")
             .WithSummary("Replace the origins allowed to frame the embeddable viewer ([] = none)")
             .Accepts<ViewerSettingsInput>("application/json").ProducesProblemEnvelope(400, 401, 403, 415, 422, 429);
+        settings.MapPut("/incidents", PutIncidentsAsync).WithName("UpdateIncidentSettings")
+            .WithSummary("How findings are grouped into incidents: group_by actor|session|ip_address, window_minutes 1-10080 (default actor, 60)")
+            .Accepts<IncidentSettingsInput>("application/json").ProducesProblemEnvelope(400, 401, 403, 415, 422, 429);
         settings.MapPost("/viewer/rotate-secret", RotateViewerSecretAsync).WithName("RotateViewerSecret")
             .WithSummary("New viewer-token signing key: every viewer token issued so far stops working").ProducesProblemEnvelope(401, 403, 429);
         return api;
@@ -55,6 +58,12 @@ public static class WorkspaceSettingsApi
     {
         using var body = JsonInput.FromRequest(http.Request, MaxBodyBytes);
         return Ok(await settings.UpdateViewerAsync(WorkspacePrincipal.From(http.User), body, ct));
+    }
+
+    public static async Task<Results<Ok<DataEnvelope<WorkspaceSettingsJson>>, JsonHttpResult<ApiError>>> PutIncidentsAsync(HttpContext http, WorkspaceSettingsService settings, CancellationToken ct)
+    {
+        using var body = JsonInput.FromRequest(http.Request, MaxBodyBytes);
+        return Ok(await settings.UpdateIncidentsAsync(WorkspacePrincipal.From(http.User), body, ct));
     }
 
     public static async Task<Results<Ok<DataEnvelope<WorkspaceSettingsJson>>, JsonHttpResult<ApiError>>> RotateViewerSecretAsync(HttpContext http, WorkspaceSettingsService settings, CancellationToken ct) =>

@@ -20,7 +20,9 @@ public sealed record EventSchemaJson(string Mode, IReadOnlyList<string> Patterns
 
 public sealed record ViewerSettingsJson(IReadOnlyList<string> FrameAncestors);
 
-public sealed record WorkspaceSettingsJson(IReadOnlyList<string> IpAllowlist, EventSchemaJson EventSchema, ViewerSettingsJson Viewer);
+public sealed record IncidentSettingsJson(string GroupBy, int WindowMinutes);
+
+public sealed record WorkspaceSettingsJson(IReadOnlyList<string> IpAllowlist, EventSchemaJson EventSchema, ViewerSettingsJson Viewer, IncidentSettingsJson Incidents);
 
 /// <summary>Request bodies (documentation; parsed by <see cref="WorkspaceSettingsService"/>).</summary>
 public sealed record IpAllowlistInput(IReadOnlyList<string> Entries);
@@ -28,6 +30,8 @@ public sealed record IpAllowlistInput(IReadOnlyList<string> Entries);
 public sealed record EventSchemaInput(string Mode, IReadOnlyList<string> Patterns);
 
 public sealed record ViewerSettingsInput(IReadOnlyList<string> FrameAncestors);
+
+public sealed record IncidentSettingsInput(string GroupBy, int WindowMinutes);
 
 /// <summary>
 /// The IP allow-list, the event schema and the viewer's frame ancestors of a workspace, for the API and the dashboard:
@@ -124,6 +128,29 @@ public sealed partial class WorkspaceSettingsService(
             ct);
     }
 
+    /// <summary>How findings are grouped into incidents: by actor, session or ip_address, within a window of minutes.</summary>
+    public async Task<Result<WorkspaceSettingsJson>> UpdateIncidentsAsync(WorkspacePrincipal who, JsonInput input, CancellationToken ct = default)
+    {
+        if (!who.CanConfigure) return Problem.Forbidden;
+        var (root, problem) = await ReadObjectAsync(input, ct);
+        if (problem is not null) return problem;
+        var violations = new List<Violation>();
+        foreach (var p in root.EnumerateObject())
+            if (p.Name is not ("group_by" or "window_minutes")) violations.Add(new Violation(p.Name, "is not an incident setting (group_by, window_minutes)"));
+        var groupBy = Immutable.Domain.Alerts.IncidentGrouping.Actor;
+        if (!root.TryGetProperty("group_by", out var g) || g.ValueKind != JsonValueKind.String || !WireName.TryParse(g.GetString(), out groupBy))
+            violations.Add(new Violation("group_by", "must be " + string.Join(", ", WireName.All<Immutable.Domain.Alerts.IncidentGrouping>())));
+        var window = 0;
+        if (!root.TryGetProperty("window_minutes", out var w) || w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out window)
+            || window < Immutable.Domain.Alerts.IncidentGroupingRule.MinWindowMinutes || window > Immutable.Domain.Alerts.IncidentGroupingRule.MaxWindowMinutes)
+            violations.Add(new Violation("window_minutes", $"must be a whole number of minutes from {Immutable.Domain.Alerts.IncidentGroupingRule.MinWindowMinutes} to {Immutable.Domain.Alerts.IncidentGroupingRule.MaxWindowMinutes} (7 days)"));
+        if (violations.Count > 0) return Problem.Invalid(violations);
+        return await ChangeAsync(who, "workspace.incidents_updated", "incidents",
+            row => new JsonObject { ["group_by"] = row.IncidentGrouping, ["window_minutes"] = row.IncidentWindowMinutes },
+            row => (row.IncidentGrouping, row.IncidentWindowMinutes) = (WireName.Of(groupBy), window),
+            ct);
+    }
+
     /// <summary>A new viewer-token key: every viewer token issued so far stops working.</summary>
     public async Task<Result<WorkspaceSettingsJson>> RotateViewerSecretAsync(WorkspacePrincipal who, CancellationToken ct = default)
     {
@@ -165,16 +192,18 @@ public sealed partial class WorkspaceSettingsService(
     {
         WorkspaceId = r.WorkspaceId, ViewerSecret = r.ViewerSecret, FrameAncestors = r.FrameAncestors, IpAllowlist = r.IpAllowlist,
         SchemaMode = r.SchemaMode, SchemaPatterns = r.SchemaPatterns, UpdatedAt = r.UpdatedAt,
+        IncidentGrouping = r.IncidentGrouping, IncidentWindowMinutes = r.IncidentWindowMinutes,
     };
 
     private static void Restore(WorkspaceSettingsRecord r, WorkspaceSettingsRecord s) =>
-        (r.ViewerSecret, r.FrameAncestors, r.IpAllowlist, r.SchemaMode, r.SchemaPatterns, r.UpdatedAt) =
-        (s.ViewerSecret, s.FrameAncestors, s.IpAllowlist, s.SchemaMode, s.SchemaPatterns, s.UpdatedAt);
+        (r.ViewerSecret, r.FrameAncestors, r.IpAllowlist, r.SchemaMode, r.SchemaPatterns, r.UpdatedAt, r.IncidentGrouping, r.IncidentWindowMinutes) =
+        (s.ViewerSecret, s.FrameAncestors, s.IpAllowlist, s.SchemaMode, s.SchemaPatterns, s.UpdatedAt, s.IncidentGrouping, s.IncidentWindowMinutes);
 
     public static WorkspaceSettingsJson ToJson(WorkspaceSettingsRecord row) => new(
         WorkspaceSettingsStore.List(row.IpAllowlist),
         new EventSchemaJson(row.SchemaMode, WorkspaceSettingsStore.List(row.SchemaPatterns)),
-        new ViewerSettingsJson(WorkspaceSettingsStore.List(row.FrameAncestors)));
+        new ViewerSettingsJson(WorkspaceSettingsStore.List(row.FrameAncestors)),
+        new IncidentSettingsJson(row.IncidentGrouping, row.IncidentWindowMinutes));
 
     private static IEnumerable<JsonNode?> StoreList(string json) => WorkspaceSettingsStore.List(json).Select(s => (JsonNode?)JsonValue.Create(s));
 

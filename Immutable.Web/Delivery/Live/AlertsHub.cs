@@ -79,6 +79,8 @@ public sealed class LiveNotifier : IDomainEventSubscriber
     public event Action<string, AlertJson>? AlertRaised;
     public event Action<string, AlertJson>? AlertChanged;
     public event Action<string, ObservationJson>? ObservationCreated;
+    /// <summary>Incidents (by id) were created or changed in a workspace; pages read them back.</summary>
+    public event Action<string, IReadOnlyList<string>>? IncidentsChanged;
 
     public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
@@ -93,6 +95,9 @@ public sealed class LiveNotifier : IDomainEventSubscriber
                 break;
             case ObservationsCommitted observations:
                 foreach (var o in observations.Created) ObservationCreated?.Invoke(observations.WorkspaceId, o);
+                break;
+            case Immutable.Web.DomainEvents.IncidentsChanged incidents:
+                IncidentsChanged?.Invoke(incidents.WorkspaceId, incidents.IncidentIds);
                 break;
         }
         return ValueTask.CompletedTask;

@@ -59,6 +59,8 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<AlertRecord>
         // Compared and bumped by the triage service's conditional update, not an EF concurrency token: detection
         // updates open alerts (hit counts) and must not fail because an analyst acknowledged one meanwhile.
         b.Property(x => x.Version).HasColumnName("version");
+        b.Property(x => x.IncidentId).HasColumnName("incident_id");
+        b.HasIndex(x => new { x.WorkspaceId, x.IncidentId });
         // Deterministic ids: evaluating the same event twice (crash, restart) cannot store a second alert.
         b.HasIndex(x => x.Id).IsUnique();
         b.HasIndex(x => new { x.WorkspaceId, x.RowId });

@@ -122,6 +122,8 @@ internal sealed class WorkspaceSettingsConfiguration : IEntityTypeConfiguration<
         b.Property(x => x.IpAllowlist).HasColumnName("ip_allowlist");
         b.Property(x => x.SchemaMode).HasColumnName("schema_mode");
         b.Property(x => x.SchemaPatterns).HasColumnName("schema_patterns");
+        b.Property(x => x.IncidentGrouping).HasColumnName("incident_grouping");
+        b.Property(x => x.IncidentWindowMinutes).HasColumnName("incident_window_minutes");
         b.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);
     }

@@ -54,6 +54,8 @@ internal sealed class ObservationConfiguration : IEntityTypeConfiguration<Observ
         // Compared and bumped by the triage service's conditional update, not an EF concurrency token: detection
         // updates open alerts (hit counts) and must not fail because an analyst acknowledged one meanwhile.
         b.Property(x => x.Version).HasColumnName("version");
+        b.Property(x => x.IncidentId).HasColumnName("incident_id");
+        b.HasIndex(x => new { x.WorkspaceId, x.IncidentId });
         b.HasIndex(x => x.Id).IsUnique();
         b.HasIndex(x => new { x.WorkspaceId, x.RowId });
         b.HasIndex(x => new { x.WorkspaceId, x.MonitorId, x.UserId, x.WindowEnd });

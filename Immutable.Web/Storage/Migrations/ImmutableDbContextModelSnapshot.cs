@@ -110,6 +110,10 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("IncidentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
+
                     b.Property<long>("LastSeenAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("last_seen_at");
@@ -172,6 +176,8 @@ namespace Immutable.Web.Storage.Migrations
                         .IsUnique();
 
                     b.HasIndex("WorkspaceId", "EventId");
+
+                    b.HasIndex("WorkspaceId", "IncidentId");
 
                     b.HasIndex("WorkspaceId", "RowId");
 
@@ -1069,6 +1075,167 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("exports", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentCommentRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
+
+                    b.Property<string>("AuthorId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_id");
+
+                    b.Property<string>("AuthorName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_name");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("IncidentRowId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("incident_row_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("IncidentRowId", "RowId");
+
+                    b.ToTable("incident_comments", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_id");
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("ActorName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_name");
+
+                    b.Property<int>("AlertCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("alert_count");
+
+                    b.Property<string>("Assignee")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("FirstActivityAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_activity_at");
+
+                    b.Property<string>("GroupBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group_by");
+
+                    b.Property<string>("GroupValue")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group_value");
+
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("LastActivityAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_activity_at");
+
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<int>("ObservationCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("observation_count");
+
+                    b.Property<string>("OpenKey")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("open_key");
+
+                    b.Property<string>("Resolution")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolution");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolved_by");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("Id")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "ActorId");
+
+                    b.HasIndex("WorkspaceId", "OpenKey")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "RowId");
+
+                    b.HasIndex("WorkspaceId", "Status", "LastActivityAt");
+
+                    b.ToTable("incidents", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.LeaseRecord", b =>
                 {
                     b.Property<string>("Name")
@@ -1252,6 +1419,10 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("IncidentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
+
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -1332,6 +1503,8 @@ namespace Immutable.Web.Storage.Migrations
 
                     b.HasIndex("Id")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "IncidentId");
 
                     b.HasIndex("WorkspaceId", "RowId");
 
@@ -1636,6 +1809,15 @@ namespace Immutable.Web.Storage.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("frame_ancestors");
 
+                    b.Property<string>("IncidentGrouping")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_grouping");
+
+                    b.Property<int>("IncidentWindowMinutes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("incident_window_minutes");
+
                     b.Property<string>("IpAllowlist")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -1766,6 +1948,24 @@ namespace Immutable.Web.Storage.Migrations
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentCommentRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.IncidentRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
                         .WithMany()

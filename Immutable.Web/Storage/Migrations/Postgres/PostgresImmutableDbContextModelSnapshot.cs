@@ -129,6 +129,11 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                         .HasColumnName("id")
                         .UseCollation("C");
 
+                    b.Property<string>("IncidentId")
+                        .HasColumnType("text")
+                        .HasColumnName("incident_id")
+                        .UseCollation("C");
+
                     b.Property<long>("LastSeenAt")
                         .HasColumnType("bigint")
                         .HasColumnName("last_seen_at");
@@ -196,6 +201,8 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("WorkspaceId", "EventId");
+
+                    b.HasIndex("WorkspaceId", "IncidentId");
 
                     b.HasIndex("WorkspaceId", "RowId");
 
@@ -1198,6 +1205,185 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                     b.ToTable("exports", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentCommentRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
+                    b.Property<string>("AuthorId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("author_id")
+                        .UseCollation("C");
+
+                    b.Property<string>("AuthorName")
+                        .HasColumnType("text")
+                        .HasColumnName("author_name")
+                        .UseCollation("C");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("IncidentRowId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("incident_row_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text")
+                        .UseCollation("C");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("IncidentRowId", "RowId");
+
+                    b.ToTable("incident_comments", (string)null);
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentRecord", b =>
+                {
+                    b.Property<long>("RowId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
+
+                    b.Property<string>("ActorName")
+                        .HasColumnType("text")
+                        .HasColumnName("actor_name")
+                        .UseCollation("C");
+
+                    b.Property<int>("AlertCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("alert_count");
+
+                    b.Property<string>("Assignee")
+                        .HasColumnType("text")
+                        .HasColumnName("assignee")
+                        .UseCollation("C");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("FirstActivityAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_activity_at");
+
+                    b.Property<string>("GroupBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("group_by");
+
+                    b.Property<string>("GroupValue")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("group_value")
+                        .UseCollation("C");
+
+                    b.Property<string>("Id")
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
+
+                    b.Property<long>("LastActivityAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_activity_at");
+
+                    b.Property<string>("Note")
+                        .HasColumnType("text")
+                        .HasColumnName("note")
+                        .UseCollation("C");
+
+                    b.Property<int>("ObservationCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("observation_count");
+
+                    b.Property<string>("OpenKey")
+                        .HasColumnType("text")
+                        .HasColumnName("open_key")
+                        .UseCollation("C");
+
+                    b.Property<string>("Resolution")
+                        .HasColumnType("text")
+                        .HasColumnName("resolution");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("resolved_by")
+                        .UseCollation("C");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("severity");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("title")
+                        .UseCollation("C");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
+
+                    b.HasKey("RowId");
+
+                    b.HasIndex("Id")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "ActorId");
+
+                    b.HasIndex("WorkspaceId", "OpenKey")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "RowId");
+
+                    b.HasIndex("WorkspaceId", "Status", "LastActivityAt");
+
+                    b.ToTable("incidents", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.LeaseRecord", b =>
                 {
                     b.Property<string>("Name")
@@ -1400,6 +1586,11 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                         .HasColumnName("id")
                         .UseCollation("C");
 
+                    b.Property<string>("IncidentId")
+                        .HasColumnType("text")
+                        .HasColumnName("incident_id")
+                        .UseCollation("C");
+
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasColumnType("text")
@@ -1486,6 +1677,8 @@ namespace Immutable.Web.Storage.Migrations.Postgres
 
                     b.HasIndex("Id")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "IncidentId");
 
                     b.HasIndex("WorkspaceId", "RowId");
 
@@ -1821,6 +2014,16 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                         .HasColumnName("frame_ancestors")
                         .UseCollation("C");
 
+                    b.Property<string>("IncidentGrouping")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("incident_grouping")
+                        .UseCollation("C");
+
+                    b.Property<int>("IncidentWindowMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("incident_window_minutes");
+
                     b.Property<string>("IpAllowlist")
                         .IsRequired()
                         .HasColumnType("text")
@@ -1959,6 +2162,24 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentCommentRecord", b =>
+                {
+                    b.HasOne("Immutable.Web.Storage.IncidentRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentRowId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Immutable.Web.Storage.IncidentRecord", b =>
                 {
                     b.HasOne("Immutable.Web.Storage.WorkspaceRecord", null)
                         .WithMany()
