@@ -94,7 +94,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         await BrowserFixture.ScreenshotAsync(page, "05-rules");
 
         // Triage is open before the event exists: the alert must arrive live, without a reload.
-        await page.GotoAsync("/triage");
+        await page.GotoAsync("/triage?kind=alerts");
         await page.Locator("[data-testid=triage-empty]").WaitForAsync();
         using (var api = ApiClient(key))
         {
@@ -116,6 +116,17 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         await page.ClickAsync("[data-testid=ack-button]");
         await Assertions.Expect(page.Locator("[data-testid=alert-status]")).ToHaveTextAsync("acknowledged");
         Assert.Contains("ana@example.com", await page.Locator("[data-testid=alert-ack]").InnerTextAsync());
+
+        // Triage opens on incidents: the alert's incident, acknowledged with it; resolving it needs a resolution.
+        await page.GotoAsync("/triage?status=all");
+        var incident = page.Locator("[data-testid=incidents-grid] tbody tr", new() { HasText = "Logins outside office hours" });
+        await incident.WaitForAsync(new() { Timeout = 10_000 });
+        await incident.Locator("[data-testid=incident-link]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=incident-status]")).ToHaveTextAsync("open");
+        await Field(page, "comment-box").FillAsync("Grace is in Lisbon this week");
+        await page.ClickAsync("[data-testid=comment-button]");
+        await Assertions.Expect(page.Locator("[data-testid=comment-text]")).ToHaveTextAsync("Grace is in Lisbon this week");
+        await BrowserFixture.ScreenshotAsync(page, "07b-incident-detail");
 
         // The other main pages render (and are kept as screenshots).
         await page.GotoAsync("/actors/user_42");
@@ -182,7 +193,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
             Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
         }
 
-        await page.GotoAsync("/triage?status=all");
+        await page.GotoAsync("/triage?kind=alerts&status=all");
         var row = page.Locator("[data-testid=triage-grid] tbody tr", new() { HasText = "every login" });
         await row.WaitForAsync(new() { Timeout = 10_000 });
         await row.Locator("td").Nth(3).ClickAsync();

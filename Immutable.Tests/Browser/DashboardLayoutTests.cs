@@ -56,7 +56,9 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
         PageCase[] pages =
         [
             new("overview", "/", "[data-testid=open-alerts]"),
-            new("triage", "/triage?status=all", "[data-testid=triage-grid] tbody tr"),
+            new("triage", "/triage?status=all", "[data-testid=incidents-grid] tbody tr"),
+            new("triage-alerts", "/triage?kind=alerts&status=all", "[data-testid=triage-grid] tbody tr"),
+            new("incident", $"/incidents/{ids["incident"]}", "[data-testid=incident-title]"),
             new("alert", $"/alerts/{ids["alert"]}", "[data-testid=alert-reason]"),
             new("events", "/events", "[data-testid=events-table] tbody tr"),
             new("actors", "/actors", "[data-testid=actor-search]"),
@@ -241,6 +243,10 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
             else await Task.Delay(100);
         }
         Assert.True(ids.ContainsKey("alert"), "no alert for the long-named actor");
+        // Its incident, committed with it; a comment so the timeline is drawn too.
+        var incidents = JsonNode.Parse(await api.GetStringAsync("/api/v1/incidents?actor_id=" + Uri.EscapeDataString(LongActorId)))!["data"]!.AsArray();
+        ids["incident"] = Assert.Single(incidents)!["id"]!.GetValue<string>();
+        await PostAsync($"/api/v1/incidents/{ids["incident"]}/comments", """{"text":"Checked with the account owner: the laptop was stolen on the way home (layout check with a long comment)"}""");
         return ids;
     }
 }

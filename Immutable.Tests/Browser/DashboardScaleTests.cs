@@ -54,7 +54,7 @@ public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelpe
         for (var i = 0; i < analysts; i++)
         {
             var p = await page.Context.NewPageAsync();
-            await p.GotoAsync("/triage");
+            await p.GotoAsync("/triage?kind=alerts");
             await p.Locator("[data-testid=triage-grid] tbody tr.mud-table-row").First.WaitForAsync();
             pages.Add(p);
         }
@@ -86,7 +86,7 @@ public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelpe
         {
             await page.GotoAsync("about:blank");
             var clock = Stopwatch.StartNew();
-            await page.GotoAsync("/triage?status=all");
+            await page.GotoAsync("/triage?kind=alerts&status=all");
             await page.Locator("[data-testid=triage-grid] tbody tr.mud-table-row").First.WaitForAsync();
             samples.Add(clock.Elapsed.TotalMilliseconds);
         }

@@ -67,31 +67,32 @@ public sealed class TriageComponentTests : IAsyncLifetime
         await SeedAsync(("critical", "open", "user_1", "brute"), ("low", "open", "user_1", "brute"), ("critical", "acknowledged", "user_1", "brute"),
             ("critical", "open", "user_2", "brute"), ("high", "open", "user_1", "travel"));
 
-        var cut = RenderTriage("/triage?severity=critical&actor=user_1");
+        var cut = RenderTriage("/triage?kind=alerts&severity=critical&actor=user_1");
         cut.WaitForAssertion(() => Assert.Equal(["user_1 did it (critical)"], Reasons(cut)));
 
         // status=all brings the acknowledged one back; newest first.
-        cut = RenderTriage("/triage?severity=critical,high&status=all&actor=user_1");
+        cut = RenderTriage("/triage?kind=alerts&severity=critical,high&status=all&actor=user_1");
         cut.WaitForAssertion(() => Assert.Equal(["user_1 did it (high)", "user_1 did it (critical)", "user_1 did it (critical)"], Reasons(cut)));
 
-        cut = RenderTriage("/triage?source=rul_travel");
+        cut = RenderTriage("/triage?kind=alerts&source=rul_travel");
         cut.WaitForAssertion(() => Assert.Equal(["user_1 did it (high)"], Reasons(cut)));
     }
 
     [Fact]
     public async Task Default_view_is_open_alerts_and_says_what_to_do_when_empty()
     {
-        var cut = RenderTriage("/triage");
+        var cut = RenderTriage("/triage?kind=alerts");
         cut.WaitForAssertion(() => Assert.Contains("create or enable rules", cut.Find("[data-testid=triage-empty]").TextContent));
         await SeedAsync(("medium", "acknowledged", "user_9", "brute"));
-        cut = RenderTriage("/triage?severity=critical");
+        cut = RenderTriage("/triage?kind=alerts&severity=critical");
         cut.WaitForAssertion(() => Assert.Contains("Clear the filters", cut.Find("[data-testid=triage-empty]").TextContent));
     }
 
     [Theory]
     [InlineData("")]
     [InlineData("?kind=observations&status=all&severity=low,critical&source=mon_1&actor=a%20b&from=2026-03-01T10:00&to=2026-03-02T00:00")]
-    [InlineData("?status=acknowledged&rule_type=new_country")]
+    [InlineData("?kind=alerts&status=acknowledged&rule_type=new_country")]
+    [InlineData("?status=resolved&severity=high&actor=ana")]
     public void The_filter_survives_the_url_round_trip(string query)
     {
         var filter = TriageFilter.Parse(query);
@@ -102,7 +103,7 @@ public sealed class TriageComponentTests : IAsyncLifetime
     public void Nonsense_in_the_url_falls_back_to_safe_defaults()
     {
         var filter = TriageFilter.Parse("?kind=<script>&status=whatever&severity=bogus,critical&from=notadate");
-        Assert.Equal("alerts", filter.Kind);
+        Assert.Equal("incidents", filter.Kind);
         Assert.Equal("open", filter.Status);
         Assert.Equal(["critical"], filter.Severities);
         Assert.Null(filter.From);

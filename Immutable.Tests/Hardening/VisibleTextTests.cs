@@ -111,7 +111,7 @@ public sealed class VisibleTextTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("/triage?status=all");
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("/triage?kind=alerts&status=all");
         var triage = _ctx.Render<Triage>();
         triage.WaitForAssertion(() =>
         {

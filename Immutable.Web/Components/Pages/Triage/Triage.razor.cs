@@ -61,12 +61,21 @@ public sealed partial class Triage
         _selected = [];
         // The URL is the view: shareable, and Back returns to the previous filters.
         Navigation.NavigateTo("/triage" + _filter.ToQueryString(), replace: false);
-        if (kindChanged) _sources = await Queries.SourcesAsync(_user.WorkspaceId, _filter.IsObservations);
+        if (kindChanged)
+        {
+            // The grid of the previous kind is gone (incidents have their own): the new one loads when it renders.
+            _grid = null;
+            _sources = await Queries.SourcesAsync(_user.WorkspaceId, _filter.IsObservations);
+        }
         if (_grid is not null) await _grid.ReloadServerData();
     }
 
     private Task KindChangedAsync(string kind) =>
-        ApplyAsync(new TriageFilter { Kind = kind, Status = _filter.Status, Severities = _filter.Severities, Actor = _filter.Actor, From = _filter.From, To = _filter.To });
+        ApplyAsync(new TriageFilter
+        {
+            Kind = kind, Status = _filter.Status == "resolved" && kind != "incidents" ? "open" : _filter.Status,
+            Severities = _filter.Severities, Actor = _filter.Actor, From = _filter.From, To = _filter.To,
+        });
 
     private string StatusValue => _filter.Status ?? "all";
     private Task StatusChangedAsync(string value) => ApplyAsync(_filter with { Status = value == "all" ? null : value });
@@ -103,14 +112,14 @@ public sealed partial class Triage
 
     private void OnAlertRaised(string workspaceId, AlertJson alert)
     {
-        if (workspaceId != _user.WorkspaceId || _filter.IsObservations) return;
+        if (workspaceId != _user.WorkspaceId || _filter.Kind != "alerts") return;
         _fresh.TryAdd(alert.Id, 0);
         _live.Request();
     }
 
     private void OnAlertChanged(string workspaceId, AlertJson alert)
     {
-        if (workspaceId == _user.WorkspaceId && !_filter.IsObservations) _live.Request();
+        if (workspaceId == _user.WorkspaceId && _filter.Kind == "alerts") _live.Request();
     }
 
     private void OnObservationCreated(string workspaceId, ObservationJson observation)

@@ -9,9 +9,9 @@ namespace Immutable.Web.Components.Pages.Triage;
 /// </summary>
 public sealed record TriageFilter
 {
-    /// <summary>"alerts" or "observations".</summary>
-    public string Kind { get; init; } = "alerts";
-    /// <summary>"open", "acknowledged" or null for both.</summary>
+    /// <summary>"incidents" (the default), "alerts" or "observations".</summary>
+    public string Kind { get; init; } = "incidents";
+    /// <summary>"open", "acknowledged", "resolved" (incidents) or null for all.</summary>
     public string? Status { get; init; } = "open";
     public IReadOnlyList<string> Severities { get; init; } = [];
     /// <summary>A rule type (alerts) — e.g. new_country.</summary>
@@ -24,6 +24,8 @@ public sealed record TriageFilter
 
     public bool IsObservations => Kind == "observations";
 
+    public bool IsIncidents => Kind == "incidents";
+
     /// <summary>Value equality including the severities (a record compares lists by reference).</summary>
     public bool Equals(TriageFilter? other) =>
         other is not null && Kind == other.Kind && Status == other.Status && Severities.SequenceEqual(other.Severities)
@@ -34,7 +36,7 @@ public sealed record TriageFilter
     public string ToQueryString()
     {
         var parts = new List<KeyValuePair<string, string?>>();
-        if (Kind != "alerts") parts.Add(new("kind", Kind));
+        if (Kind != "incidents") parts.Add(new("kind", Kind));
         parts.Add(new("status", Status ?? "all"));
         if (Severities.Count > 0) parts.Add(new("severity", string.Join(',', Severities)));
         if (RuleType is not null) parts.Add(new("rule_type", RuleType));
@@ -52,10 +54,11 @@ public sealed record TriageFilter
         string? Get(string name) => q.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
         DateTime? Time(string name) => DateTime.TryParse(Get(name), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t : null;
         var status = Get("status");
+        var kind = Get("kind") switch { "alerts" => "alerts", "observations" => "observations", _ => "incidents" };
         return new TriageFilter
         {
-            Kind = Get("kind") == "observations" ? "observations" : "alerts",
-            Status = status switch { "all" => null, "acknowledged" => "acknowledged", _ => "open" },
+            Kind = kind,
+            Status = status switch { "all" => null, "acknowledged" => "acknowledged", "resolved" when kind == "incidents" => "resolved", _ => "open" },
             Severities = (Get("severity") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Where(Shared.SeverityStyle.All.Contains).Distinct().ToList(),
             RuleType = Get("rule_type"),
