@@ -66,6 +66,8 @@ internal static class Report
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Alerts page (50 newest open), {F("query.alerts_stored")} alerts stored | p50 {F("query.alerts_page.p50_ms", "F2")} ms, p95 {F("query.alerts_page.p95_ms", "F2")} ms | | | | |");
         md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Global search (`/api/v1/search`: actor id prefix, name contains, IP, session and alert id prefixes in turn), {F("query.events_stored")} events stored | p50 {F("query.search.p50_ms", "F2")} ms, p95 {F("query.search.p95_ms", "F2")} ms | | | p95 ≤ 50 ms | {AtMost("query.search.p95_ms", 50)} |");
+        md.AppendLine(CultureInfo.InvariantCulture,
             $"| Verification (`GET /verify`), {F("integrity.verify.events")} events | {F("integrity.verify.events_per_s")} events/s | SHA-256 of as many {F("integrity.canonical_bytes")}-byte messages, one core: {F("ceiling.sha256.messages_per_s")} /s | {Ratio("integrity.verify.events_per_s", "ceiling.sha256.messages_per_s")} | | |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Signing the seeded history once: a checkpoint, then the anchors of its periods (each re-verifies the events it signs, command line) | checkpoint {F("integrity.checkpoint.seconds", "F1")} s, anchors {F("integrity.anchor.seconds", "F1")} s | | | | |");
