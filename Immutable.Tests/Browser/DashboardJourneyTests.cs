@@ -134,8 +134,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         await Assertions.Expect(page.Locator(".global-search input")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync("grace");
         await page.Locator("[data-testid=search-hit][data-kind=actor]").First.WaitForAsync();
-        await page.Keyboard.PressAsync("ArrowDown");
-        await page.Keyboard.PressAsync("Enter");
+        await page.Keyboard.PressAsync("Enter"); // the first hit is the highlighted one
         await page.WaitForURLAsync(new Regex("/actors/user_42$"));
         await page.GotoAsync("/integrity");
         await page.ClickAsync("[data-testid=verify]");

@@ -112,6 +112,8 @@ public sealed class TimeRangeTests
         Assert.Null(applied);
 
         cut.Find("[data-testid=range-from] input").Change("2026-12-01T10:00");
+        cut.WaitForAssertion(() => Assert.Equal(new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc), applied?.From)); // open-ended: to now
+        applied = null;
         cut.Find("[data-testid=range-to] input").Change("2026-11-01T10:00");
         cut.WaitForAssertion(() => Assert.Contains("must not be before From", cut.Find("[data-testid=range-to]").TextContent, StringComparison.Ordinal));
         Assert.Null(applied);
