@@ -4,64 +4,55 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Immutable.Web.Storage.Migrations.Postgres
+namespace Immutable.Web.Storage.Migrations
 {
-    [DbContext(typeof(PostgresImmutableDbContext))]
-    [Migration("20261202144122_Incidents")]
+    [DbContext(typeof(ImmutableDbContext))]
+    [Migration("20261202150000_Incidents")]
     partial class Incidents
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.15")
-                .HasAnnotation("Relational:MaxIdentifierLength", 63);
-
-            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("Immutable.Web.Storage.AccountTokenRecord", b =>
                 {
                     b.Property<string>("TokenHash")
-                        .HasColumnType("text")
-                        .HasColumnName("token_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("token_hash");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
-                        .HasColumnType("text")
-                        .HasColumnName("email")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
 
                     b.Property<long>("ExpiresAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("Purpose")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("purpose")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purpose");
 
                     b.Property<string>("Role")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("role");
 
                     b.Property<long?>("UsedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("used_at");
 
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("TokenHash");
 
@@ -72,131 +63,115 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<long?>("AcknowledgedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("acknowledged_at");
 
                     b.Property<string>("AcknowledgedBy")
-                        .HasColumnType("text")
-                        .HasColumnName("acknowledged_by")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_by");
 
                     b.Property<string>("AcknowledgementNote")
-                        .HasColumnType("text")
-                        .HasColumnName("acknowledgement_note")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledgement_note");
 
                     b.Property<string>("ActorId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("actor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
 
                     b.Property<string>("Context")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("context")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("context");
 
                     b.Property<string>("Event")
-                        .HasColumnType("text")
-                        .HasColumnName("event")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event");
 
                     b.Property<string>("EventId")
-                        .HasColumnType("text")
-                        .HasColumnName("event_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
 
                     b.Property<long>("FirstEventAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("first_event_at");
 
                     b.Property<string>("GroupKey")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("group_key")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group_key");
 
                     b.Property<int>("HitCount")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("hit_count");
 
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("IncidentId")
-                        .HasColumnType("text")
-                        .HasColumnName("incident_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
 
                     b.Property<long>("LastSeenAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_seen_at");
 
                     b.Property<long?>("NotifiedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("notified_at");
 
                     b.Property<string>("Reason")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("reason")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
 
                     b.Property<string>("RelatedEventIds")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("related_event_ids")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("related_event_ids");
 
                     b.Property<string>("RuleId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("rule_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
 
                     b.Property<string>("RuleName")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("rule_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_name");
 
                     b.Property<string>("RuleType")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("rule_type");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("severity");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("status");
 
                     b.Property<long>("TriggeredAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("triggered_at");
 
                     b.Property<int>("Version")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("version");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -223,59 +198,54 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.AlertRuleRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("Channels")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("channels")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channels");
 
                     b.Property<string>("Conditions")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("conditions")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conditions");
 
                     b.Property<int>("CooldownMinutes")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("cooldown_minutes");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<bool>("Enabled")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("enabled");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
 
                     b.Property<string>("RuleType")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("rule_type");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("severity");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -287,91 +257,81 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.AnchorRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("AnchorHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("anchor_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("anchor_hash");
 
                     b.Property<long?>("ConfirmedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("confirmed_at");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("FirstEventHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("first_event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_event_hash");
 
                     b.Property<long>("FirstSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("first_sequence");
 
                     b.Property<string>("KeyId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("key_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
 
                     b.Property<string>("LastEventHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("last_event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_hash");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sequence");
 
                     b.Property<string>("MerkleRoot")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("merkle_root")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merkle_root");
 
                     b.Property<long>("PeriodEnd")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("period_end");
 
                     b.Property<long>("PeriodStart")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("period_start");
 
                     b.Property<string>("PreviousAnchorHash")
-                        .HasColumnType("text")
-                        .HasColumnName("previous_anchor_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_anchor_hash");
 
                     b.Property<string>("Signature")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("signature")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("status");
 
                     b.Property<string>("Witnesses")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("witnesses")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("witnesses");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -386,46 +346,41 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.ApiKeyRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("KeyHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("key_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_hash");
 
                     b.Property<string>("Label")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("label")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("label");
 
                     b.Property<long?>("LastUsedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_used_at");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("prefix")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("prefix");
 
                     b.Property<long?>("RevokedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("revoked_at");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -442,76 +397,69 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.ArchiveRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<long>("Day")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("day");
 
                     b.Property<long>("EventCount")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("event_count");
 
                     b.Property<string>("FileName")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("file_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
 
                     b.Property<long>("FirstCreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("first_created_at");
 
                     b.Property<string>("FirstEventHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("first_event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_event_hash");
 
                     b.Property<string>("FirstPreviousEventHash")
-                        .HasColumnType("text")
-                        .HasColumnName("first_previous_event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_previous_event_hash");
 
                     b.Property<long>("FirstSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("first_sequence");
 
                     b.Property<long>("LastCreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_created_at");
 
                     b.Property<string>("LastEventHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("last_event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_hash");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sequence");
 
                     b.Property<string>("Sha256")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("sha256")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
 
                     b.Property<long>("SizeBytes")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("size_bytes");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -525,52 +473,45 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<long>("FirstSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("first_sequence");
 
                     b.Property<string>("HeadHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("head_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("head_hash");
 
                     b.Property<string>("KeyId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("key_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
 
                     b.Property<string>("MerkleRoot")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("merkle_root")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("merkle_root");
 
                     b.Property<long>("Sequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sequence");
 
                     b.Property<string>("Signature")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("signature")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -583,45 +524,39 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.DashboardSessionRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("ClientAddress")
-                        .HasColumnType("text")
-                        .HasColumnName("client_address")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_address");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("email")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
 
                     b.Property<string>("EndReason")
-                        .HasColumnType("text")
-                        .HasColumnName("end_reason")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("end_reason");
 
                     b.Property<long?>("EndedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("ended_at");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("user_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -633,39 +568,35 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.DashboardUserRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("email")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
 
                     b.Property<int>("FailedSignIns")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("failed_sign_ins");
 
                     b.Property<long?>("LockedUntil")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("locked_until");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("password_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("password_hash");
 
                     b.HasKey("Id");
 
@@ -679,35 +610,31 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<long>("AttemptedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("attempted_at");
 
                     b.Property<long>("DeliveryRowId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("delivery_row_id");
 
                     b.Property<string>("Error")
-                        .HasColumnType("text")
-                        .HasColumnName("error")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
 
                     b.Property<double>("LatencyMs")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("latency_ms");
 
                     b.Property<string>("ResponseExcerpt")
-                        .HasColumnType("text")
-                        .HasColumnName("response_excerpt")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("response_excerpt");
 
                     b.Property<int?>("StatusCode")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("status_code");
 
                     b.HasKey("RowId");
@@ -721,71 +648,61 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<int>("Attempts")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("attempts");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<long?>("DeliveredAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("delivered_at");
 
                     b.Property<string>("EndpointId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("endpoint_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("endpoint_id");
 
                     b.Property<string>("EventType")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("event_type")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_type");
 
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("LastError")
-                        .HasColumnType("text")
-                        .HasColumnName("last_error")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
 
                     b.Property<long>("NextAttemptAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("next_attempt_at");
 
                     b.Property<string>("Payload")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("payload")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload");
 
                     b.Property<string>("RecordId")
-                        .HasColumnType("text")
-                        .HasColumnName("record_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("status")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -802,16 +719,15 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.DetectionCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sequence");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("WorkspaceId");
@@ -823,70 +739,59 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<string>("Actor")
-                        .HasColumnType("text")
-                        .HasColumnName("actor")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor");
 
                     b.Property<string>("Country")
-                        .HasColumnType("text")
-                        .HasColumnName("country")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("country");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Kind")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("kind")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
 
                     b.Property<string>("Link")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("link")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("link");
 
                     b.Property<string>("Reason")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("reason")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
 
                     b.Property<string>("RecordId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("record_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
 
                     b.Property<long?>("SentAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sent_at");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("severity")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("title")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -899,156 +804,132 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
 
                     b.Property<string>("Action")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("action")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
 
                     b.Property<string>("ActionCategory")
-                        .HasColumnType("text")
-                        .HasColumnName("action_category")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action_category");
 
                     b.Property<string>("ActorId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("actor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
 
                     b.Property<string>("ActorName")
-                        .HasColumnType("text")
-                        .HasColumnName("actor_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_name");
 
                     b.Property<string>("ActorType")
-                        .HasColumnType("text")
-                        .HasColumnName("actor_type")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_type");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("EventHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_hash");
 
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("IdempotencyKey")
-                        .HasColumnType("text")
-                        .HasColumnName("idempotency_key")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
 
                     b.Property<int?>("IpAccuracyRadiusKm")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("ip_accuracy_radius_km");
 
                     b.Property<string>("IpAddress")
-                        .HasColumnType("text")
-                        .HasColumnName("ip_address")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_address");
 
                     b.Property<string>("IpCity")
-                        .HasColumnType("text")
-                        .HasColumnName("ip_city")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_city");
 
                     b.Property<string>("IpCountry")
-                        .HasColumnType("text")
-                        .HasColumnName("ip_country")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_country");
 
                     b.Property<double?>("IpLatitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("ip_latitude");
 
                     b.Property<double?>("IpLongitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("ip_longitude");
 
                     b.Property<string>("IpTimeZone")
-                        .HasColumnType("text")
-                        .HasColumnName("ip_time_zone")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_time_zone");
 
                     b.Property<string>("Metadata")
-                        .HasColumnType("text")
-                        .HasColumnName("metadata")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metadata");
 
                     b.Property<long>("OccurredAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.Property<string>("PreviousEventHash")
-                        .HasColumnType("text")
-                        .HasColumnName("previous_event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_event_hash");
 
                     b.Property<string>("Resource")
-                        .HasColumnType("text")
-                        .HasColumnName("resource")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource");
 
                     b.Property<string>("ResourceId")
-                        .HasColumnType("text")
-                        .HasColumnName("resource_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_id");
 
                     b.Property<string>("ResourceName")
-                        .HasColumnType("text")
-                        .HasColumnName("resource_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_name");
 
                     b.Property<bool>("SchemaViolation")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("schema_violation");
 
                     b.Property<long>("Sequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sequence");
 
                     b.Property<string>("SessionId")
-                        .HasColumnType("text")
-                        .HasColumnName("session_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("session_id");
 
                     b.Property<string>("Targets")
-                        .HasColumnType("text")
-                        .HasColumnName("targets")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("targets");
 
                     b.Property<string>("TenantId")
-                        .HasColumnType("text")
-                        .HasColumnName("tenant_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
 
                     b.Property<string>("UserAgent")
-                        .HasColumnType("text")
-                        .HasColumnName("user_agent")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_agent");
 
                     b.Property<int?>("Version")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("version");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -1081,31 +962,26 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<long>("EventRowId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("event_row_id");
 
                     b.Property<string>("TargetId")
-                        .HasColumnType("text")
-                        .HasColumnName("target_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_id");
 
                     b.Property<string>("Type")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("type")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -1119,83 +995,77 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<long?>("CompletedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("completed_at");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("created_by")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
 
                     b.Property<string>("ErrorMessage")
-                        .HasColumnType("text")
-                        .HasColumnName("error_message")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_message");
 
                     b.Property<long>("ExpiresAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
                     b.Property<long?>("FileDeletedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("file_deleted_at");
 
                     b.Property<string>("FileName")
-                        .HasColumnType("text")
-                        .HasColumnName("file_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
 
                     b.Property<long?>("FileSize")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("file_size");
 
                     b.Property<string>("Filters")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("filters")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("filters");
 
                     b.Property<string>("Format")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("format");
 
                     b.Property<long>("RowsWritten")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("rows_written");
 
                     b.Property<long>("SnapshotSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("snapshot_sequence");
 
                     b.Property<long?>("StartedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("started_at");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("status");
 
                     b.Property<long?>("TotalRows")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("total_rows");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -1212,41 +1082,35 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
 
                     b.Property<string>("AuthorId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("author_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_id");
 
                     b.Property<string>("AuthorName")
-                        .HasColumnType("text")
-                        .HasColumnName("author_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author_name");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<long>("IncidentRowId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("incident_row_id");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("text")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -1259,116 +1123,104 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
 
                     b.Property<string>("ActorId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("actor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
 
                     b.Property<string>("ActorName")
-                        .HasColumnType("text")
-                        .HasColumnName("actor_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_name");
 
                     b.Property<int>("AlertCount")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("alert_count");
 
                     b.Property<string>("Assignee")
-                        .HasColumnType("text")
-                        .HasColumnName("assignee")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assignee");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<long>("FirstActivityAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("first_activity_at");
 
                     b.Property<string>("GroupBy")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("group_by");
 
                     b.Property<string>("GroupValue")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("group_value")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("group_value");
 
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<long>("LastActivityAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_activity_at");
 
                     b.Property<string>("Note")
-                        .HasColumnType("text")
-                        .HasColumnName("note")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
 
                     b.Property<int>("ObservationCount")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("observation_count");
 
                     b.Property<string>("OpenKey")
-                        .HasColumnType("text")
-                        .HasColumnName("open_key")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("open_key");
 
                     b.Property<string>("Resolution")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("resolution");
 
                     b.Property<long?>("ResolvedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("resolved_at");
 
                     b.Property<string>("ResolvedBy")
-                        .HasColumnType("text")
-                        .HasColumnName("resolved_by")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolved_by");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("severity");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("status");
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("title")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("version");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -1390,19 +1242,17 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.LeaseRecord", b =>
                 {
                     b.Property<string>("Name")
-                        .HasColumnType("text")
-                        .HasColumnName("name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
 
                     b.Property<long>("ExpiresAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("Owner")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("owner")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner");
 
                     b.HasKey("Name");
 
@@ -1412,27 +1262,24 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.MonitorBucketDayRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<string>("UserId")
-                        .HasColumnType("text")
-                        .HasColumnName("user_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
 
                     b.Property<long>("Day")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("day");
 
                     b.Property<string>("MonitorId")
-                        .HasColumnType("text")
-                        .HasColumnName("monitor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_id");
 
                     b.Property<byte[]>("Buckets")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("buckets");
 
                     b.HasKey("WorkspaceId", "UserId", "Day", "MonitorId");
@@ -1443,16 +1290,15 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.MonitorCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sequence");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("WorkspaceId");
@@ -1463,39 +1309,35 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.MonitorRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Definition")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("definition")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
 
                     b.Property<bool>("Enabled")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("enabled");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -1507,27 +1349,24 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.MonitorStateRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<string>("MonitorId")
-                        .HasColumnType("text")
-                        .HasColumnName("monitor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_id");
 
                     b.Property<string>("DefinitionHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("definition_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition_hash");
 
                     b.Property<long>("SinceSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("since_sequence");
 
                     b.Property<long>("ThroughSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("through_sequence");
 
                     b.HasKey("WorkspaceId", "MonitorId");
@@ -1538,16 +1377,15 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.ObservationEventRecord", b =>
                 {
                     b.Property<long>("ObservationRowId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("observation_row_id");
 
                     b.Property<string>("EventId")
-                        .HasColumnType("text")
-                        .HasColumnName("event_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
 
                     b.Property<long>("OccurredAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("occurred_at");
 
                     b.HasKey("ObservationRowId", "EventId");
@@ -1561,120 +1399,108 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<long?>("AcknowledgedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("acknowledged_at");
 
                     b.Property<string>("AcknowledgedBy")
-                        .HasColumnType("text")
-                        .HasColumnName("acknowledged_by")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledged_by");
 
                     b.Property<string>("AcknowledgementNote")
-                        .HasColumnType("text")
-                        .HasColumnName("acknowledgement_note")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acknowledgement_note");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<string>("IncidentId")
-                        .HasColumnType("text")
-                        .HasColumnName("incident_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
 
                     b.Property<string>("Message")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("message")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
 
                     b.Property<string>("Metric")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("metric")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("metric");
 
                     b.Property<double>("MetricValue")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("metric_value");
 
                     b.Property<string>("MonitorId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("monitor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_id");
 
                     b.Property<string>("MonitorName")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("monitor_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("monitor_name");
 
                     b.Property<bool>("NotificationRequired")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("notification_required");
 
                     b.Property<long?>("NotifiedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("notified_at");
 
                     b.Property<long>("ProfileId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("profile_id");
 
                     b.Property<int>("RelatedEventCount")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("related_event_count");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("severity");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("status");
 
                     b.Property<double>("Threshold")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("threshold");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("user_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
 
                     b.Property<int>("Version")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("version");
 
                     b.Property<long>("WindowEnd")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("window_end");
 
                     b.Property<long>("WindowStart")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("window_start");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -1693,26 +1519,24 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.RetentionCutRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<long>("LastCreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_created_at");
 
                     b.Property<string>("LastEventHash")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("last_event_hash")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_event_hash");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("last_sequence");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.HasKey("WorkspaceId");
@@ -1723,19 +1547,16 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.RuleActorCountryRecord", b =>
                 {
                     b.Property<string>("RuleId")
-                        .HasColumnType("text")
-                        .HasColumnName("rule_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
 
                     b.Property<string>("ActorId")
-                        .HasColumnType("text")
-                        .HasColumnName("actor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
 
                     b.Property<string>("Country")
-                        .HasColumnType("text")
-                        .HasColumnName("country")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("country");
 
                     b.HasKey("RuleId", "ActorId", "Country");
 
@@ -1745,41 +1566,36 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.RuleTravelFixRecord", b =>
                 {
                     b.Property<string>("RuleId")
-                        .HasColumnType("text")
-                        .HasColumnName("rule_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule_id");
 
                     b.Property<string>("ActorId")
-                        .HasColumnType("text")
-                        .HasColumnName("actor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
 
                     b.Property<long>("At")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
                     b.Property<string>("City")
-                        .HasColumnType("text")
-                        .HasColumnName("city")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("city");
 
                     b.Property<string>("Country")
-                        .HasColumnType("text")
-                        .HasColumnName("country")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("country");
 
                     b.Property<string>("EventId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("event_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
 
                     b.Property<double>("Latitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("latitude");
 
                     b.Property<double>("Longitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("longitude");
 
                     b.HasKey("RuleId", "ActorId");
@@ -1790,17 +1606,15 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.UserProfileRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<string>("ActorId")
-                        .HasColumnType("text")
-                        .HasColumnName("actor_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
 
                     b.Property<long>("ProfileId")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("profile_id");
 
                     b.HasKey("WorkspaceId", "ActorId");
@@ -1815,51 +1629,46 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("row_id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
-
                     b.Property<int>("BreaksTotal")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("breaks_total");
 
                     b.Property<bool>("Complete")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("complete");
 
                     b.Property<long>("EventsChecked")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("events_checked");
 
                     b.Property<long>("FinishedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("finished_at");
 
                     b.Property<string>("FirstBreak")
-                        .HasColumnType("text")
-                        .HasColumnName("first_break")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_break");
 
                     b.Property<string>("RanBy")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("ran_by")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ran_by");
 
                     b.Property<long>("StartedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("started_at");
 
                     b.Property<bool>("Valid")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("valid");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("RowId");
 
@@ -1871,70 +1680,63 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.WebhookEndpointRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<int>("ConsecutiveFailures")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("consecutive_failures");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<bool>("Enabled")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("enabled");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasDefaultValue("endpoint")
-                        .HasColumnName("kind")
-                        .UseCollation("C");
+                        .HasColumnName("kind");
 
                     b.Property<long?>("PausedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("paused_at");
 
                     b.Property<string>("PausedReason")
-                        .HasColumnType("text")
-                        .HasColumnName("paused_reason")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("paused_reason");
 
                     b.Property<string>("RecordTypes")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("record_types")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_types");
 
                     b.Property<string>("Secret")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("secret")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("secret");
 
                     b.Property<long>("StreamCheckpoint")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("stream_checkpoint");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Url")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("url")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("url");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.HasKey("Id");
 
@@ -1946,27 +1748,24 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceMemberRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<string>("Email")
-                        .HasColumnType("text")
-                        .HasColumnName("email")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Name")
-                        .HasColumnType("text")
-                        .HasColumnName("name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
 
                     b.Property<string>("Role")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("role");
 
                     b.HasKey("WorkspaceId", "Email");
@@ -1977,23 +1776,21 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text")
-                        .HasColumnName("id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
 
                     b.Property<int?>("RetentionDays")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("retention_days");
 
                     b.HasKey("Id");
@@ -2007,52 +1804,45 @@ namespace Immutable.Web.Storage.Migrations.Postgres
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceSettingsRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("text")
-                        .HasColumnName("workspace_id")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
 
                     b.Property<string>("FrameAncestors")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("frame_ancestors")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("frame_ancestors");
 
                     b.Property<string>("IncidentGrouping")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("incident_grouping")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_grouping");
 
                     b.Property<int>("IncidentWindowMinutes")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("incident_window_minutes");
 
                     b.Property<string>("IpAllowlist")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("ip_allowlist")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ip_allowlist");
 
                     b.Property<string>("SchemaMode")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("schema_mode")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schema_mode");
 
                     b.Property<string>("SchemaPatterns")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("schema_patterns")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schema_patterns");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("ViewerSecret")
-                        .HasColumnType("text")
-                        .HasColumnName("viewer_secret")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("viewer_secret");
 
                     b.HasKey("WorkspaceId");
 
@@ -2063,20 +1853,16 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
                     b.Property<string>("FriendlyName")
-                        .HasColumnType("text")
-                        .HasColumnName("friendly_name")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("friendly_name");
 
                     b.Property<string>("Xml")
-                        .HasColumnType("text")
-                        .HasColumnName("xml")
-                        .UseCollation("C");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("xml");
 
                     b.HasKey("Id");
 

@@ -4,55 +4,64 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Immutable.Web.Storage.Migrations
+namespace Immutable.Web.Storage.Migrations.Postgres
 {
-    [DbContext(typeof(ImmutableDbContext))]
-    [Migration("20261202143704_Incidents")]
+    [DbContext(typeof(PostgresImmutableDbContext))]
+    [Migration("20261202150001_Incidents")]
     partial class Incidents
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+            modelBuilder
+                .HasAnnotation("ProductVersion", "10.0.15")
+                .HasAnnotation("Relational:MaxIdentifierLength", 63);
+
+            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Immutable.Web.Storage.AccountTokenRecord", b =>
                 {
                     b.Property<string>("TokenHash")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("token_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("token_hash")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("email");
+                        .HasColumnType("text")
+                        .HasColumnName("email")
+                        .UseCollation("C");
 
                     b.Property<long>("ExpiresAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("Purpose")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("purpose");
+                        .HasColumnType("text")
+                        .HasColumnName("purpose")
+                        .UseCollation("C");
 
                     b.Property<string>("Role")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("role");
 
                     b.Property<long?>("UsedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("used_at");
 
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("TokenHash");
 
@@ -63,115 +72,131 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<long?>("AcknowledgedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("acknowledged_at");
 
                     b.Property<string>("AcknowledgedBy")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acknowledged_by");
+                        .HasColumnType("text")
+                        .HasColumnName("acknowledged_by")
+                        .UseCollation("C");
 
                     b.Property<string>("AcknowledgementNote")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acknowledgement_note");
+                        .HasColumnType("text")
+                        .HasColumnName("acknowledgement_note")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Context")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("context");
+                        .HasColumnType("text")
+                        .HasColumnName("context")
+                        .UseCollation("C");
 
                     b.Property<string>("Event")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event");
+                        .HasColumnType("text")
+                        .HasColumnName("event")
+                        .UseCollation("C");
 
                     b.Property<string>("EventId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event_id");
+                        .HasColumnType("text")
+                        .HasColumnName("event_id")
+                        .UseCollation("C");
 
                     b.Property<long>("FirstEventAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("first_event_at");
 
                     b.Property<string>("GroupKey")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("group_key");
+                        .HasColumnType("text")
+                        .HasColumnName("group_key")
+                        .UseCollation("C");
 
                     b.Property<int>("HitCount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("hit_count");
 
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("IncidentId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("incident_id");
+                        .HasColumnType("text")
+                        .HasColumnName("incident_id")
+                        .UseCollation("C");
 
                     b.Property<long>("LastSeenAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_seen_at");
 
                     b.Property<long?>("NotifiedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("notified_at");
 
                     b.Property<string>("Reason")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("reason");
+                        .HasColumnType("text")
+                        .HasColumnName("reason")
+                        .UseCollation("C");
 
                     b.Property<string>("RelatedEventIds")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("related_event_ids");
+                        .HasColumnType("text")
+                        .HasColumnName("related_event_ids")
+                        .UseCollation("C");
 
                     b.Property<string>("RuleId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("rule_id");
+                        .HasColumnType("text")
+                        .HasColumnName("rule_id")
+                        .UseCollation("C");
 
                     b.Property<string>("RuleName")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("rule_name");
+                        .HasColumnType("text")
+                        .HasColumnName("rule_name")
+                        .UseCollation("C");
 
                     b.Property<string>("RuleType")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("rule_type");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("severity");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("status");
 
                     b.Property<long>("TriggeredAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("triggered_at");
 
                     b.Property<int>("Version")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("version");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -198,54 +223,59 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.AlertRuleRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("Channels")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("channels");
+                        .HasColumnType("text")
+                        .HasColumnName("channels")
+                        .UseCollation("C");
 
                     b.Property<string>("Conditions")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("conditions");
+                        .HasColumnType("text")
+                        .HasColumnName("conditions")
+                        .UseCollation("C");
 
                     b.Property<int>("CooldownMinutes")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("cooldown_minutes");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<bool>("Enabled")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("enabled");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .UseCollation("C");
 
                     b.Property<string>("RuleType")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("rule_type");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("severity");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -257,81 +287,91 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.AnchorRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("AnchorHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("anchor_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("anchor_hash")
+                        .UseCollation("C");
 
                     b.Property<long?>("ConfirmedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("confirmed_at");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("FirstEventHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("first_event_hash")
+                        .UseCollation("C");
 
                     b.Property<long>("FirstSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("first_sequence");
 
                     b.Property<string>("KeyId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("key_id");
+                        .HasColumnType("text")
+                        .HasColumnName("key_id")
+                        .UseCollation("C");
 
                     b.Property<string>("LastEventHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("last_event_hash")
+                        .UseCollation("C");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_sequence");
 
                     b.Property<string>("MerkleRoot")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("merkle_root");
+                        .HasColumnType("text")
+                        .HasColumnName("merkle_root")
+                        .UseCollation("C");
 
                     b.Property<long>("PeriodEnd")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("period_end");
 
                     b.Property<long>("PeriodStart")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("period_start");
 
                     b.Property<string>("PreviousAnchorHash")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("previous_anchor_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("previous_anchor_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("Signature")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("signature");
+                        .HasColumnType("text")
+                        .HasColumnName("signature")
+                        .UseCollation("C");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("status");
 
                     b.Property<string>("Witnesses")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("witnesses");
+                        .HasColumnType("text")
+                        .HasColumnName("witnesses")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -346,41 +386,46 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.ApiKeyRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("KeyHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("key_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("key_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("Label")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("label");
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("label")
+                        .UseCollation("C");
 
                     b.Property<long?>("LastUsedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_used_at");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("prefix");
+                        .HasColumnType("text")
+                        .HasColumnName("prefix")
+                        .UseCollation("C");
 
                     b.Property<long?>("RevokedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("revoked_at");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -397,69 +442,76 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.ArchiveRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<long>("Day")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("day");
 
                     b.Property<long>("EventCount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("event_count");
 
                     b.Property<string>("FileName")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("file_name");
+                        .HasColumnType("text")
+                        .HasColumnName("file_name")
+                        .UseCollation("C");
 
                     b.Property<long>("FirstCreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("first_created_at");
 
                     b.Property<string>("FirstEventHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("first_event_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("FirstPreviousEventHash")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_previous_event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("first_previous_event_hash")
+                        .UseCollation("C");
 
                     b.Property<long>("FirstSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("first_sequence");
 
                     b.Property<long>("LastCreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_created_at");
 
                     b.Property<string>("LastEventHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("last_event_hash")
+                        .UseCollation("C");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_sequence");
 
                     b.Property<string>("Sha256")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("sha256");
+                        .HasColumnType("text")
+                        .HasColumnName("sha256")
+                        .UseCollation("C");
 
                     b.Property<long>("SizeBytes")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("size_bytes");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -473,45 +525,52 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<long>("FirstSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("first_sequence");
 
                     b.Property<string>("HeadHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("head_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("head_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("KeyId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("key_id");
+                        .HasColumnType("text")
+                        .HasColumnName("key_id")
+                        .UseCollation("C");
 
                     b.Property<string>("MerkleRoot")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("merkle_root");
+                        .HasColumnType("text")
+                        .HasColumnName("merkle_root")
+                        .UseCollation("C");
 
                     b.Property<long>("Sequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("sequence");
 
                     b.Property<string>("Signature")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("signature");
+                        .HasColumnType("text")
+                        .HasColumnName("signature")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -524,39 +583,45 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.DashboardSessionRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("ClientAddress")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("client_address");
+                        .HasColumnType("text")
+                        .HasColumnName("client_address")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("email");
+                        .HasColumnType("text")
+                        .HasColumnName("email")
+                        .UseCollation("C");
 
                     b.Property<string>("EndReason")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("end_reason");
+                        .HasColumnType("text")
+                        .HasColumnName("end_reason")
+                        .UseCollation("C");
 
                     b.Property<long?>("EndedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("ended_at");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
+                        .HasColumnType("text")
+                        .HasColumnName("user_id")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -568,35 +633,39 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.DashboardUserRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("email");
+                        .HasColumnType("text")
+                        .HasColumnName("email")
+                        .UseCollation("C");
 
                     b.Property<int>("FailedSignIns")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("failed_sign_ins");
 
                     b.Property<long?>("LockedUntil")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("locked_until");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .UseCollation("C");
 
                     b.Property<string>("PasswordHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("password_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("password_hash")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -610,31 +679,35 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<long>("AttemptedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("attempted_at");
 
                     b.Property<long>("DeliveryRowId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("delivery_row_id");
 
                     b.Property<string>("Error")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("error");
+                        .HasColumnType("text")
+                        .HasColumnName("error")
+                        .UseCollation("C");
 
                     b.Property<double>("LatencyMs")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("latency_ms");
 
                     b.Property<string>("ResponseExcerpt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("response_excerpt");
+                        .HasColumnType("text")
+                        .HasColumnName("response_excerpt")
+                        .UseCollation("C");
 
                     b.Property<int?>("StatusCode")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("status_code");
 
                     b.HasKey("RowId");
@@ -648,61 +721,71 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<int>("Attempts")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("attempts");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<long?>("DeliveredAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("delivered_at");
 
                     b.Property<string>("EndpointId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("endpoint_id");
+                        .HasColumnType("text")
+                        .HasColumnName("endpoint_id")
+                        .UseCollation("C");
 
                     b.Property<string>("EventType")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event_type");
+                        .HasColumnType("text")
+                        .HasColumnName("event_type")
+                        .UseCollation("C");
 
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("LastError")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_error");
+                        .HasColumnType("text")
+                        .HasColumnName("last_error")
+                        .UseCollation("C");
 
                     b.Property<long>("NextAttemptAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("next_attempt_at");
 
                     b.Property<string>("Payload")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("payload");
+                        .HasColumnType("text")
+                        .HasColumnName("payload")
+                        .UseCollation("C");
 
                     b.Property<string>("RecordId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("record_id");
+                        .HasColumnType("text")
+                        .HasColumnName("record_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("status");
+                        .HasColumnType("text")
+                        .HasColumnName("status")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -719,15 +802,16 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.DetectionCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_sequence");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.HasKey("WorkspaceId");
@@ -739,59 +823,70 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<string>("Actor")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor");
+                        .HasColumnType("text")
+                        .HasColumnName("actor")
+                        .UseCollation("C");
 
                     b.Property<string>("Country")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("country");
+                        .HasColumnType("text")
+                        .HasColumnName("country")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Kind")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("kind");
+                        .HasColumnType("text")
+                        .HasColumnName("kind")
+                        .UseCollation("C");
 
                     b.Property<string>("Link")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("link");
+                        .HasColumnType("text")
+                        .HasColumnName("link")
+                        .UseCollation("C");
 
                     b.Property<string>("Reason")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("reason");
+                        .HasColumnType("text")
+                        .HasColumnName("reason")
+                        .UseCollation("C");
 
                     b.Property<string>("RecordId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("record_id");
+                        .HasColumnType("text")
+                        .HasColumnName("record_id")
+                        .UseCollation("C");
 
                     b.Property<long?>("SentAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("sent_at");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("severity");
+                        .HasColumnType("text")
+                        .HasColumnName("severity")
+                        .UseCollation("C");
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("title");
+                        .HasColumnType("text")
+                        .HasColumnName("title")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -804,132 +899,156 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
 
                     b.Property<string>("Action")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("action");
+                        .HasColumnType("text")
+                        .HasColumnName("action")
+                        .UseCollation("C");
 
                     b.Property<string>("ActionCategory")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("action_category");
+                        .HasColumnType("text")
+                        .HasColumnName("action_category")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorName")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_name");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_name")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorType")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_type");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_type")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("EventHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("event_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("IdempotencyKey")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("idempotency_key");
+                        .HasColumnType("text")
+                        .HasColumnName("idempotency_key")
+                        .UseCollation("C");
 
                     b.Property<int?>("IpAccuracyRadiusKm")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("ip_accuracy_radius_km");
 
                     b.Property<string>("IpAddress")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("ip_address");
+                        .HasColumnType("text")
+                        .HasColumnName("ip_address")
+                        .UseCollation("C");
 
                     b.Property<string>("IpCity")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("ip_city");
+                        .HasColumnType("text")
+                        .HasColumnName("ip_city")
+                        .UseCollation("C");
 
                     b.Property<string>("IpCountry")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("ip_country");
+                        .HasColumnType("text")
+                        .HasColumnName("ip_country")
+                        .UseCollation("C");
 
                     b.Property<double?>("IpLatitude")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("ip_latitude");
 
                     b.Property<double?>("IpLongitude")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("ip_longitude");
 
                     b.Property<string>("IpTimeZone")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("ip_time_zone");
+                        .HasColumnType("text")
+                        .HasColumnName("ip_time_zone")
+                        .UseCollation("C");
 
                     b.Property<string>("Metadata")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("metadata");
+                        .HasColumnType("text")
+                        .HasColumnName("metadata")
+                        .UseCollation("C");
 
                     b.Property<long>("OccurredAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("occurred_at");
 
                     b.Property<string>("PreviousEventHash")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("previous_event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("previous_event_hash")
+                        .UseCollation("C");
 
                     b.Property<string>("Resource")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("resource");
+                        .HasColumnType("text")
+                        .HasColumnName("resource")
+                        .UseCollation("C");
 
                     b.Property<string>("ResourceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("resource_id");
+                        .HasColumnType("text")
+                        .HasColumnName("resource_id")
+                        .UseCollation("C");
 
                     b.Property<string>("ResourceName")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("resource_name");
+                        .HasColumnType("text")
+                        .HasColumnName("resource_name")
+                        .UseCollation("C");
 
                     b.Property<bool>("SchemaViolation")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("schema_violation");
 
                     b.Property<long>("Sequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("sequence");
 
                     b.Property<string>("SessionId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("session_id");
+                        .HasColumnType("text")
+                        .HasColumnName("session_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Targets")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("targets");
+                        .HasColumnType("text")
+                        .HasColumnName("targets")
+                        .UseCollation("C");
 
                     b.Property<string>("TenantId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("tenant_id");
+                        .HasColumnType("text")
+                        .HasColumnName("tenant_id")
+                        .UseCollation("C");
 
                     b.Property<string>("UserAgent")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_agent");
+                        .HasColumnType("text")
+                        .HasColumnName("user_agent")
+                        .UseCollation("C");
 
                     b.Property<int?>("Version")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("version");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -962,26 +1081,31 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<long>("EventRowId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("event_row_id");
 
                     b.Property<string>("TargetId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("target_id");
+                        .HasColumnType("text")
+                        .HasColumnName("target_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Type")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("type");
+                        .HasColumnType("text")
+                        .HasColumnName("type")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -995,77 +1119,83 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.ExportRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<long?>("CompletedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("completed_at");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("created_by");
+                        .HasColumnType("text")
+                        .HasColumnName("created_by")
+                        .UseCollation("C");
 
                     b.Property<string>("ErrorMessage")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("error_message");
+                        .HasColumnType("text")
+                        .HasColumnName("error_message")
+                        .UseCollation("C");
 
                     b.Property<long>("ExpiresAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("expires_at");
 
                     b.Property<long?>("FileDeletedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("file_deleted_at");
 
                     b.Property<string>("FileName")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("file_name");
+                        .HasColumnType("text")
+                        .HasColumnName("file_name")
+                        .UseCollation("C");
 
                     b.Property<long?>("FileSize")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("file_size");
 
                     b.Property<string>("Filters")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("filters");
+                        .HasColumnType("text")
+                        .HasColumnName("filters")
+                        .UseCollation("C");
 
                     b.Property<string>("Format")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("format");
 
                     b.Property<long>("RowsWritten")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("rows_written");
 
                     b.Property<long>("SnapshotSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("snapshot_sequence");
 
                     b.Property<long?>("StartedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("started_at");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("status");
 
                     b.Property<long?>("TotalRows")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("total_rows");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -1082,35 +1212,41 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
 
                     b.Property<string>("AuthorId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("author_id");
+                        .HasColumnType("text")
+                        .HasColumnName("author_id")
+                        .UseCollation("C");
 
                     b.Property<string>("AuthorName")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("author_name");
+                        .HasColumnType("text")
+                        .HasColumnName("author_name")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<long>("IncidentRowId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("incident_row_id");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("text");
+                        .HasColumnType("text")
+                        .HasColumnName("text")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -1123,104 +1259,116 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
 
                     b.Property<string>("ActorId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorName")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_name");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_name")
+                        .UseCollation("C");
 
                     b.Property<int>("AlertCount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("alert_count");
 
                     b.Property<string>("Assignee")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("assignee");
+                        .HasColumnType("text")
+                        .HasColumnName("assignee")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<long>("FirstActivityAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("first_activity_at");
 
                     b.Property<string>("GroupBy")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("group_by");
 
                     b.Property<string>("GroupValue")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("group_value");
+                        .HasColumnType("text")
+                        .HasColumnName("group_value")
+                        .UseCollation("C");
 
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<long>("LastActivityAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_activity_at");
 
                     b.Property<string>("Note")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("note");
+                        .HasColumnType("text")
+                        .HasColumnName("note")
+                        .UseCollation("C");
 
                     b.Property<int>("ObservationCount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("observation_count");
 
                     b.Property<string>("OpenKey")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("open_key");
+                        .HasColumnType("text")
+                        .HasColumnName("open_key")
+                        .UseCollation("C");
 
                     b.Property<string>("Resolution")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("resolution");
 
                     b.Property<long?>("ResolvedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("resolved_at");
 
                     b.Property<string>("ResolvedBy")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("resolved_by");
+                        .HasColumnType("text")
+                        .HasColumnName("resolved_by")
+                        .UseCollation("C");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("severity");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("status");
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("title");
+                        .HasColumnType("text")
+                        .HasColumnName("title")
+                        .UseCollation("C");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("version");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -1242,17 +1390,19 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.LeaseRecord", b =>
                 {
                     b.Property<string>("Name")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .UseCollation("C");
 
                     b.Property<long>("ExpiresAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("Owner")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("owner");
+                        .HasColumnType("text")
+                        .HasColumnName("owner")
+                        .UseCollation("C");
 
                     b.HasKey("Name");
 
@@ -1262,24 +1412,27 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.MonitorBucketDayRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<string>("UserId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
+                        .HasColumnType("text")
+                        .HasColumnName("user_id")
+                        .UseCollation("C");
 
                     b.Property<long>("Day")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("day");
 
                     b.Property<string>("MonitorId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("monitor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("monitor_id")
+                        .UseCollation("C");
 
                     b.Property<byte[]>("Buckets")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("buckets");
 
                     b.HasKey("WorkspaceId", "UserId", "Day", "MonitorId");
@@ -1290,15 +1443,16 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.MonitorCheckpointRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_sequence");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.HasKey("WorkspaceId");
@@ -1309,35 +1463,39 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.MonitorRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Definition")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("definition");
+                        .HasColumnType("text")
+                        .HasColumnName("definition")
+                        .UseCollation("C");
 
                     b.Property<bool>("Enabled")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("enabled");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .UseCollation("C");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -1349,24 +1507,27 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.MonitorStateRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<string>("MonitorId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("monitor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("monitor_id")
+                        .UseCollation("C");
 
                     b.Property<string>("DefinitionHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("definition_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("definition_hash")
+                        .UseCollation("C");
 
                     b.Property<long>("SinceSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("since_sequence");
 
                     b.Property<long>("ThroughSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("through_sequence");
 
                     b.HasKey("WorkspaceId", "MonitorId");
@@ -1377,15 +1538,16 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.ObservationEventRecord", b =>
                 {
                     b.Property<long>("ObservationRowId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("observation_row_id");
 
                     b.Property<string>("EventId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event_id");
+                        .HasColumnType("text")
+                        .HasColumnName("event_id")
+                        .UseCollation("C");
 
                     b.Property<long>("OccurredAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("occurred_at");
 
                     b.HasKey("ObservationRowId", "EventId");
@@ -1399,108 +1561,120 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<long?>("AcknowledgedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("acknowledged_at");
 
                     b.Property<string>("AcknowledgedBy")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acknowledged_by");
+                        .HasColumnType("text")
+                        .HasColumnName("acknowledged_by")
+                        .UseCollation("C");
 
                     b.Property<string>("AcknowledgementNote")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acknowledgement_note");
+                        .HasColumnType("text")
+                        .HasColumnName("acknowledgement_note")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("IncidentId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("incident_id");
+                        .HasColumnType("text")
+                        .HasColumnName("incident_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Message")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("message");
+                        .HasColumnType("text")
+                        .HasColumnName("message")
+                        .UseCollation("C");
 
                     b.Property<string>("Metric")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("metric");
+                        .HasColumnType("text")
+                        .HasColumnName("metric")
+                        .UseCollation("C");
 
                     b.Property<double>("MetricValue")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("metric_value");
 
                     b.Property<string>("MonitorId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("monitor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("monitor_id")
+                        .UseCollation("C");
 
                     b.Property<string>("MonitorName")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("monitor_name");
+                        .HasColumnType("text")
+                        .HasColumnName("monitor_name")
+                        .UseCollation("C");
 
                     b.Property<bool>("NotificationRequired")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("notification_required");
 
                     b.Property<long?>("NotifiedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("notified_at");
 
                     b.Property<long>("ProfileId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("profile_id");
 
                     b.Property<int>("RelatedEventCount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("related_event_count");
 
                     b.Property<string>("Severity")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("severity");
 
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("status");
 
                     b.Property<double>("Threshold")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("threshold");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
+                        .HasColumnType("text")
+                        .HasColumnName("user_id")
+                        .UseCollation("C");
 
                     b.Property<int>("Version")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("version");
 
                     b.Property<long>("WindowEnd")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("window_end");
 
                     b.Property<long>("WindowStart")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("window_start");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -1519,24 +1693,26 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.RetentionCutRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<long>("LastCreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_created_at");
 
                     b.Property<string>("LastEventHash")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_event_hash");
+                        .HasColumnType("text")
+                        .HasColumnName("last_event_hash")
+                        .UseCollation("C");
 
                     b.Property<long>("LastSequence")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("last_sequence");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.HasKey("WorkspaceId");
@@ -1547,16 +1723,19 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.RuleActorCountryRecord", b =>
                 {
                     b.Property<string>("RuleId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("rule_id");
+                        .HasColumnType("text")
+                        .HasColumnName("rule_id")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Country")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("country");
+                        .HasColumnType("text")
+                        .HasColumnName("country")
+                        .UseCollation("C");
 
                     b.HasKey("RuleId", "ActorId", "Country");
 
@@ -1566,36 +1745,41 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.RuleTravelFixRecord", b =>
                 {
                     b.Property<string>("RuleId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("rule_id");
+                        .HasColumnType("text")
+                        .HasColumnName("rule_id")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
 
                     b.Property<long>("At")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("at");
 
                     b.Property<string>("City")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("city");
+                        .HasColumnType("text")
+                        .HasColumnName("city")
+                        .UseCollation("C");
 
                     b.Property<string>("Country")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("country");
+                        .HasColumnType("text")
+                        .HasColumnName("country")
+                        .UseCollation("C");
 
                     b.Property<string>("EventId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("event_id");
+                        .HasColumnType("text")
+                        .HasColumnName("event_id")
+                        .UseCollation("C");
 
                     b.Property<double>("Latitude")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("latitude");
 
                     b.Property<double>("Longitude")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("longitude");
 
                     b.HasKey("RuleId", "ActorId");
@@ -1606,15 +1790,17 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.UserProfileRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("actor_id");
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
 
                     b.Property<long>("ProfileId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("profile_id");
 
                     b.HasKey("WorkspaceId", "ActorId");
@@ -1629,46 +1815,51 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<long>("RowId")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("row_id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("RowId"));
+
                     b.Property<int>("BreaksTotal")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("breaks_total");
 
                     b.Property<bool>("Complete")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("complete");
 
                     b.Property<long>("EventsChecked")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("events_checked");
 
                     b.Property<long>("FinishedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("finished_at");
 
                     b.Property<string>("FirstBreak")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("first_break");
+                        .HasColumnType("text")
+                        .HasColumnName("first_break")
+                        .UseCollation("C");
 
                     b.Property<string>("RanBy")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("ran_by");
+                        .HasColumnType("text")
+                        .HasColumnName("ran_by")
+                        .UseCollation("C");
 
                     b.Property<long>("StartedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("started_at");
 
                     b.Property<bool>("Valid")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("valid");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("RowId");
 
@@ -1680,63 +1871,70 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.WebhookEndpointRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<int>("ConsecutiveFailures")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("consecutive_failures");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<bool>("Enabled")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("enabled");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasDefaultValue("endpoint")
-                        .HasColumnName("kind");
+                        .HasColumnName("kind")
+                        .UseCollation("C");
 
                     b.Property<long?>("PausedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("paused_at");
 
                     b.Property<string>("PausedReason")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("paused_reason");
+                        .HasColumnType("text")
+                        .HasColumnName("paused_reason")
+                        .UseCollation("C");
 
                     b.Property<string>("RecordTypes")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("record_types");
+                        .HasColumnType("text")
+                        .HasColumnName("record_types")
+                        .UseCollation("C");
 
                     b.Property<string>("Secret")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("secret");
+                        .HasColumnType("text")
+                        .HasColumnName("secret")
+                        .UseCollation("C");
 
                     b.Property<long>("StreamCheckpoint")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("stream_checkpoint");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Url")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("url");
+                        .HasColumnType("text")
+                        .HasColumnName("url")
+                        .UseCollation("C");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -1748,24 +1946,27 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceMemberRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<string>("Email")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("email");
+                        .HasColumnType("text")
+                        .HasColumnName("email")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Name")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
+                        .HasColumnType("text")
+                        .HasColumnName("name")
+                        .UseCollation("C");
 
                     b.Property<string>("Role")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("role");
 
                     b.HasKey("WorkspaceId", "Email");
@@ -1776,21 +1977,23 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceRecord", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
+                        .HasColumnType("text")
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name")
+                        .UseCollation("C");
 
                     b.Property<int?>("RetentionDays")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("retention_days");
 
                     b.HasKey("Id");
@@ -1804,45 +2007,52 @@ namespace Immutable.Web.Storage.Migrations
             modelBuilder.Entity("Immutable.Web.Storage.WorkspaceSettingsRecord", b =>
                 {
                     b.Property<string>("WorkspaceId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("workspace_id");
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
 
                     b.Property<string>("FrameAncestors")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("frame_ancestors");
+                        .HasColumnType("text")
+                        .HasColumnName("frame_ancestors")
+                        .UseCollation("C");
 
                     b.Property<string>("IncidentGrouping")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("incident_grouping");
+                        .HasColumnType("text")
+                        .HasColumnName("incident_grouping")
+                        .UseCollation("C");
 
                     b.Property<int>("IncidentWindowMinutes")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("incident_window_minutes");
 
                     b.Property<string>("IpAllowlist")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("ip_allowlist");
+                        .HasColumnType("text")
+                        .HasColumnName("ip_allowlist")
+                        .UseCollation("C");
 
                     b.Property<string>("SchemaMode")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("schema_mode");
+                        .HasColumnType("text")
+                        .HasColumnName("schema_mode")
+                        .UseCollation("C");
 
                     b.Property<string>("SchemaPatterns")
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("schema_patterns");
+                        .HasColumnType("text")
+                        .HasColumnName("schema_patterns")
+                        .UseCollation("C");
 
                     b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("ViewerSecret")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("viewer_secret");
+                        .HasColumnType("text")
+                        .HasColumnName("viewer_secret")
+                        .UseCollation("C");
 
                     b.HasKey("WorkspaceId");
 
@@ -1853,16 +2063,20 @@ namespace Immutable.Web.Storage.Migrations
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
                     b.Property<string>("FriendlyName")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("friendly_name");
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name")
+                        .UseCollation("C");
 
                     b.Property<string>("Xml")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("xml");
+                        .HasColumnType("text")
+                        .HasColumnName("xml")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
