@@ -82,6 +82,7 @@ public sealed class EventAggregatesTests : IDisposable
     {
         var ws = await SeedAsync();
         await using var ctx = DashboardComponentContext.Create(_app.Services, ws);
+        ctx.Services.AddSingleton<TimeProvider>(_app.Time); // the host's fake clock: the page's last 90 days end at its now
         var page = ctx.Render<ActorTimelinePage>(p => p.Add(x => x.ActorId, "bob"));
         page.WaitForAssertion(() => page.Find("[data-testid=activity-map] a[data-country=US]"));
         var us = page.Find("[data-testid=activity-map] a[data-country=US]");
