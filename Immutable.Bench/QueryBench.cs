@@ -122,6 +122,18 @@ internal static class QueryBench
         await Measure("timeline", "one actor's timeline, 50 newest", () => $"/api/v1/events?actor_id=user_{random.Next(Actors)}&limit=50");
         await Measure("action_pattern", "events by action pattern document.*, 50 newest", () => "/api/v1/events?action=document.*&limit=50");
         await Measure("alerts_page", "alerts page, 50 newest open", () => "/api/v1/alerts?status=open&limit=50");
+        // Global search (the app bar's): each request one kind of text, in turn an actor id prefix, a name fragment
+        // (contains), an IP prefix, a session id prefix and an alert id prefix.
+        var kind = 0;
+        string SearchText() => (kind++ % 5) switch
+        {
+            0 => $"user_{random.Next(Actors / 10)}",
+            1 => $"ser {random.Next(Actors)}",
+            2 => $"81.2.69.{random.Next(25)}",
+            3 => $"sess_{random.Next(900)}",
+            _ => "alt_" + random.Next(256).ToString("x2", CultureInfo.InvariantCulture),
+        };
+        await Measure("search", "global search (actor id prefix, name contains, IP, session, alert id)", () => "/api/v1/search?q=" + Uri.EscapeDataString(SearchText()));
         var total = await http.GetStringAsync("/api/v1/events?limit=1");
         Console.WriteLine($"  store: {total[(total.IndexOf("\"total\"", StringComparison.Ordinal))..].Split('}')[0]}");
         return failures == 0 ? 0 : 1;

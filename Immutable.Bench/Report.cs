@@ -34,7 +34,7 @@ internal static class Report
         foreach (var c in new[] { 1, 16, 64 })
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| Single-event ingest, {c} connection{(c == 1 ? "" : "s")} | {F($"single.c{c}.events_per_s")} events/s (p50 {F($"single.c{c}.p50_ms", "F1")} ms, p99 {F($"single.c{c}.p99_ms", "F1")} ms) | no-op POST: {F($"ceiling.noop.c{c}.requests_per_s")} requests/s | {Ratio($"single.c{c}.events_per_s", $"ceiling.noop.c{c}.requests_per_s")} | ≥ 40 % | {AtLeast($"single.c{c}.events_per_s", $"ceiling.noop.c{c}.requests_per_s", 0.40)} |");
+                $"| Single-event ingest, {c} connection{(c == 1 ? "" : "s")} | {F($"single.c{c}.events_per_s")} events/s (p50 {F($"single.c{c}.p50_ms", "F1")} ms, p99 {F($"single.c{c}.p99_ms", "F1")} ms) | no-op POST: {F($"ceiling.noop.c{c}.requests_per_s")} requests/s | {Ratio($"single.c{c}.events_per_s", $"ceiling.noop.c{c}.requests_per_s")} | ≥ {(c == 1 ? 25 : 40)} % | {AtLeast($"single.c{c}.events_per_s", $"ceiling.noop.c{c}.requests_per_s", c == 1 ? 0.25 : 0.40)} |");
         }
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Single-event ingest, 64 connections, one webhook log stream on (every event delivered {F("stream.drain_ms")} ms after the last 202) | {F("stream.c64.events_per_s")} events/s (p99 {F("stream.c64.p99_ms", "F1")} ms) | the same without a stream: {F("single.c64.events_per_s")} events/s | {Ratio("stream.c64.events_per_s", "single.c64.events_per_s")} | ≥ 80 % | {AtLeast("stream.c64.events_per_s", "single.c64.events_per_s", 0.80)} |");
@@ -65,6 +65,8 @@ internal static class Report
             $"| Events by action pattern `document.*` (50 newest, half the store matches; total counted up to 10 000) | p50 {F("query.action_pattern.p50_ms", "F2")} ms, p95 {F("query.action_pattern.p95_ms", "F2")} ms | | | p95 ≤ 50 ms | {AtMost("query.action_pattern.p95_ms", 50)} |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Alerts page (50 newest open), {F("query.alerts_stored")} alerts stored | p50 {F("query.alerts_page.p50_ms", "F2")} ms, p95 {F("query.alerts_page.p95_ms", "F2")} ms | | | | |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Global search (`/api/v1/search`: actor id prefix, name contains, IP, session and alert id prefixes in turn), {F("query.events_stored")} events stored | p50 {F("query.search.p50_ms", "F2")} ms, p95 {F("query.search.p95_ms", "F2")} ms | | | p95 ≤ 50 ms | {AtMost("query.search.p95_ms", 50)} |");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Verification (`GET /verify`), {F("integrity.verify.events")} events | {F("integrity.verify.events_per_s")} events/s | SHA-256 of as many {F("integrity.canonical_bytes")}-byte messages, one core: {F("ceiling.sha256.messages_per_s")} /s | {Ratio("integrity.verify.events_per_s", "ceiling.sha256.messages_per_s")} | | |");
         md.AppendLine(CultureInfo.InvariantCulture,

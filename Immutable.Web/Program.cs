@@ -18,6 +18,7 @@ using Immutable.Web.Integrity;
 using Immutable.Web.Jobs;
 using Immutable.Web.Monitors;
 using Immutable.Web.Retention;
+using Immutable.Web.Search;
 using Immutable.Web.Storage;
 using Immutable.Web.Streams;
 using Immutable.Web.Viewer;
@@ -57,6 +58,7 @@ builder.AddViewer();
 builder.AddAccounts();
 builder.AddApiRateLimiting();
 builder.AddEvents();
+builder.AddSearch();
 builder.AddIntegrity();
 builder.AddExports();
 builder.AddRetention();
@@ -104,6 +106,7 @@ api.MapWebhooksApi();
 api.MapWorkspaceSettingsApi();
 api.MapLogStreamsApi();
 api.MapViewerTokenApi();
+api.MapSearchApi();
 
 // The reads of events also take viewer tokens (their scope forced); every other route takes API keys only.
 var reads = app.MapGroup("/api/v1")

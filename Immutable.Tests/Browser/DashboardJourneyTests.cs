@@ -122,9 +122,20 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         await page.Locator("[data-testid=timeline-event]").First.WaitForAsync();
         await page.Locator("[data-testid=heatmap]").WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "08-actor-timeline");
-        await page.GotoAsync("/events");
+        await page.GotoAsync("/events?range=7d");
         await page.Locator("[data-testid=events-table]").WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "09-events");
+        // The time range stays in the URL across the pages that share it (the drawer's links carry it).
+        await page.Locator(".mud-nav-link", new() { HasText = "Triage" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex(@"/triage\?range=7d$"));
+        await Assertions.Expect(page.Locator("[data-testid=range-preset]")).ToContainTextAsync("Last 7 d");
+        // "/" focuses the app bar's search (not while typing in a field); a name finds the actor, Enter opens it.
+        await page.Locator("body").PressAsync("/");
+        await Assertions.Expect(page.Locator(".global-search input")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("grace");
+        await page.Locator("[data-testid=search-hit][data-kind=actor]").First.WaitForAsync();
+        await page.Keyboard.PressAsync("Enter"); // the first hit is the highlighted one
+        await page.WaitForURLAsync(new Regex("/actors/user_42$"));
         await page.GotoAsync("/integrity");
         await page.ClickAsync("[data-testid=verify]");
         await Assertions.Expect(page.Locator("[data-testid=verify-result]")).ToContainTextAsync("Intact");

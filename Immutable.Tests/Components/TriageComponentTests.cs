@@ -101,11 +101,13 @@ public sealed class TriageComponentTests : IAsyncLifetime
     [Fact]
     public void Nonsense_in_the_url_falls_back_to_safe_defaults()
     {
-        var filter = TriageFilter.Parse("?kind=<script>&status=whatever&severity=bogus,critical&from=notadate");
+        var rangeErrors = new List<(string Field, string Message)>();
+        var filter = TriageFilter.Parse("?kind=<script>&status=whatever&severity=bogus,critical&from=notadate", TimeZoneInfo.Utc, rangeErrors);
         Assert.Equal("alerts", filter.Kind);
         Assert.Equal("open", filter.Status);
         Assert.Equal(["critical"], filter.Severities);
-        Assert.Null(filter.From);
+        Assert.Equal(new Immutable.Web.Components.Shared.TimeRange(), filter.Range);
+        Assert.Contains(rangeErrors, e => e.Field == "from"); // the picker shows it beside the field
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public static class DashboardComponentContext
         var ctx = new BunitContext();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
+        ctx.Services.AddScoped<Immutable.Web.Components.Shared.ViewerTime>(); // per circuit in the app, so not from the host's root
         if (host is not null) ctx.Services.AddFallbackServiceProvider(host);
         var auth = ctx.AddAuthorization();
         auth.SetAuthorized("Ana Owner");

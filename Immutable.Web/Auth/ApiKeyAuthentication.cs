@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Immutable.Web.Api;
+using Immutable.Web.Storage;
 using Immutable.Web.Workspaces;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    WorkspaceDirectory directory,
+    ApiKeyCache keys,
     KeyUsage usage)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -36,7 +37,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Not a Bearer token.");
 
         var key = header[bearer.Length..].Trim();
-        var resolved = await directory.ResolveWorkspaceAsync(key, Context.RequestAborted);
+        var resolved = await keys.ResolveAsync(key, Context.RequestAborted);
         if (resolved is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
         usage.Seen(resolved.Id); // memory only; written at most once a minute (KeyUsage)
 
@@ -75,6 +76,9 @@ public static class AuthExtensions
     {
         builder.Services.AddSingleton<WorkspaceDirectory>();
         builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<KeyRevocations>();
+        builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddSingleton<KeyUsage>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

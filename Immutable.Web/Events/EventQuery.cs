@@ -14,6 +14,8 @@ public sealed record EventQuery
     public string? ResourceId { get; init; }
     public string? TenantId { get; init; }
     public string? SessionId { get; init; }
+    /// <summary>Exact client IP (served by the (workspace, ip_address) index).</summary>
+    public string? IpAddress { get; init; }
     public string? TargetType { get; init; }
     public string? TargetId { get; init; }
     public string? Search { get; init; }
@@ -23,6 +25,8 @@ public sealed record EventQuery
     public bool? SchemaViolation { get; init; }
     public DateTime? From { get; init; }
     public DateTime? To { get; init; }
+    /// <summary>Whether <see cref="From"/>/<see cref="To"/> bound the ingestion time (created_at, the API's default) or the event time (occurred_at).</summary>
+    public bool ByOccurredAt { get; init; }
     public bool Ascending { get; init; }
     public CursorKey? Cursor { get; init; }
     public int Limit { get; init; } = Paging.DefaultLimit;
@@ -37,6 +41,9 @@ public sealed record EventQuery
         var order = q["order"].ToString();
         if (order.Length > 0 && order is not ("asc" or "desc"))
             violations.Add(new Violation("order", "must be asc or desc"));
+        var time = q["time"].ToString();
+        if (time.Length > 0 && time is not ("occurred" or "ingested"))
+            violations.Add(new Violation("time", "must be occurred or ingested"));
         var flag = q["schema_violation"].ToString();
         if (flag.Length > 0 && flag is not ("true" or "false"))
             violations.Add(new Violation("schema_violation", "must be true or false"));
@@ -53,6 +60,7 @@ public sealed record EventQuery
             ResourceId = NullIfEmpty(q["resource_id"]),
             TenantId = NullIfEmpty(q["tenant_id"]),
             SessionId = NullIfEmpty(q["session_id"]),
+            IpAddress = NullIfEmpty(q["ip_address"]),
             TargetType = NullIfEmpty(q["target_type"]),
             TargetId = NullIfEmpty(q["target_id"]),
             Search = NullIfEmpty(q["search"]),
@@ -60,6 +68,7 @@ public sealed record EventQuery
             SchemaViolation = flag.Length == 0 ? null : flag == "true",
             From = from,
             To = to,
+            ByOccurredAt = time == "occurred",
             Ascending = order == "asc",
             Cursor = cursor,
             Limit = limit,
@@ -105,6 +114,7 @@ public sealed record EventQuery
         if (ResourceId is not null) q = q.Where(e => e.ResourceId == ResourceId);
         if (TenantId is not null) q = q.Where(e => e.TenantId == TenantId);
         if (SessionId is not null) q = q.Where(e => e.SessionId == SessionId);
+        if (IpAddress is not null) q = q.Where(e => e.IpAddress == IpAddress);
         if (TargetType is not null || TargetId is not null)
         {
             var targets = db.EventTargets.Where(t => t.WorkspaceId == workspaceId);
@@ -116,8 +126,7 @@ public sealed record EventQuery
         {
             // Case-insensitive for ASCII on both stores: SQLite's LIKE folds ASCII only; on PostgreSQL ILIKE over the
             // "C" collation of every text column (PostgresImmutableDbContext) folds ASCII only too. The user's wildcards are escaped.
-            var pattern = "%" + Search.Replace("\\", "\\\\", StringComparison.Ordinal)
-                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            var pattern = LikePatterns.Contains(Search);
             q = db.IsPostgres()
                 ? q.Where(e => EF.Functions.ILike(e.ActorName!, pattern, "\\")
                     || EF.Functions.ILike(e.Action, pattern, "\\")
@@ -130,8 +139,16 @@ public sealed record EventQuery
         }
         if (Country is not null) q = q.Where(e => e.IpCountry == Country);
         if (SchemaViolation is { } flagged) q = q.Where(e => e.SchemaViolation == flagged);
-        if (From is { } from) q = q.Where(e => e.CreatedAt >= from);
-        if (To is { } to) q = q.Where(e => e.CreatedAt <= to);
+        if (ByOccurredAt)
+        {
+            if (From is { } from) q = q.Where(e => e.OccurredAt >= from);
+            if (To is { } to) q = q.Where(e => e.OccurredAt <= to);
+        }
+        else
+        {
+            if (From is { } from) q = q.Where(e => e.CreatedAt >= from);
+            if (To is { } to) q = q.Where(e => e.CreatedAt <= to);
+        }
         return q;
     }
 

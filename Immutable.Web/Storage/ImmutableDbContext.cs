@@ -19,6 +19,7 @@ public class ImmutableDbContext : DbContext, IDataProtectionKeyContext
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
     public DbSet<EventRecord> Events => Set<EventRecord>();
     public DbSet<EventTargetRecord> EventTargets => Set<EventTargetRecord>();
+    public DbSet<ActorRecord> Actors => Set<ActorRecord>();
     public DbSet<AlertRuleRecord> AlertRules => Set<AlertRuleRecord>();
     public DbSet<AlertRecord> Alerts => Set<AlertRecord>();
     public DbSet<DetectionCheckpointRecord> DetectionCheckpoints => Set<DetectionCheckpointRecord>();

@@ -65,6 +65,19 @@ public sealed class EventRecord
 }
 
 /// <summary>
+/// One row per actor a workspace has seen (its latest non-null display name), kept by a trigger on <c>events</c>
+/// (migration ActorDirectoryAndSearchIndexes, both providers): global search looks actors up by id or name here, a
+/// table as small as the number of actors, so a "contains" match never scans the events. Retention does not remove
+/// actors whose events were archived.
+/// </summary>
+public sealed class ActorRecord
+{
+    public required string WorkspaceId { get; set; }
+    public required string ActorId { get; set; }
+    public string? ActorName { get; set; }
+}
+
+/// <summary>
 /// Per-workspace settings of the viewer, the IP allow-list and the event schema (one row per workspace, created on
 /// first use). Lists are JSON arrays of strings.
 /// </summary>

@@ -86,10 +86,27 @@ internal sealed class EventConfiguration : IEntityTypeConfiguration<EventRecord>
         b.HasIndex(x => new { x.WorkspaceId, x.SessionId, x.Sequence });
         b.HasIndex(x => new { x.WorkspaceId, x.TenantId, x.Sequence });
         b.HasIndex(x => new { x.WorkspaceId, x.CreatedAt });
+        // The dashboard's time ranges filter on event time by default; global search matches IP prefixes.
+        b.HasIndex(x => new { x.WorkspaceId, x.OccurredAt });
+        b.HasIndex(x => new { x.WorkspaceId, x.IpAddress });
         b.HasIndex(x => new { x.WorkspaceId, x.IdempotencyKey })
             .IsUnique()
             .HasFilter("idempotency_key IS NOT NULL");
         b.HasOne<WorkspaceRecord>().WithMany().HasForeignKey(x => x.WorkspaceId);
+    }
+}
+
+internal sealed class ActorConfiguration : IEntityTypeConfiguration<ActorRecord>
+{
+    public void Configure(EntityTypeBuilder<ActorRecord> b)
+    {
+        b.ToTable("actors");
+        // The key serves id prefixes (a range on actor_id); names are matched within the workspace's rows.
+        b.HasKey(x => new { x.WorkspaceId, x.ActorId });
+        b.Property(x => x.WorkspaceId).HasColumnName("workspace_id");
+        b.Property(x => x.ActorId).HasColumnName("actor_id");
+        b.Property(x => x.ActorName).HasColumnName("actor_name");
+        b.HasIndex(x => new { x.WorkspaceId, x.ActorName });
     }
 }
 

@@ -56,6 +56,27 @@ namespace Immutable.Web.Storage.Migrations
                     b.ToTable("account_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.ActorRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workspace_id");
+
+                    b.Property<string>("ActorId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("ActorName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_name");
+
+                    b.HasKey("WorkspaceId", "ActorId");
+
+                    b.HasIndex("WorkspaceId", "ActorName");
+
+                    b.ToTable("actors", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.AlertRecord", b =>
                 {
                     b.Property<long>("RowId")
@@ -932,6 +953,10 @@ namespace Immutable.Web.Storage.Migrations
                     b.HasIndex("WorkspaceId", "IdempotencyKey")
                         .IsUnique()
                         .HasFilter("idempotency_key IS NOT NULL");
+
+                    b.HasIndex("WorkspaceId", "IpAddress");
+
+                    b.HasIndex("WorkspaceId", "OccurredAt");
 
                     b.HasIndex("WorkspaceId", "Sequence")
                         .IsUnique();

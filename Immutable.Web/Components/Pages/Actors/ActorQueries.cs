@@ -17,22 +17,37 @@ public sealed class ActorQueries(IDbContextFactory<ImmutableDbContext> dbFactory
     public const int PageSize = 200;
     private const int HeatmapDays = 90;
 
-    /// <summary>Actor ids starting with <paramref name="prefix"/> (an index range, not a scan).</summary>
-    public async Task<IReadOnlyList<string>> SearchAsync(string workspaceId, string prefix, CancellationToken ct = default)
+    /// <summary>Actor ids starting with, then containing, <paramref name="text"/> (the small actors table, not the events).</summary>
+    public async Task<IReadOnlyList<string>> SearchAsync(string workspaceId, string text, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(prefix)) return [];
-        prefix = prefix.Trim();
-        var end = prefix + '\uffff';
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        text = text.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Events.Where(e => e.WorkspaceId == workspaceId && e.ActorId.CompareTo(prefix) >= 0 && e.ActorId.CompareTo(end) < 0)
-            .Select(e => e.ActorId).Distinct().OrderBy(a => a).Take(20).ToListAsync(ct);
+        var ids = await Immutable.Web.Search.SearchService.ActorsByIdPrefix(db, workspaceId, text).Select(a => a.ActorId).ToListAsync(ct);
+        ids.AddRange(await Immutable.Web.Search.SearchService.ActorsContaining(db, workspaceId, text).Select(a => a.ActorId).Where(a => !ids.Contains(a)).Take(20 - ids.Count).ToListAsync(ct));
+        return ids;
     }
 
-    public async Task<ActorTimeline?> LoadAsync(string workspaceId, string actorId, int pages = 1, CancellationToken ct = default)
+    public async Task<ActorTimeline?> LoadAsync(string workspaceId, string actorId, int pages = 1, Immutable.Web.Components.Shared.TimeRange? range = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var take = PageSize * pages;
-        var events = await db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.ActorId == actorId)
+        var inRange = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.ActorId == actorId);
+        if (range is not null)
+        {
+            var (from, to) = range.Resolve(time.GetUtcNow());
+            if (range.Field == Immutable.Web.Components.Shared.TimeField.Ingested)
+            {
+                if (from is { } f) inRange = inRange.Where(e => e.CreatedAt >= f);
+                if (to is { } t) inRange = inRange.Where(e => e.CreatedAt <= t);
+            }
+            else
+            {
+                if (from is { } f) inRange = inRange.Where(e => e.OccurredAt >= f);
+                if (to is { } t) inRange = inRange.Where(e => e.OccurredAt <= t);
+            }
+        }
+        var events = await inRange
             .OrderByDescending(e => e.Sequence).Take(take + 1).ToListAsync(ct);
         if (events.Count == 0) return null;
         var hasOlder = events.Count > take;

@@ -1,6 +1,7 @@
 using Immutable.Domain;
 using Immutable.Domain.Alerts;
 using Immutable.Domain.Chain;
+using Immutable.Web.Components.Shared;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,7 +25,11 @@ public sealed class OverviewQueries(IDbContextFactory<ImmutableDbContext> dbFact
     /// <summary>The action category of the records <see cref="Immutable.Web.Audit.AuditTrail"/> appends.</summary>
     private const string AuditCategory = Immutable.Web.Audit.AuditTrail.ActionCategory;
 
-    public async Task<OverviewData> LoadAsync(string workspaceId, CancellationToken ct = default)
+    /// <summary>Overview's range when the URL names none.</summary>
+    public static readonly TimeRange DefaultRange = TimeRange.Last("24h");
+
+    /// <summary>The numbers, the top lists over <paramref name="range"/> (default: the last 24 h by event time).</summary>
+    public async Task<OverviewData> LoadAsync(string workspaceId, TimeRange? range = null, CancellationToken ct = default)
     {
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -38,8 +43,19 @@ public sealed class OverviewQueries(IDbContextFactory<ImmutableDbContext> dbFact
         var perMinute = new int[60];
         foreach (var at in recent) perMinute[Math.Clamp((int)(at - hourAgo).TotalMinutes, 0, 59)]++;
 
-        var dayAgo = now.AddHours(-24);
-        var lastDay = db.Events.Where(e => e.WorkspaceId == workspaceId && e.CreatedAt >= dayAgo);
+        // By event time unless the viewer asked for ingestion time: a back-dated event counts when it happened.
+        var (from, to) = (range ?? DefaultRange).Resolve(time.GetUtcNow());
+        var lastDay = db.Events.Where(e => e.WorkspaceId == workspaceId);
+        if ((range ?? DefaultRange).Field == TimeField.Ingested)
+        {
+            if (from is { } f) lastDay = lastDay.Where(e => e.CreatedAt >= f);
+            if (to is { } t) lastDay = lastDay.Where(e => e.CreatedAt <= t);
+        }
+        else
+        {
+            if (from is { } f) lastDay = lastDay.Where(e => e.OccurredAt >= f);
+            if (to is { } t) lastDay = lastDay.Where(e => e.OccurredAt <= t);
+        }
         // The chain's own records of dashboard and API changes (user:…, api_key:…; AuditTrail's category) are counted
         // apart, so the people who configure Immutable never crowd out the applications' actors.
         var topActors = (await lastDay.Where(e => e.ActionCategory != AuditCategory).GroupBy(e => e.ActorId).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).Take(8).ToListAsync(ct))

@@ -19,6 +19,8 @@ public sealed partial class Triage
     [Inject] private LiveNotifier Live { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private ViewerTime Viewer { get; set; } = default!;
+    private readonly List<(string Field, string Message)> _rangeErrors = [];
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
 
     private static readonly IReadOnlyList<string> RuleTypes = WireName.All<RuleType>().ToList();
@@ -36,7 +38,7 @@ public sealed partial class Triage
     protected override async Task OnInitializedAsync()
     {
         _user = DashboardUser.From((await AuthState).User)!;
-        _filter = TriageFilter.Parse(new Uri(Navigation.Uri).Query);
+        _filter = TriageFilter.Parse(new Uri(Navigation.Uri).Query, Viewer.Zone, _rangeErrors);
         _sources = await Queries.SourcesAsync(_user.WorkspaceId, _filter.IsObservations);
         _live = new CoalescedRefresh(() => InvokeAsync(async () =>
         {
@@ -66,7 +68,7 @@ public sealed partial class Triage
     }
 
     private Task KindChangedAsync(string kind) =>
-        ApplyAsync(new TriageFilter { Kind = kind, Status = _filter.Status, Severities = _filter.Severities, Actor = _filter.Actor, From = _filter.From, To = _filter.To });
+        ApplyAsync(new TriageFilter { Kind = kind, Status = _filter.Status, Severities = _filter.Severities, Actor = _filter.Actor, Range = _filter.Range });
 
     private string StatusValue => _filter.Status ?? "all";
     private Task StatusChangedAsync(string value) => ApplyAsync(_filter with { Status = value == "all" ? null : value });
@@ -74,8 +76,7 @@ public sealed partial class Triage
     private Task RuleTypeChangedAsync(string? value) => ApplyAsync(_filter with { RuleType = value });
     private Task SourceChangedAsync(string? value) => ApplyAsync(_filter with { SourceId = value });
     private Task ActorChangedAsync(string? value) => ApplyAsync(_filter with { Actor = string.IsNullOrWhiteSpace(value) ? null : value.Trim() });
-    private Task FromChangedAsync(DateTime? value) => ApplyAsync(_filter with { From = value });
-    private Task ToChangedAsync(DateTime? value) => ApplyAsync(_filter with { To = value });
+    private Task RangeChangedAsync(TimeRange value) => ApplyAsync(_filter with { Range = value });
 
     private void OnSelectionChanged(HashSet<TriageRow> rows) => _selected = rows;
 

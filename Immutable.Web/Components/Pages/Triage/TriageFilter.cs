@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Immutable.Web.Components.Pages.Triage;
@@ -19,17 +18,17 @@ public sealed record TriageFilter
     /// <summary>A rule id (alerts) or monitor id (observations).</summary>
     public string? SourceId { get; init; }
     public string? Actor { get; init; }
-    public DateTime? From { get; init; }
-    public DateTime? To { get; init; }
+    /// <summary>The shared time range (by the alerts' first event time, or their detection time with time=ingested).</summary>
+    public Shared.TimeRange Range { get; init; } = new();
 
     public bool IsObservations => Kind == "observations";
 
     /// <summary>Value equality including the severities (a record compares lists by reference).</summary>
     public bool Equals(TriageFilter? other) =>
         other is not null && Kind == other.Kind && Status == other.Status && Severities.SequenceEqual(other.Severities)
-        && RuleType == other.RuleType && SourceId == other.SourceId && Actor == other.Actor && From == other.From && To == other.To;
+        && RuleType == other.RuleType && SourceId == other.SourceId && Actor == other.Actor && Range == other.Range;
 
-    public override int GetHashCode() => HashCode.Combine(Kind, Status, string.Join(',', Severities), RuleType, SourceId, Actor, From, To);
+    public override int GetHashCode() => HashCode.Combine(Kind, Status, string.Join(',', Severities), RuleType, SourceId, Actor, Range);
 
     public string ToQueryString()
     {
@@ -40,17 +39,18 @@ public sealed record TriageFilter
         if (RuleType is not null) parts.Add(new("rule_type", RuleType));
         if (SourceId is not null) parts.Add(new("source", SourceId));
         if (Actor is not null) parts.Add(new("actor", Actor));
-        if (From is { } f) parts.Add(new("from", f.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture)));
-        if (To is { } t) parts.Add(new("to", t.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture)));
+        parts.AddRange(Range.ToQuery(new Shared.TimeRange()));
         return QueryString.Create(parts).Value ?? "";
     }
 
-    /// <summary>Reads a URL's query; values that make no sense are dropped rather than failing the page.</summary>
-    public static TriageFilter Parse(string? query)
+    /// <summary>
+    /// Reads a URL's query; values that make no sense are dropped rather than failing the page, except the time range,
+    /// whose problems are reported in <paramref name="rangeErrors"/> (the picker shows them beside its fields).
+    /// </summary>
+    public static TriageFilter Parse(string? query, TimeZoneInfo? zone = null, List<(string Field, string Message)>? rangeErrors = null)
     {
         var q = QueryHelpers.ParseQuery(query);
         string? Get(string name) => q.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
-        DateTime? Time(string name) => DateTime.TryParse(Get(name), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t : null;
         var status = Get("status");
         return new TriageFilter
         {
@@ -61,8 +61,7 @@ public sealed record TriageFilter
             RuleType = Get("rule_type"),
             SourceId = Get("source"),
             Actor = Get("actor"),
-            From = Time("from"),
-            To = Time("to"),
+            Range = Shared.TimeRange.Parse(query, new Shared.TimeRange(), zone ?? TimeZoneInfo.Utc, rangeErrors ?? []),
         };
     }
 }

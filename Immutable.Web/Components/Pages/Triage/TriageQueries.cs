@@ -18,7 +18,7 @@ public sealed record ObservationView(ObservationRecord Observation, IReadOnlyLis
 /// The triage grid's server paging: one page and the total from the database, newest first, so the page costs the
 /// same with 100 or 100 000 findings stored (indexes: workspace + status + row id).
 /// </summary>
-public sealed class TriageQueries(IDbContextFactory<ImmutableDbContext> dbFactory)
+public sealed class TriageQueries(IDbContextFactory<ImmutableDbContext> dbFactory, TimeProvider time)
 {
     public async Task<(IReadOnlyList<TriageRow> Rows, int Total)> PageAsync(string workspaceId, TriageFilter filter, int page, int pageSize, CancellationToken ct = default)
     {
@@ -31,6 +31,8 @@ public sealed class TriageQueries(IDbContextFactory<ImmutableDbContext> dbFactor
             if (!WireName.TryParse<RuleType>(typeText, out var type)) return ([], 0);
             ruleType = type;
         }
+        var (from, to) = filter.Range.Resolve(time.GetUtcNow());
+        var byOccurred = filter.Range.Field == Shared.TimeField.Occurred;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (filter.IsObservations)
         {
@@ -39,8 +41,9 @@ public sealed class TriageQueries(IDbContextFactory<ImmutableDbContext> dbFactor
             if (severities.Count > 0) query = query.Where(o => severities.Contains(o.Severity));
             if (filter.SourceId is { } monitor) query = query.Where(o => o.MonitorId == monitor);
             if (filter.Actor is { } actor) query = query.Where(o => o.UserId == actor);
-            if (filter.From is { } from) query = query.Where(o => o.CreatedAt >= from);
-            if (filter.To is { } to) query = query.Where(o => o.CreatedAt <= to);
+            // Event time: the window of the events observed; ingestion time: when the observation was made.
+            if (from is { } f) query = byOccurred ? query.Where(o => o.WindowEnd >= f) : query.Where(o => o.CreatedAt >= f);
+            if (to is { } t) query = byOccurred ? query.Where(o => o.WindowStart <= t) : query.Where(o => o.CreatedAt <= t);
             var total = await query.CountAsync(ct);
             var rows = await query.OrderByDescending(o => o.RowId).Skip(page * pageSize).Take(pageSize)
                 .Select(o => new TriageRow("observation", o.Id, WireName.Of(o.Severity), WireName.Of(o.Status), o.MonitorName, null, o.UserId, o.Message, o.CreatedAt, o.RelatedEventCount, o.AcknowledgedBy))
@@ -55,8 +58,9 @@ public sealed class TriageQueries(IDbContextFactory<ImmutableDbContext> dbFactor
             if (ruleType is { } type) query = query.Where(a => a.RuleType == type);
             if (filter.SourceId is { } rule) query = query.Where(a => a.RuleId == rule);
             if (filter.Actor is { } actor) query = query.Where(a => a.ActorId == actor);
-            if (filter.From is { } from) query = query.Where(a => a.TriggeredAt >= from);
-            if (filter.To is { } to) query = query.Where(a => a.TriggeredAt <= to);
+            // Event time: the alert's first event (workspace, status, first_event_at index); ingestion time: when it was raised.
+            if (from is { } f) query = byOccurred ? query.Where(a => a.FirstEventAt >= f) : query.Where(a => a.TriggeredAt >= f);
+            if (to is { } t) query = byOccurred ? query.Where(a => a.FirstEventAt <= t) : query.Where(a => a.TriggeredAt <= t);
             var total = await query.CountAsync(ct);
             var rows = await query.OrderByDescending(a => a.RowId).Skip(page * pageSize).Take(pageSize)
                 .Select(a => new TriageRow("alert", a.Id, WireName.Of(a.Severity), WireName.Of(a.Status), a.RuleName, WireName.Of(a.RuleType), a.ActorId, a.Reason, a.TriggeredAt, a.HitCount, a.AcknowledgedBy))

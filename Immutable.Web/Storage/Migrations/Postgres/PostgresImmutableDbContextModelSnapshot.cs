@@ -65,6 +65,30 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                     b.ToTable("account_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Immutable.Web.Storage.ActorRecord", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("text")
+                        .HasColumnName("workspace_id")
+                        .UseCollation("C");
+
+                    b.Property<string>("ActorId")
+                        .HasColumnType("text")
+                        .HasColumnName("actor_id")
+                        .UseCollation("C");
+
+                    b.Property<string>("ActorName")
+                        .HasColumnType("text")
+                        .HasColumnName("actor_name")
+                        .UseCollation("C");
+
+                    b.HasKey("WorkspaceId", "ActorId");
+
+                    b.HasIndex("WorkspaceId", "ActorName");
+
+                    b.ToTable("actors", (string)null);
+                });
+
             modelBuilder.Entity("Immutable.Web.Storage.AlertRecord", b =>
                 {
                     b.Property<long>("RowId")
@@ -1050,6 +1074,10 @@ namespace Immutable.Web.Storage.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "IdempotencyKey")
                         .IsUnique()
                         .HasFilter("idempotency_key IS NOT NULL");
+
+                    b.HasIndex("WorkspaceId", "IpAddress");
+
+                    b.HasIndex("WorkspaceId", "OccurredAt");
 
                     b.HasIndex("WorkspaceId", "Sequence")
                         .IsUnique();
