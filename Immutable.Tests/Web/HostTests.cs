@@ -27,6 +27,37 @@ public class HostTests(ImmutableAppFactory app) : IClassFixture<ImmutableAppFact
     }
 
     [Fact]
+    public async Task StaticPages_FollowTheSavedTheme_ThroughTheirOwnScriptAndCookie_WithNoInlineScript()
+    {
+        var client = app.CreateClient();
+        async Task<string> NotFoundAsync(string? theme)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/no-such-page");
+            request.Headers.Accept.ParseAdd("text/html");
+            if (theme is not null) request.Headers.Add("Cookie", $"immutable.theme={theme}");
+            var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+        // The 404 document is rendered in the dark palette (its primary colour) only when the cookie says dark.
+        static bool Dark(string html) => html.Contains("9fa8da", StringComparison.OrdinalIgnoreCase) || html.Contains("159,168,218", StringComparison.Ordinal);
+        Assert.True(Dark(await NotFoundAsync("dark")));
+        Assert.False(Dark(await NotFoundAsync("light")));
+        Assert.False(Dark(await NotFoundAsync(null)));
+        Assert.False(Dark(await NotFoundAsync("<script>")));
+
+        // The sign-in page loads theme.js from this origin in its head (before paint), and the policy still allows no inline script.
+        var signIn = await client.GetAsync("/account/signin");
+        var html = await signIn.Content.ReadAsStringAsync();
+        var script = System.Text.RegularExpressions.Regex.Match(html, "<head>.*<script src=\"(/?theme[^\"]*\\.js)\"></script>.*</head>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(script.Success, html);
+        var csp = signIn.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.DoesNotContain("unsafe-inline", csp.Split(';').Single(d => d.Trim().StartsWith("script-src", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var js = await client.GetStringAsync("/" + script.Groups[1].Value.TrimStart('/'));
+        Assert.Contains("immutable.theme", js, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Favicon_IsServed()
     {
         var response = await app.CreateClient().GetAsync("/favicon.svg");

@@ -14,6 +14,7 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<TriageQueries>();
         builder.Services.AddSingleton<Pages.Overview.OverviewQueries>();
         builder.Services.AddSingleton<Pages.Actors.ActorQueries>();
+        builder.Services.AddSingleton<Immutable.Web.Storage.EventAggregates>();
         builder.Services.AddScoped<ViewerTime>(); // one per circuit: the viewer's zone
         // Sign-in cookies and antiforgery tokens: Data Protection's key ring is in the store (Storage/DataProtectionKeyRing).
         return builder;

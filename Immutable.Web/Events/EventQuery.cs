@@ -19,6 +19,8 @@ public sealed record EventQuery
     public string? TargetType { get; init; }
     public string? TargetId { get; init; }
     public string? Search { get; init; }
+    /// <summary>ISO 3166 alpha-2 code of the event's IP (GeoIP), upper case.</summary>
+    public string? Country { get; init; }
     /// <summary>Only flagged (true) or only unflagged (false) events; null for both.</summary>
     public bool? SchemaViolation { get; init; }
     public DateTime? From { get; init; }
@@ -45,6 +47,9 @@ public sealed record EventQuery
         var flag = q["schema_violation"].ToString();
         if (flag.Length > 0 && flag is not ("true" or "false"))
             violations.Add(new Violation("schema_violation", "must be true or false"));
+        var country = q["country"].ToString();
+        if (country.Length > 0 && (country.Length != 2 || !country.All(char.IsAsciiLetter)))
+            violations.Add(new Violation("country", "must be a two-letter ISO 3166 country code (RO, US)"));
         if (violations.Count > 0) return null;
 
         return new EventQuery
@@ -59,6 +64,7 @@ public sealed record EventQuery
             TargetType = NullIfEmpty(q["target_type"]),
             TargetId = NullIfEmpty(q["target_id"]),
             Search = NullIfEmpty(q["search"]),
+            Country = country.Length == 0 ? null : country.ToUpperInvariant(),
             SchemaViolation = flag.Length == 0 ? null : flag == "true",
             From = from,
             To = to,
@@ -131,6 +137,7 @@ public sealed record EventQuery
                     || EF.Functions.Like(e.ResourceName!, pattern, "\\")
                     || EF.Functions.Like(e.Metadata!, pattern, "\\"));
         }
+        if (Country is not null) q = q.Where(e => e.IpCountry == Country);
         if (SchemaViolation is { } flagged) q = q.Where(e => e.SchemaViolation == flagged);
         if (ByOccurredAt)
         {

@@ -13,8 +13,18 @@ namespace Immutable.Web.Monitors;
 /// Monitors: list, read, create, change, delete, for the API and the dashboard alike. Definitions are validated by
 /// <see cref="MonitorCodec"/>; every change is recorded in the workspace's chain and published as <see cref="MonitorChanged"/>.
 /// </summary>
-public sealed class MonitorService(IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, MonitorEvaluator evaluator, IDomainEvents events, TimeProvider time)
+public sealed class MonitorService(IDbContextFactory<ImmutableDbContext> dbFactory, AuditTrail audit, MonitorEvaluator evaluator, IDomainEvents events, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<QueryActivityOptions> queryActivity)
 {
+    /// <summary>What a monitor would have raised over a period (<see cref="MonitorDryRun"/>): reads only, stores nothing.</summary>
+    public async Task<Result<MonitorDryRunResult>> DryRunAsync(WorkspacePrincipal who, JsonInput input, CancellationToken ct = default)
+    {
+        var (request, unreadable) = await input.ReadAsync(ct);
+        if (unreadable is not null) return unreadable;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await MonitorDryRun.RunAsync(db, queryActivity.Value.ActionPatterns, who.WorkspaceId, request, Timestamps.ToMicroseconds(time.GetUtcNow()), ct);
+    }
+
     /// <summary>The monitor as the API shows it: id, the normalised definition, times.</summary>
     public static JsonObject ToJson(MonitorRecord r)
     {

@@ -19,6 +19,9 @@ public static class MonitorsApi
         var monitors = api.MapGroup("/monitors").WithTags("Monitors");
         monitors.MapGet("/", ListAsync).WithName("ListMonitors").ProducesProblemEnvelope(401, 429);
         monitors.MapPost("/", CreateAsync).WithName("CreateMonitor").Accepts<MonitorInput>("application/json").ProducesProblemEnvelope(400, 401, 415, 422, 429);
+        monitors.MapPost("/test", MonitorDryRun.TestAsync).WithName("TestMonitor")
+            .WithSummary("Evaluate a monitor (saved or not) against stored query events of a past period; stores and notifies nothing")
+            .Accepts<MonitorDryRunInput>("application/json").ProducesProblemEnvelope(400, 401, 404, 415, 422, 429);
         monitors.MapGet("/{id}", GetAsync).WithName("GetMonitor").ProducesProblemEnvelope(401, 404, 429);
         monitors.MapPut("/{id}", UpdateAsync).WithName("UpdateMonitor").Accepts<MonitorInput>("application/json").ProducesProblemEnvelope(400, 401, 404, 415, 422, 429);
         monitors.MapDelete("/{id}", DeleteAsync).WithName("DeleteMonitor").ProducesProblemEnvelope(401, 404, 429);

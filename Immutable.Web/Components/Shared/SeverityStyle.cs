@@ -16,5 +16,15 @@ public static class SeverityStyle
         _ => MudBlazor.Color.Default,
     };
 
+    /// <summary>The same colour as a CSS value (the theme's palette variable), for SVG strokes and fills.</summary>
+    public static string Css(string? severity) => severity switch
+    {
+        "critical" => "var(--mud-palette-error)",
+        "high" => "var(--mud-palette-warning)",
+        "medium" => "var(--mud-palette-tertiary)",
+        "low" => "var(--mud-palette-info)",
+        _ => "var(--mud-palette-text-secondary)",
+    };
+
     public static string Label(string? severity) => string.IsNullOrEmpty(severity) ? "" : char.ToUpperInvariant(severity[0]) + severity[1..];
 }
