@@ -105,5 +105,8 @@ public sealed class EventAggregatesTests : IDisposable
         Assert.Equal("From United States", page.Find("[data-testid=events-country]").TextContent.Trim());
         Assert.All(page.FindAll("[data-testid=events-table] tbody tr"), r => Assert.Contains("US", r.TextContent, StringComparison.Ordinal));
 
+        // Clearing the country applies at once, and the URL keeps the filters still applied (a reload shows the same).
+        await page.Find("[data-testid=events-country] .mud-chip-close-button").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal("http://localhost/events?search=doc", nav.Uri));
     }
 }
