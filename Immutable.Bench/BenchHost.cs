@@ -1,3 +1,4 @@
+using Immutable.Web.Incidents;
 using Immutable.Web.DomainEvents;
 using Immutable.Web.Hosting;
 using Immutable.Web.Storage;
@@ -47,6 +48,7 @@ internal sealed class BenchHost : IAsyncDisposable
         builder.AddDomainEvents();
         builder.AddStorage();
         builder.Services.AddSingleton<WorkspaceDirectory>();
+        builder.AddIncidents(); // detection and monitors put their findings in incidents as they save them
         addFeatures(builder);
         var host = builder.Build();
         await host.Services.MigrateDatabaseAsync();
