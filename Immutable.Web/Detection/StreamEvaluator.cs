@@ -111,7 +111,7 @@ public sealed partial class StreamEvaluator(
         }
     }
 
-    private async Task<int> ProcessChunkAsync(string workspaceId, CancellationToken ct)
+    private async Task<int> ProcessChunkAsync(string workspaceId, CancellationToken ct, bool reloaded = false)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var checkpoint = await db.DetectionCheckpoints.FindAsync([workspaceId], ct);
@@ -123,7 +123,26 @@ public sealed partial class StreamEvaluator(
         if (rules.RuleSet.Evaluators.Count == 0)
         {
             // No per-event rules: nothing to read; move the checkpoint to the head so a rule created later starts there.
-            var head = await db.Events.Where(e => e.WorkspaceId == workspaceId).MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
+            // The head and the rules are read in one statement (one snapshot): the rule set above may be stale, and a
+            // rule committed before an event that the head includes must be seen, or that event would be skipped.
+            var probe = await db.Workspaces.Where(w => w.Id == workspaceId)
+                .Select(w => new
+                {
+                    Head = db.Events.Where(e => e.WorkspaceId == workspaceId).Max(e => (long?)e.Sequence) ?? 0,
+                    // The types RuleSet.Create makes a per-event evaluator for (spike and correlation have none).
+                    HasRules = db.AlertRules.Any(r => r.WorkspaceId == workspaceId && r.Enabled
+                        && r.RuleType != RuleType.IngestionSpike && r.RuleType != RuleType.Correlation),
+                })
+                .FirstOrDefaultAsync(ct);
+            if (probe is null) return 0;
+            if (probe.HasRules)
+            {
+                // A rule came in after the set above was read (this instance not yet told): reload and evaluate.
+                if (reloaded) return 0;
+                Invalidate(workspaceId);
+                return await ProcessChunkAsync(workspaceId, ct, reloaded: true);
+            }
+            var head = probe.Head;
             if (head > after)
             {
                 if (checkpoint is null) db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
