@@ -102,7 +102,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         }
         var row = page.Locator("[data-testid=triage-grid] tbody tr", new() { HasText = "Logins outside office hours" });
-        await row.WaitForAsync(new() { Timeout = 10_000 });
+        await row.WaitForAsync();
         await page.GetByText("Critical alert:").WaitForAsync(); // the snackbar
         await BrowserFixture.ScreenshotAsync(page, "06-triage-live-alert");
 
@@ -120,7 +120,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         // Triage opens on incidents: the alert's incident, acknowledged with it; resolving it needs a resolution.
         await page.GotoAsync("/triage?status=all");
         var incident = page.Locator("[data-testid=incidents-grid] tbody tr", new() { HasText = "Logins outside office hours" });
-        await incident.WaitForAsync(new() { Timeout = 10_000 });
+        await incident.WaitForAsync();
         await incident.Locator("[data-testid=incident-link]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=incident-status]")).ToHaveTextAsync("open");
         await Field(page, "comment-box").FillAsync("Grace is in Lisbon this week");
@@ -144,6 +144,8 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         await page.Locator("body").PressAsync("/");
         await Assertions.Expect(page.Locator(".global-search input")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync("grace");
+        // Every keystroke reached the field (a slow circuit must not have re-rendered one away) before the results.
+        await Assertions.Expect(page.Locator(".global-search input")).ToHaveValueAsync("grace");
         await page.Locator("[data-testid=search-hit][data-kind=actor]").First.WaitForAsync();
         await page.Keyboard.PressAsync("Enter"); // the first hit is the highlighted one
         await page.WaitForURLAsync(new Regex("/actors/user_42$"));
@@ -206,7 +208,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
 
         await page.GotoAsync("/triage?kind=alerts&status=all");
         var row = page.Locator("[data-testid=triage-grid] tbody tr", new() { HasText = "every login" });
-        await row.WaitForAsync(new() { Timeout = 10_000 });
+        await row.WaitForAsync();
         await row.Locator("td").Nth(3).ClickAsync();
         await page.Locator("[data-testid=event-fields]").WaitForAsync();
         await Assertions.Expect(page.Locator("[data-testid=event-fields]")).ToContainTextAsync(name);

@@ -37,7 +37,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
             Permissions = ["clipboard-read", "clipboard-write"],
         });
-        context.SetDefaultTimeout(15_000);
+        // Playwright's own default: the browser tests share two cores with the rest of the suite in CI, where a
+        // Blazor Server round trip can take seconds (a wait that fails here is a missing element, not a slow one).
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 
