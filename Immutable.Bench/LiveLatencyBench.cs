@@ -17,10 +17,12 @@ namespace Immutable.Bench;
 /// slow server cannot slow the load down), alerting events are posted one at a time; for each, the time from its
 /// 202 to the alert reaching (a) a SignalR client of /hubs/alerts and (b) a webhook receiver on 127.0.0.1.
 /// The app must allow 127.0.0.1 as a webhook host (Webhooks__AllowedPrivateHosts__0=127.0.0.1).
+/// With <c>hubUrl</c> (another instance of a cluster) the SignalR client connects there while events go to
+/// <c>url</c>: the alert crosses instances (the peer-event link and the Redis backplane) before it reaches the client.
 /// </summary>
 internal static class LiveLatencyBench
 {
-    public static async Task<int> RunAsync(HttpClient http, string url, string key, int alerts, double rate, int receiverPort, string? results)
+    public static async Task<int> RunAsync(HttpClient http, string url, string key, int alerts, double rate, int receiverPort, string? results, string? hubUrl = null)
     {
         var signalR = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var webhook = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
@@ -40,7 +42,7 @@ internal static class LiveLatencyBench
         await receiver.StartAsync();
 
         await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(new Uri(url), "/hubs/alerts"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(key))
+            .WithUrl(new Uri(new Uri(string.IsNullOrEmpty(hubUrl) ? url : hubUrl), "/hubs/alerts"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(key))
             .Build();
         hub.On<JsonElement>("AlertRaised", alert =>
         {

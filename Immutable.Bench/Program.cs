@@ -13,7 +13,7 @@ using Immutable.Bench;
 //   Immutable.Bench report-postgres --results FILE --out docs/benchmarks.md   (rewrites only the PostgreSQL section)
 //   Immutable.Bench seed --data DIR [--events 1000000] [--alerts 20000]   (workspace "history", app stopped)
 //   Immutable.Bench queries --url URL --key KEY [--requests 500]
-//   Immutable.Bench live-latency --url URL --key KEY [--alerts 300] [--rate 500] [--receiver-port 5096]
+//   Immutable.Bench live-latency --url URL --key KEY [--alerts 300] [--rate 500] [--receiver-port 5096] [--hub-url URL2]
 //   Immutable.Bench record NAME VALUE --results FILE
 //   Immutable.Bench report --results FILE --out docs/benchmarks.md
 //   Immutable.Bench batch  --url URL --key KEY [--batches 100] [--size 100] [--concurrency 4]
@@ -106,7 +106,7 @@ switch (mode)
     case "queries":
         return await QueryBench.RunAsync(http, options.GetInt("requests", 500), results);
     case "live-latency":
-        return await LiveLatencyBench.RunAsync(http, url, key, options.GetInt("alerts", 300), options.GetInt("rate", 500), options.GetInt("receiver-port", 5096), results);
+        return await LiveLatencyBench.RunAsync(http, url, key, options.GetInt("alerts", 300), options.GetInt("rate", 500), options.GetInt("receiver-port", 5096), results, options.Get("hub-url", ""));
     case "hostile-webhooks":
         return await HardeningBench.HostileWebhooksAsync(http, options.GetInt("pid", 0), options.GetInt("peers", 4), options.GetInt("peer-port", 5120), results);
     case "verify-memory":

@@ -126,6 +126,8 @@ internal static class Report
         var r = BenchResults.Read(resultsFile);
         string F(string name, string format = "F0") => Value(r, name, format);
         string Ratio(string product, string ceiling) => Share(r, product, ceiling);
+        string PgAtMost(string name, double limit) =>
+            r.TryGetValue(name, out var v) && !double.IsNaN(v) ? (v <= limit ? "met" : "**missed**") : "n/a";
         var md = new StringBuilder();
         md.AppendLine(PostgresBegin);
         md.AppendLine("## PostgreSQL, one and two app instances");
@@ -144,6 +146,10 @@ internal static class Report
         }
         md.AppendLine(CultureInfo.InvariantCulture,
             $"| Batch ingest, 100 events per request, 4 connections | {F("pg.i1.batch.events_per_s")} events/s | {F("pg.i2.batch.events_per_s")} events/s | raw multi-row INSERT into the same schema, 100 rows per transaction: {F("pg.ceiling.raw_postgres.rows_per_s")} rows/s | {Ratio("pg.i1.batch.events_per_s", "pg.ceiling.raw_postgres.rows_per_s")} | {Ratio("pg.i2.batch.events_per_s", "pg.ceiling.raw_postgres.rows_per_s")} |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| Alert latency under {F("pg.i2.alert.background_rate")} events/s of background ingest, 202 → SignalR client (2 instances: posted to A, client on B, Redis backplane) | p50 {F("pg.i1.alert.signalr.p50_ms", "F1")} ms, p99 {F("pg.i1.alert.signalr.p99_ms", "F1")} ms | p50 {F("pg.i2.alert.signalr.p50_ms", "F1")} ms, p99 {F("pg.i2.alert.signalr.p99_ms", "F1")} ms | within 1 s | {PgAtMost("pg.i1.alert.signalr.p99_ms", 1000)} (p99) | {PgAtMost("pg.i2.alert.signalr.p99_ms", 1000)} (p99) |");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"| The same alerts, 202 → webhook receiver | p50 {F("pg.i1.alert.webhook.p50_ms", "F1")} ms, p99 {F("pg.i1.alert.webhook.p99_ms", "F1")} ms | p50 {F("pg.i2.alert.webhook.p50_ms", "F1")} ms, p99 {F("pg.i2.alert.webhook.p99_ms", "F1")} ms | | | |");
         md.AppendLine();
         md.AppendLine("One workspace, so every append serializes on its advisory lock (one chain per workspace): a second instance adds request handling, not chain throughput. What bounds each figure: the closing note of the PostgreSQL issue, summarised in README, \"Running on PostgreSQL\".");
         md.AppendLine(PostgresEnd);
