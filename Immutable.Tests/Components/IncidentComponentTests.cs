@@ -27,6 +27,7 @@ public sealed class IncidentComponentTests : IAsyncLifetime
         var key = await _app.CreateKeyAsync("acme");
         _workspaceId = key.WorkspaceId;
         _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
+        _ctx.Services.AddSingleton<TimeProvider>(_app.Time); // the host's fake clock: relative ranges end at its now
         _ctx.Render<MudPopoverProvider>();
         await SeedAsync();
     }
@@ -107,6 +108,23 @@ public sealed class IncidentComponentTests : IAsyncLifetime
         _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("/triage?status=resolved");
         cut = _ctx.Render<Triage>();
         cut.WaitForAssertion(() => Assert.Contains("No incidents match these filters", cut.Find("[data-testid=incidents-empty]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("/triage?range=1h", false)]                          // findings 12:00–12:05, now 14:00
+    [InlineData("/triage?range=24h", true)]
+    [InlineData("/triage?from=2026-03-27T12:04:00Z&to=2026-03-27T12:30:00Z", true)] // overlaps the span's end
+    [InlineData("/triage?from=2026-03-27T11:00:00Z&to=2026-03-27T11:59:00Z", false)]
+    [InlineData("/triage?range=1h&time=ingested", false)]            // created 12:00
+    [InlineData("/triage?from=2026-03-27T11:59:00Z&to=2026-03-27T12:01:00Z&time=ingested", true)]
+    public void Incidents_FollowTheTimeRange_ByTheirFindingsSpanOrByCreation(string url, bool listed)
+    {
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        var cut = _ctx.Render<Triage>();
+        if (listed)
+            cut.WaitForAssertion(() => Assert.Contains("Login from a new country", cut.Find("[data-testid=incidents-grid] tbody tr.mud-table-row").TextContent, StringComparison.Ordinal));
+        else
+            cut.WaitForAssertion(() => Assert.Contains("No incidents match these filters", cut.Find("[data-testid=incidents-empty]").TextContent, StringComparison.Ordinal));
     }
 
     [Fact]

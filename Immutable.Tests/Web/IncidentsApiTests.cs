@@ -100,6 +100,31 @@ public class IncidentsApiTests(ImmutableAppFactory app) : IClassFixture<Immutabl
     }
 
     [Fact]
+    public async Task List_FromTo_KeepsTheIncidentsWhoseActivityOverlapsTheRange_AndRefusesABadTime()
+    {
+        var (client, _) = await NewWorkspaceAsync();
+        await client.CreateRuleAsync(LowRule);
+        await IngestAtAsync(client, "ana", "doc.read", Base);
+        await IngestAtAsync(client, "ana", "doc.read", Base.AddMinutes(30));  // one incident: Base .. Base+30
+        await IngestAtAsync(client, "ana", "doc.read", Base.AddMinutes(200)); // a second one
+        await client.WaitForAlertsAsync("", 3);
+        await client.SettleAsync(app);
+        Assert.Equal(2, (await IncidentsAsync(client)).Count);
+
+        async Task<int[]> Counts(string query) =>
+            (await IncidentsAsync(client, query)).Select(i => i!["alert_count"]!.GetValue<int>()).ToArray();
+        Assert.Equal(new[] { 2 }, await Counts($"from={Iso(Base.AddMinutes(10))}&to={Iso(Base.AddMinutes(20))}")); // inside the span
+        Assert.Equal(new[] { 2 }, await Counts($"to={Iso(Base)}"));                        // ends exactly at its first activity
+        Assert.Equal(new[] { 1 }, await Counts($"from={Iso(Base.AddMinutes(31))}"));
+        Assert.Equal(new[] { 1, 2 }, await Counts($"from={Iso(Base.AddMinutes(30))}"));
+        Assert.Empty(await Counts($"from={Iso(Base.AddMinutes(31))}&to={Iso(Base.AddMinutes(199))}"));
+
+        var bad = await client.GetAsync("/api/v1/incidents?from=yesterday");
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        Assert.Contains("\"from\"", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Grouping_WindowAndSessionFromTheWorkspaceSettings()
     {
         var (client, _) = await NewWorkspaceAsync();

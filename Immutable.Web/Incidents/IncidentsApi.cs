@@ -52,6 +52,8 @@ public static class IncidentsApi
         var severities = RequestValues.Severities(q, violations);
         var assignee = RequestValues.Text(q, "assignee");
         if (assignee is { Length: > 320 }) violations.Add(new Violation("assignee", "must be an email of at most 320 characters, or none"));
+        var from = RequestValues.Time(q["from"], "from", violations);
+        var to = RequestValues.Time(q["to"], "to", violations);
         if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
         Paging.TryReadLimit(q["limit"], violations, out var limit);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
@@ -68,6 +70,9 @@ public static class IncidentsApi
             query = query.Where(i => i.Assignee == email);
         }
         if (RequestValues.Text(q, "actor_id") is { } actor) query = query.Where(i => i.ActorId == actor);
+        // The incidents active in [from, to]: their findings' span (first to last activity) overlaps it.
+        if (from is { } f) query = query.Where(i => i.LastActivityAt >= f);
+        if (to is { } t) query = query.Where(i => i.FirstActivityAt <= t);
 
         var total = await query.CountAsync(ct);
         var page = cursor is { } c ? query.Where(i => i.RowId < c.S) : query;
