@@ -111,7 +111,9 @@ public sealed partial class StreamEvaluator(
         }
     }
 
-    private async Task<int> ProcessChunkAsync(string workspaceId, CancellationToken ct, bool reloaded = false)
+    private const int MaxRuleReloads = 3;
+
+    private async Task<int> ProcessChunkAsync(string workspaceId, CancellationToken ct, int attempt = 0)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var checkpoint = await db.DetectionCheckpoints.FindAsync([workspaceId], ct);
@@ -138,9 +140,9 @@ public sealed partial class StreamEvaluator(
             if (probe.HasRules)
             {
                 // A rule came in after the set above was read (this instance not yet told): reload and evaluate.
-                if (reloaded) return 0;
+                if (attempt > 0) return 0;
                 Invalidate(workspaceId);
-                return await ProcessChunkAsync(workspaceId, ct, reloaded: true);
+                return await ProcessChunkAsync(workspaceId, ct, attempt + 1);
             }
             var head = probe.Head;
             if (head > after)
@@ -161,6 +163,12 @@ public sealed partial class StreamEvaluator(
                 .Take(options.Value.ChunkSize)
                 .ToListAsync(ct)).Select(r => r.ToDomain()).ToList();
         if (events.Count == 0) return 0;
+        // A rule changed here after the set above was taken (the worker can stall between the two reads): events
+        // committed after that change may be among these, so they are evaluated with the changed rules. Bounded, so
+        // rules edited without pause cannot stall detection; the notice of an edit on another instance arrives later
+        // and applies from the next chunk.
+        if (_generations.GetValueOrDefault(workspaceId) != rules.Generation && attempt < MaxRuleReloads)
+            return await ProcessChunkAsync(workspaceId, ct, attempt + 1);
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
