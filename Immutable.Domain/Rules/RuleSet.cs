@@ -28,6 +28,9 @@ public sealed class RuleSet
 
     public IReadOnlyList<IEventRuleEvaluator> Evaluators => _evaluators;
 
+    /// <summary>The rule types <see cref="Create"/> makes no per-event evaluator for (a store query asks for the others).</summary>
+    public static readonly IReadOnlyList<RuleType> EvaluatedElsewhere = [RuleType.IngestionSpike, RuleType.Correlation];
+
     /// <summary>Per-event evaluator for a rule; null for rules evaluated elsewhere (spike: scheduled; correlation: on alerts).</summary>
     public static IEventRuleEvaluator? Create(AlertRule rule, RuleMemory memory, int? maxCachedActors = null) => rule.Type switch
     {

@@ -131,9 +131,8 @@ public sealed partial class StreamEvaluator(
                 .Select(w => new
                 {
                     Head = db.Events.Where(e => e.WorkspaceId == workspaceId).Max(e => (long?)e.Sequence) ?? 0,
-                    // The types RuleSet.Create makes a per-event evaluator for (spike and correlation have none).
                     HasRules = db.AlertRules.Any(r => r.WorkspaceId == workspaceId && r.Enabled
-                        && r.RuleType != RuleType.IngestionSpike && r.RuleType != RuleType.Correlation),
+                        && !RuleSet.EvaluatedElsewhere.Contains(r.RuleType)),
                 })
                 .FirstOrDefaultAsync(ct);
             if (probe is null) return 0;
