@@ -39,7 +39,7 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
     private sealed record PageCase(string Name, string Path, string Ready, bool Themed = true, bool SignedOut = false);
 
     [Fact]
-    public async Task Dashboard_EveryPageAtBothSizesInBothThemes_NoOverflowNoClippedControlNoSeriousAxeViolation()
+    public async Task Dashboard_EveryPageAtBothSizesInBothThemes_NoOverflowNoClippedControlNoSeriousAxeViolation_EveryControlReachableByKeyboard()
     {
         Assert.Equal(200, LongActorId.Length);
         Assert.Equal(200, LongActorName.Length);
@@ -117,6 +117,9 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
                     await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = axe });
                     var violations = await page.EvaluateAsync<JsonElement>(AxeSeriousViolations);
                     foreach (var v in violations.EnumerateArray()) problems.Add($"{where}: axe {v.GetString()}");
+                    // Keyboard: once per page (desktop, light), since the controls are the same in both themes.
+                    if (width >= 1000 && !dark)
+                        foreach (var found in await KeyboardUnreachableAsync(page)) problems.Add($"{where}: keyboard {found}");
                     await page.ScreenshotAsync(new PageScreenshotOptions
                     {
                         Path = Path.Combine(BrowserFixture.Screenshots, $"layout-{width}x{height}-{theme}-{p.Name}.png"), FullPage = true,
@@ -195,6 +198,103 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
             if (v.right - v.left < 8) found.push(`${el.tagName.toLowerCase()} "${describe(el)}" is clipped out of sight`);
             else if (v.right > vw + 1 || v.left < -1)
               found.push(`${el.tagName.toLowerCase()} "${describe(el)}" spans ${Math.round(v.left)}..${Math.round(v.right)} px of ${vw}`);
+          }
+          return found;
+        }
+        """;
+
+    /// <summary>
+    /// Presses Tab until focus comes back round to the first element it reached (the walk wraps past the page's end,
+    /// so where it starts does not matter), numbering each element focused, then lists the visible controls never
+    /// reached: a control only a mouse can use. Focus that stays on one element for 8 presses is a trap (a date and
+    /// time field takes one press per part).
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> KeyboardUnreachableAsync(IPage page)
+    {
+        await page.EvaluateAsync("() => document.querySelectorAll('[data-kb-reached]').forEach(e => e.removeAttribute('data-kb-reached'))");
+        var problems = new List<string>();
+        int first = 0, last = 0, same = 0, reached = 0;
+        for (var press = 0; press < 600; press++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            var focused = await page.EvaluateAsync<JsonElement>(MarkFocused);
+            var n = focused.GetProperty("n").GetInt32();
+            if (n == 0) continue; // past the page's end: the next Tab starts again at its top
+            if (first == 0) first = n;
+            else if (n == first) break;
+            same = n == last ? same + 1 : 0;
+            if (same == 8) { problems.Add($"focus is trapped on {focused.GetProperty("what").GetString()}"); break; }
+            last = n;
+            reached = Math.Max(reached, n);
+        }
+        if (reached == 0) problems.Add("Tab reached nothing");
+        // A tab list is one stop for Tab; its other tabs are reached with the arrow keys (the tabs pattern).
+        var tablists = await page.EvaluateAsync<int>("() => document.querySelectorAll('[role=tablist]').length");
+        for (var list = 0; list < tablists; list++)
+        {
+            var tabs = await page.EvaluateAsync<int>(FocusReachedTab, list);
+            for (var press = 0; press < tabs; press++)
+            {
+                var before = await page.EvaluateHandleAsync("() => document.activeElement");
+                await page.Keyboard.PressAsync("ArrowRight");
+                try
+                {
+                    // MudTabs moves the focus after a round trip to the server.
+                    await page.WaitForFunctionAsync("before => document.activeElement !== before", before, new() { Timeout = 5_000 });
+                }
+                catch (TimeoutException)
+                {
+                    break; // the arrow moved nothing: the tabs left are reported below
+                }
+                await page.EvaluateAsync<JsonElement>(MarkFocused);
+            }
+        }
+        problems.AddRange(await page.EvaluateAsync<string[]>(UnreachedControls));
+        return problems;
+    }
+
+    /// <summary>Focuses the tab that Tab reached in the given tab list; returns how many tabs it has (0 if none was reached).</summary>
+    private const string FocusReachedTab = """
+        index => {
+          const list = document.querySelectorAll('[role=tablist]')[index];
+          const reached = list?.querySelector('[role=tab][data-kb-reached]');
+          if (!reached) return 0;
+          reached.focus();
+          return list.querySelectorAll('[role=tab]').length;
+        }
+        """;
+
+    private const string MarkFocused = """
+        () => {
+          const a = document.activeElement;
+          if (!a || a === document.body || a === document.documentElement) return { n: 0, what: '' };
+          if (!a.hasAttribute('data-kb-reached'))
+            a.setAttribute('data-kb-reached', String(document.querySelectorAll('[data-kb-reached]').length + 1));
+          const what = `${a.tagName.toLowerCase()} "${(a.getAttribute('aria-label') || a.innerText || a.getAttribute('data-testid') || '').trim().slice(0, 40)}"`;
+          return { n: +a.getAttribute('data-kb-reached'), what };
+        }
+        """;
+
+    /// <summary>Visible, enabled controls not reached by Tab, themselves or through the control around them or in them
+    /// (a MudBlazor checkbox is a span around the input that takes the focus).</summary>
+    private const string UnreachedControls = """
+        () => {
+          const controls = 'a[href], button, input:not([type=hidden]), select, textarea, [role=button], [role=tab], [role=switch], [role=checkbox], [role=link], [tabindex]:not([tabindex="-1"])';
+          const describe = el => `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') || el.innerText || el.value || el.getAttribute('data-testid') || el.className || '').toString().trim().replace(/\s+/g, ' ').slice(0, 40)}"`;
+          const found = [];
+          for (const el of document.querySelectorAll(controls)) {
+            if (el.disabled || el.getAttribute('aria-disabled') === 'true') continue;
+            // Out of the tab order on purpose: MudBlazor's adornment, clear and spin buttons, whose action the field
+            // itself takes from the keyboard (Enter, Delete, arrow keys). Any other tabindex -1 control is reported.
+            if (el.closest('.mud-input-adornment, .mud-input-numeric-spin, .mud-input-clear-button')) continue;
+            // An open list's options are chosen with the arrow keys (the listbox pattern), not Tab.
+            if (el.closest('[role=listbox]')) continue;
+            if (el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+            if (el.closest('[aria-hidden=true], [inert], .mud-drawer--closed, .mud-popover:not(.mud-popover-open)')) continue;
+            if (el.hasAttribute('data-kb-reached') || el.querySelector('[data-kb-reached]')) continue;
+            const around = el.parentElement?.closest(controls);
+            if (around && around.hasAttribute('data-kb-reached')) continue;
+            found.push(`${describe(el)} cannot be reached with Tab: ${el.outerHTML.slice(0, 200)}`);
           }
           return found;
         }
