@@ -4,6 +4,7 @@ using Immutable.Web.Accounts;
 using Immutable.Web.Components.Pages.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using MudBlazor.Extensions;
 
 namespace Immutable.Tests.Components;
 
@@ -78,5 +79,48 @@ public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
         var stream = Assert.Single((await _client.GetJsonAsync("/api/v1/log-streams"))["data"]!.AsArray())!;
         Assert.Equal("http://127.0.0.1:9/hook", stream["url"]!.GetValue<string>());
         Assert.Single((await _client.GetJsonAsync("/api/v1/events?action=log_stream.created"))["data"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task IncidentsPanel_SavesTheGrouping_RefusesAWindowOutOfRangeOnTheField_WithoutClamping()
+    {
+        var panel = _ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, _owner));
+        var window = () => panel.FindComponents<MudNumericField<int?>>().Single();
+        panel.WaitForAssertion(() => Assert.Equal(60, window().Instance.GetState(x => x.Value)));
+        Assert.Equal("actor", panel.FindComponent<MudSelect<string>>().Instance.GetState(x => x.Value));
+
+        // Out of range: said on the field as typed and again on Save; the value stays as typed (MudNumericField is given no
+        // Max to clamp to), nothing is stored.
+        panel.Find("[data-testid=incident-window] input, input[data-testid=incident-window]").Input("20000");
+        panel.WaitForAssertion(() => Assert.Contains("must be a whole number from 1 to 10,080 (7 days)", window().Markup, StringComparison.Ordinal));
+        panel.Find("[data-testid=save-incidents]").Click();
+        panel.WaitForAssertion(() => Assert.Contains("from 1 to 10080", window().Markup, StringComparison.Ordinal));
+        Assert.Equal(20000, window().Instance.GetState(x => x.Value));
+        Assert.Empty(panel.FindAll("[data-testid=incidents-error]"));
+        Assert.Equal(60, (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!["window_minutes"]!.GetValue<int>());
+
+        var select = panel.FindComponent<MudSelect<string>>();
+        await panel.InvokeAsync(() => select.Instance.SelectOption("session"));
+        panel.Find("[data-testid=incident-window] input, input[data-testid=incident-window]").Input("120");
+        panel.WaitForAssertion(() => Assert.DoesNotContain("mud-input-error", window().Markup, StringComparison.Ordinal));
+        panel.Find("[data-testid=save-incidents]").Click();
+
+        // The API sees it, and the change is in the chain by the member.
+        await WaitForAsync(async () => (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!["window_minutes"]!.GetValue<int>() == 120);
+        var incidents = (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!;
+        Assert.Equal("session", incidents["group_by"]!.GetValue<string>());
+        var audit = Assert.Single((await _client.GetJsonAsync("/api/v1/events?action=workspace.incidents_updated"))["data"]!.AsArray())!;
+        Assert.Equal("user:ana@example.com", audit["actor_id"]!.GetValue<string>());
+
+        // An analyst sees the grouping and has nothing to change it with.
+        var analyst = _ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, _owner with { Role = Roles.Analyst }));
+        analyst.WaitForAssertion(() => Assert.Equal(120, analyst.FindComponents<MudNumericField<int?>>().Single().Instance.GetState(x => x.Value)));
+        Assert.Empty(analyst.FindAll("[data-testid=save-incidents]"));
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100 && !await condition(); i++) await Task.Delay(50);
+        Assert.True(await condition());
     }
 }
