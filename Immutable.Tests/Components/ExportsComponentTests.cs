@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bunit;
 using Immutable.Tests.TestSupport;
 using Immutable.Web.Accounts;
@@ -10,6 +11,7 @@ using Immutable.Web.Storage;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using MudBlazor.Extensions;
 
 namespace Immutable.Tests.Components;
 
@@ -30,6 +32,7 @@ public sealed class ExportsComponentTests : IAsyncLifetime
         var key = await _app.CreateKeyAsync("acme");
         _workspaceId = key.WorkspaceId;
         _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
+        _ctx.Services.AddSingleton<TimeProvider>(_app.Time); // the host's fake clock: relative ranges end at its now
         _ctx.Render<MudPopoverProvider>();
         _client = _app.CreateClient();
         _client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
@@ -81,6 +84,30 @@ public sealed class ExportsComponentTests : IAsyncLifetime
         Assert.Equal(1, export.TotalRows);
         page.WaitForAssertion(() => Assert.StartsWith($"/api/v1/exports/{export.Id}/download?token=", page.Find("[data-testid=export-download]").GetAttribute("href"), StringComparison.Ordinal));
         Assert.Contains("actor_id=user_7", page.Find("[data-testid=exports-table]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_from_the_events_page_holds_exactly_the_events_it_lists_in_its_event_time_range()
+    {
+        // Sent now, happened two days ago: the Events page's last 24 hours (by event time, its default) leave it out,
+        // though it was ingested within them.
+        var now = _app.Time.GetUtcNow();
+        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login", occurred_at = now.AddDays(-2).ToString("O", CultureInfo.InvariantCulture) });
+        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
+        await _client.IngestAsync(new { actor_id = "user_7", action = "document.viewed" });
+        var events = RenderAt<EventsExplorer>("/events?range=24h&actor_id=user_7");
+        events.WaitForAssertion(() => Assert.Equal(2, events.FindAll("[data-testid=events-table] tbody tr").Count));
+        var href = events.Find("[data-testid=events-export]").GetAttribute("href")!;
+        Assert.Contains("time=occurred", href, StringComparison.Ordinal);
+
+        var page = RenderAt<ExportsPage>(href);
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-exports]")));
+        Assert.True(page.FindComponents<MudSelect<bool>>().Single().Instance.GetState(x => x.Value)); // "Range by: Event time"
+        page.Find("[data-testid=create-export]").Click();
+        page.WaitForAssertion(() => Assert.Contains("completed", page.Find("[data-testid=exports-table] [data-testid=export-status]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        var export = Assert.Single(await _app.Services.GetRequiredService<ExportService>().ListAsync(Owner.Caller));
+        Assert.Equal(2, export.TotalRows);
+        Assert.Equal("occurred", System.Text.Json.Nodes.JsonNode.Parse(export.Filters.Text)!["time"]!.GetValue<string>());
     }
 
     [Fact]

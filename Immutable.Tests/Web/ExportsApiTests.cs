@@ -35,7 +35,8 @@ public sealed class ExportsApiTests : IDisposable
         new { actor_id = "user_1", actor_name = "=HYPERLINK(\"http://evil\",\"x\")", action = "auth.login", session_id = "s1", ip_address = "81.2.69.142", metadata = new { note = "a, \"quoted\"\r\nline" } },
         new { actor_id = "user_1", actor_name = "+1+1", action = "document.viewed", resource = "document", resource_id = "-2+3", session_id = "s1", targets = new[] { new { type = "file", id = "@SUM(1)" } } },
         new { actor_id = "user_2", actor_name = "@cmd", action = "document.deleted", resource = "document", resource_name = "\tTabbed", user_agent = "\rCarriage", tenant_id = "t1" },
-        new { actor_id = "user_2", actor_name = "Zoë 東京 ✓", action = "invoice.paid", metadata = new { amount = 12.5, big = 12345678901234567890123m } },
+        // Back-dated: it happened an hour before it was sent, so an event-time range and an ingestion-time range differ.
+        new { actor_id = "user_2", actor_name = "Zoë 東京 ✓", action = "invoice.paid", occurred_at = "2026-03-27T13:00:00Z", ip_address = "2.125.160.216", metadata = new { amount = 12.5, big = 12345678901234567890123m } },
     ];
 
     [Fact]
@@ -203,6 +204,11 @@ public sealed class ExportsApiTests : IDisposable
         { """{"session_id":"s1","search":"HYPERLINK"}""", "session_id=s1&search=HYPERLINK" },
         { """{"search":"東京"}""", "search=%E6%9D%B1%E4%BA%AC" },
         { """{"from":"2026-03-27T14:01:00Z","to":"2026-03-27T14:02:00Z"}""", "from=2026-03-27T14:01:00Z&to=2026-03-27T14:02:00Z" },
+        // The Events page's range is by event time unless switched: the back-dated event is in one range, not the other.
+        { """{"time":"occurred","from":"2026-03-27T12:30:00Z","to":"2026-03-27T13:30:00Z"}""", "time=occurred&from=2026-03-27T12:30:00Z&to=2026-03-27T13:30:00Z" },
+        { """{"time":"ingested","from":"2026-03-27T12:30:00Z","to":"2026-03-27T13:30:00Z"}""", "time=ingested&from=2026-03-27T12:30:00Z&to=2026-03-27T13:30:00Z" },
+        { """{"ip_address":"81.2.69.142"}""", "ip_address=81.2.69.142" },
+        { """{"country":"gb"}""", "country=GB" },
     };
 
     [Theory]
@@ -232,11 +238,11 @@ public sealed class ExportsApiTests : IDisposable
     public async Task Invalid_filters_answer_422_naming_each_field_and_store_nothing()
     {
         var client = await ClientAsync();
-        var response = await client.PostJsonAsync("/api/v1/exports", """{"from":"yesterday","to":"2026-01-01","actor_id":5,"format":"xlsx"}""");
+        var response = await client.PostJsonAsync("/api/v1/exports", """{"from":"yesterday","to":"2026-01-01","actor_id":5,"format":"xlsx","time":"when","country":"GBR"}""");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var body = await response.ReadJsonAsync();
         Assert.Equal("validation_failed", body["error"]!.GetValue<string>());
-        Assert.Equal(["actor_id", "format", "from"], body["violations"]!.AsArray().Select(v => v!["field"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(["actor_id", "country", "format", "from", "time"], body["violations"]!.AsArray().Select(v => v!["field"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostJsonAsync("/api/v1/exports", "{\"from\":")).StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await client.PostJsonAsync("/api/v1/exports", "[1]")).StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await client.PostJsonAsync("/api/v1/exports", """{"from":"2026-03-02","to":"2026-03-01"}""")).StatusCode);

@@ -30,8 +30,12 @@ public sealed partial class ExportsPage
         public string? SessionId { get; set; }
         public string? TenantId { get; set; }
         public string? Search { get; set; }
+        public string? IpAddress { get; set; }
+        public string? Country { get; set; }
         public DateTime? From { get; set; }
         public DateTime? To { get; set; }
+        /// <summary>From/To bound the event time (occurred_at, as the Events page does by default) or the ingestion time.</summary>
+        public bool ByOccurredAt { get; set; }
     }
 
     [Inject] private ExportService Exports { get; set; } = default!;
@@ -58,7 +62,9 @@ public sealed partial class ExportsPage
         DateTime? Time(string k) => Get(k) is { } text && RequestValues.TryParseIso8601(text, out var t) ? t : null;
         (_f.ActorId, _f.Action, _f.Resource, _f.SessionId, _f.TenantId, _f.Search) =
             (Get("actor_id"), Get("action"), Get("resource"), Get("session_id"), Get("tenant_id"), Get("search"));
+        (_f.IpAddress, _f.Country) = (Get("ip_address"), Get("country"));
         (_f.From, _f.To) = (Time("from"), Time("to"));
+        _f.ByOccurredAt = Get("time") == "occurred";
         if (Get("format") is { } format && WireName.TryParse<ExportFormat>(format, out var parsed)) _format = parsed;
         _retention = await Retention.GetAsync(_user.Caller);
         CheckRetention();
@@ -108,6 +114,9 @@ public sealed partial class ExportsPage
         Set("session_id", _f.SessionId);
         Set("tenant_id", _f.TenantId);
         Set("search", _f.Search);
+        Set("ip_address", _f.IpAddress);
+        Set("country", _f.Country);
+        if (_f.ByOccurredAt) body["time"] = "occurred";
         // The inputs are UTC wall times (as on the Events page).
         if (_f.From is { } from) body["from"] = Timestamps.ToIso(DateTime.SpecifyKind(from, DateTimeKind.Utc));
         if (_f.To is { } to) body["to"] = Timestamps.ToIso(DateTime.SpecifyKind(to, DateTimeKind.Utc));
