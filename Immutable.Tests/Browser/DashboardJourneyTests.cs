@@ -157,6 +157,12 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
         await page.GotoAsync("/integrity");
         // With nobody typing, a new page's heading takes the focus, so a screen reader announces the page.
         await Assertions.Expect(page.Locator("h1")).ToBeFocusedAsync();
+        // On a visit's first page the circuit can start after the viewer has tabbed into the page: the heading then
+        // leaves the focus where the viewer put it (a keyboard walk lost its place when the heading took it back).
+        var navLink = page.Locator(".mud-nav-link", new() { HasText = "Events" });
+        await navLink.FocusAsync();
+        Assert.False(await page.EvaluateAsync<bool>("() => immutableDashboard.focusHeading('h1', true)"));
+        await Assertions.Expect(navLink).ToBeFocusedAsync();
         await page.ClickAsync("[data-testid=verify]");
         await Assertions.Expect(page.Locator("[data-testid=verify-result]")).ToContainTextAsync("Intact");
         await Assertions.Expect(page.Locator("[data-testid=verifications]")).ToContainTextAsync("user:ana@example.com");

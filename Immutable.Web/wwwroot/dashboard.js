@@ -3,8 +3,12 @@ window.immutableDashboard = {
   // The browser's IANA time zone; the server checks it before using it.
   timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone || null,
   // After a navigation: focus the page's heading, unless the viewer is typing in a field (FocusHeadingOnNavigate).
-  focusHeading: selector => {
-    if (isTypingTarget(document.activeElement)) return false;
+  // On the page's first load the circuit may start seconds after the page shows; by then the viewer may have tabbed
+  // into it, so the heading takes the focus only if nothing has it yet.
+  focusHeading: (selector, onlyIfUnfocused) => {
+    const active = document.activeElement;
+    if (isTypingTarget(active)) return false;
+    if (onlyIfUnfocused && active && active !== document.body && active !== document.documentElement) return false;
     const heading = document.querySelector(selector);
     if (!heading) return false;
     if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
