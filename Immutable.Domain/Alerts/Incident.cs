@@ -35,6 +35,11 @@ public static class IncidentGroupingRule
     public const int MinWindowMinutes = 1;
     public const int MaxWindowMinutes = 7 * 24 * 60;
 
+    /// <summary>What a window must be, in the words the API and the dashboard both use.</summary>
+    public static readonly string WindowAllowed = $"a whole number of minutes from {MinWindowMinutes} to {MaxWindowMinutes} (7 days)";
+
+    public static bool IsValidWindow(int minutes) => minutes is >= MinWindowMinutes and <= MaxWindowMinutes;
+
     /// <summary>
     /// The key (<c>kind:value</c>) of a finding: the session or IP address when the workspace groups by them and the
     /// finding has one, otherwise its actor (observations and workspace-level alerts have no session or address).

@@ -9,6 +9,7 @@ using Immutable.Web.Monitors;
 using Immutable.Web.Workspaces;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using MudBlazor.Extensions;
 
 namespace Immutable.Tests.Components;
 
@@ -140,5 +141,132 @@ public sealed class FormRefusalTests : IAsyncLifetime
         var patterns = panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Action patterns, one per line");
         patterns.Find("textarea").Input("document.*\nauth..login");
         panel.WaitForAssertion(() => Assert.Contains("“auth..login”: has an empty segment", patterns.Markup, StringComparison.Ordinal));
+    }
+
+    // A message once shown must not be lost by typing: MudBlazor clears a field's error on every value change and does
+    // not take the form's unchanged Error=true again, so a second invalid value showed nothing, even after Save. Each
+    // case types one invalid value, then another, and saves twice.
+
+    private static string Text<T>(IRenderedComponent<T> field) where T : Microsoft.AspNetCore.Components.IComponent =>
+        field.Find(".mud-input-helper-text").TextContent;
+
+    [Fact]
+    public async Task RetentionPanel_ASecondInvalidWindow_IsRefusedOnTheFieldAgain()
+    {
+        var panel = _ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
+        var days = () => panel.FindComponents<MudNumericField<int?>>().Single();
+        panel.WaitForAssertion(() => Assert.False(days().Instance.Disabled));
+        foreach (var value in new[] { "0", "-3" })
+        {
+            panel.Find("[data-testid=retention-days] input, input[data-testid=retention-days]").Change(value);
+            await panel.Find("[data-testid=save-retention]").ClickAsync(new());
+            panel.WaitForAssertion(() => Assert.True(HasError(days()), $"{value}: {days().Markup}"));
+            Assert.Contains("day", Text(days()), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void IncidentsPanel_ASecondInvalidWindow_KeepsItsMessage_AsTypedAndOnSave()
+    {
+        var panel = _ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, Owner));
+        var window = () => panel.FindComponents<MudNumericField<int?>>().Single();
+        panel.WaitForAssertion(() => Assert.Equal(60, window().Instance.GetState(x => x.Value)));
+        foreach (var value in new[] { "0", "20000" })
+        {
+            panel.Find("[data-testid=incident-window] input, input[data-testid=incident-window]").Input(value);
+            panel.WaitForAssertion(() => Assert.True(HasError(window()), $"{value} typed: {window().Markup}"));
+            Assert.Contains("from 1 to 10080", Text(window()), StringComparison.Ordinal);
+            panel.Find("[data-testid=save-incidents]").Click();
+            panel.WaitForAssertion(() => Assert.True(HasError(window()), $"{value} saved: {window().Markup}"));
+            Assert.Contains("from 1 to 10080", Text(window()), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task RuleEditor_ASecondInvalidCooldown_KeepsItsMessage_AsTypedAndOnSave()
+    {
+        var page = _ctx.Render<RuleEditor>();
+        page.WaitForAssertion(() => page.Find("[data-testid=save-rule]"));
+        var cooldown = () => page.FindComponents<MudNumericField<int>>().Single(c => c.Instance.Label == "Cooldown (minutes)");
+        foreach (var value in new[] { "99999", "-5" })
+        {
+            cooldown().Find("input").Input(value);
+            page.WaitForAssertion(() => Assert.Contains("from 0 to 10080", Text(cooldown()), StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+            await page.Find("[data-testid=save-rule]").ClickAsync(new());
+            page.WaitForAssertion(() => Assert.True(HasError(cooldown()), $"{value} saved: {cooldown().Markup}"));
+            Assert.Contains("from 0 to 10080", Text(cooldown()), StringComparison.Ordinal);
+        }
+        Assert.Empty(await _app.Services.GetRequiredService<AlertRuleService>().ListAsync(Owner.Caller));
+    }
+
+    [Fact]
+    public async Task MonitorEditor_ASecondInvalidTimeframe_KeepsItsMessage_AsTypedAndOnSave()
+    {
+        var page = _ctx.Render<MonitorEditor>();
+        page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
+        var timeframe = () => page.FindComponents<MudNumericField<int>>().Single(c => c.Instance.Label == "Timeframe (minutes)");
+        foreach (var value in new[] { "5", "15" })
+        {
+            timeframe().Find("input").Input(value);
+            page.WaitForAssertion(() => Assert.Contains("multiple of 10", Text(timeframe()), StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+            await page.Find("[data-testid=save-monitor]").ClickAsync(new());
+            page.WaitForAssertion(() => Assert.True(HasError(timeframe()), $"{value} saved: {timeframe().Markup}"));
+            Assert.Contains("multiple of 10", Text(timeframe()), StringComparison.Ordinal);
+        }
+        Assert.Empty(await _app.Services.GetRequiredService<MonitorService>().ListAsync(Owner.Caller));
+    }
+
+    [Fact]
+    public async Task WebhooksPanel_ASecondInvalidUrl_IsRefusedNextToTheUrlAgain()
+    {
+        var panel = _ctx.Render<WebhooksPanel>(p => p.Add(x => x.User, Owner));
+        var url = () => panel.FindComponents<MudTextField<string>>().Single();
+        foreach (var value in new[] { "ftp://example.com/hook", "gopher://example.com/hook" })
+        {
+            url().Find("input").Input(value);
+            await panel.Find("[data-testid=create-webhook]").ClickAsync(new());
+            panel.WaitForAssertion(() => Assert.True(HasError(url()), $"{value}: {url().Markup}"));
+        }
+        Assert.Empty(panel.FindAll("[data-testid=webhook-endpoint]"));
+    }
+
+    [Fact]
+    public async Task ApiKeysPanel_ASecondOverlongLabel_KeepsItsMessage()
+    {
+        var panel = _ctx.Render<ApiKeysPanel>(p => p.Add(x => x.User, Owner));
+        var label = () => panel.FindComponents<MudTextField<string>>().Single();
+        foreach (var extra in new[] { 1, 5 })
+        {
+            label().Find("input").Input(new string('k', ApiKeyService.MaxLabelLength + extra));
+            panel.WaitForAssertion(() => Assert.Contains($"at most {ApiKeyService.MaxLabelLength} characters", Text(label()), StringComparison.Ordinal));
+            await panel.Find("[data-testid=create-key]").ClickAsync(new());
+            panel.WaitForAssertion(() => Assert.Contains($"at most {ApiKeyService.MaxLabelLength} characters", Text(label()), StringComparison.Ordinal));
+        }
+        Assert.Single(await _app.Services.GetRequiredService<ApiKeyService>().ListAsync(Owner.Caller));
+    }
+
+    [Fact]
+    public async Task MembersPanel_ASecondBadEmail_IsRefusedNextToTheEmailAgain()
+    {
+        await _app.Services.GetRequiredService<AccountService>().InviteAsync(_workspaceId, "ana@example.com", "Ana Owner", Roles.Owner);
+        var panel = _ctx.Render<MembersPanel>(p => p.Add(x => x.User, Owner));
+        var email = () => panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Email");
+        foreach (var value in new[] { "not-an-email", "still not one" })
+        {
+            panel.Find("[data-testid=invite-email] input, input[data-testid=invite-email]").Input(value);
+            await panel.Find("[data-testid=invite]").ClickAsync(new());
+            panel.WaitForAssertion(() => Assert.Contains("Enter an email address", Text(email()), StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void AccessPanel_ASecondMalformedPattern_KeepsItsMessage()
+    {
+        var panel = _ctx.Render<AccessPanel>(p => p.Add(x => x.User, Owner));
+        var patterns = () => panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Action patterns, one per line");
+        patterns().Find("textarea").Input("document.*\nauth..login");
+        panel.WaitForAssertion(() => Assert.Contains("“auth..login”: has an empty segment", Text(patterns()), StringComparison.Ordinal));
+        patterns().Find("textarea").Input("document.*\nauth...login");
+        panel.WaitForAssertion(() => Assert.Contains("“auth...login”: has an empty segment", Text(patterns()), StringComparison.Ordinal));
     }
 }

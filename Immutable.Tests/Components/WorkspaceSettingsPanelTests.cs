@@ -92,7 +92,7 @@ public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
         // Out of range: said on the field as typed and again on Save; the value stays as typed (MudNumericField is given no
         // Max to clamp to), nothing is stored.
         panel.Find("[data-testid=incident-window] input, input[data-testid=incident-window]").Input("20000");
-        panel.WaitForAssertion(() => Assert.Contains("must be a whole number from 1 to 10,080 (7 days)", window().Markup, StringComparison.Ordinal));
+        panel.WaitForAssertion(() => Assert.Contains("must be a whole number of minutes from 1 to 10080 (7 days)", window().Markup, StringComparison.Ordinal));
         panel.Find("[data-testid=save-incidents]").Click();
         panel.WaitForAssertion(() => Assert.Contains("from 1 to 10080", window().Markup, StringComparison.Ordinal));
         Assert.Equal(20000, window().Instance.GetState(x => x.Value));

@@ -142,8 +142,8 @@ public sealed partial class WorkspaceSettingsService(
             violations.Add(new Violation("group_by", "must be " + string.Join(", ", WireName.All<Immutable.Domain.Alerts.IncidentGrouping>())));
         var window = 0;
         if (!root.TryGetProperty("window_minutes", out var w) || w.ValueKind != JsonValueKind.Number || !w.TryGetInt32(out window)
-            || window < Immutable.Domain.Alerts.IncidentGroupingRule.MinWindowMinutes || window > Immutable.Domain.Alerts.IncidentGroupingRule.MaxWindowMinutes)
-            violations.Add(new Violation("window_minutes", $"must be a whole number of minutes from {Immutable.Domain.Alerts.IncidentGroupingRule.MinWindowMinutes} to {Immutable.Domain.Alerts.IncidentGroupingRule.MaxWindowMinutes} (7 days)"));
+            || !Immutable.Domain.Alerts.IncidentGroupingRule.IsValidWindow(window))
+            violations.Add(new Violation("window_minutes", "must be " + Immutable.Domain.Alerts.IncidentGroupingRule.WindowAllowed));
         if (violations.Count > 0) return Problem.Invalid(violations);
         return await ChangeAsync(who, "workspace.incidents_updated", "incidents",
             row => new JsonObject { ["group_by"] = row.IncidentGrouping, ["window_minutes"] = row.IncidentWindowMinutes },

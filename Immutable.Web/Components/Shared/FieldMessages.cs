@@ -24,6 +24,16 @@ public sealed class FieldMessages
 
     public void Touch(string field) => _touched.Add(field);
 
+    /// <summary>
+    /// Drops the messages of <paramref name="field"/> and its items: a server's answer about a value the user has since
+    /// edited. The field's Error then turns false, so a second refusal turns it true again (MudBlazor only re-applies
+    /// an Error parameter that changed).
+    /// </summary>
+    public void Clear(string field)
+    {
+        foreach (var key in Keys(field).ToList()) _all.Remove(key);
+    }
+
     public void RevealAll() => ShowAll = true;
 
     /// <summary>Forget what was touched and revealed (a form that was saved and emptied).</summary>
