@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Nodes;
 using Immutable.Tests.TestSupport;
 using static Immutable.Tests.TestSupport.DetectionKit;
@@ -41,5 +42,33 @@ public sealed class StaleRuleSetTests : IDisposable
         var alert = Assert.Single(alerts);
         Assert.Equal(ruleId, alert!["rule_id"]!.GetValue<string>());
         Assert.Equal("mallory", alert["actor_id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task NoPerEventRule_ACallMovesTheCheckpointOnceToTheHead_CountingTheEventsItSkipped()
+    {
+        // The worker off, so only this test moves the checkpoint.
+        using var app = new ImmutableAppFactory().With("Detection:StreamEvaluation", "false");
+        var key = await app.CreateKeyAsync("quiet");
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        for (var i = 0; i < 3; i++) await client.IngestAsync(new { actor_id = "mallory", action = "auth.login" });
+        var evaluator = app.Services.GetRequiredService<Immutable.Web.Detection.StreamEvaluator>();
+        using var db = app.OpenStore();
+        long Scalar(string sql)
+        {
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = sql;
+            return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var head = Scalar($"SELECT MAX(sequence) FROM events WHERE workspace_id = '{key.WorkspaceId}'");
+        Assert.True(head >= 3);
+
+        // Counted as handled (so the worker's batch window follows), then nothing left to move.
+        Assert.Equal(head, await evaluator.ProcessAsync(key.WorkspaceId, CancellationToken.None));
+        Assert.Equal(0, await evaluator.ProcessAsync(key.WorkspaceId, CancellationToken.None));
+        await client.IngestAsync(new { actor_id = "mallory", action = "auth.login" });
+        Assert.Equal(1, await evaluator.ProcessAsync(key.WorkspaceId, CancellationToken.None));
+        Assert.Equal(head + 1, Scalar($"SELECT last_sequence FROM detection_checkpoints WHERE workspace_id = '{key.WorkspaceId}'"));
     }
 }

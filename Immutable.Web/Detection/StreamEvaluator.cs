@@ -74,7 +74,9 @@ public sealed partial class StreamEvaluator(
     }
 
     /// <summary>
-    /// Processes everything after the checkpoint; returns how many events were evaluated. Only while this instance
+    /// Processes everything after the checkpoint; returns how many events were evaluated (or, with no per-event rule,
+    /// skipped: the checkpoint moves once per call, so commits gather in the worker's batch window before the next
+    /// move, and a workspace under steady ingest cannot keep the worker to itself). Only while this instance
     /// holds the workspace's lease: another instance evaluating it (its lease not expired) makes this a no-op.
     /// </summary>
     public async Task<int> ProcessAsync(string workspaceId, CancellationToken ct)
@@ -98,9 +100,9 @@ public sealed partial class StreamEvaluator(
         {
             while (true)
             {
-                var processed = await ProcessChunkAsync(workspaceId, ct);
-                if (processed == 0) return total;
+                var (processed, more) = await ProcessChunkAsync(workspaceId, ct);
                 total += processed;
+                if (processed == 0 || !more) return total;
             }
         }
         catch (LeaseLostException)
@@ -113,7 +115,8 @@ public sealed partial class StreamEvaluator(
 
     private const int MaxRuleReloads = 3;
 
-    private async Task<int> ProcessChunkAsync(string workspaceId, CancellationToken ct, int attempt = 0)
+    /// <summary>One chunk: the events it handled, and whether another chunk may follow at once.</summary>
+    private async Task<(int Events, bool More)> ProcessChunkAsync(string workspaceId, CancellationToken ct, int attempt = 0)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var checkpoint = await db.DetectionCheckpoints.FindAsync([workspaceId], ct);
@@ -135,25 +138,25 @@ public sealed partial class StreamEvaluator(
                         && !RuleSet.EvaluatedElsewhere.Contains(r.RuleType)),
                 })
                 .FirstOrDefaultAsync(ct);
-            if (probe is null) return 0;
+            if (probe is null) return (0, false);
             if (probe.HasRules)
             {
                 // A rule came in after the set above was read (this instance not yet told): reload and evaluate.
-                if (attempt > 0) return 0;
+                if (attempt > 0) return (0, false);
                 Invalidate(workspaceId);
                 return await ProcessChunkAsync(workspaceId, ct, attempt + 1);
             }
             var head = probe.Head;
             if (_generations.GetValueOrDefault(workspaceId) == rules.Generation) _loaded[workspaceId] = rules;
-            if (head <= after) return 0;
+            if (head <= after) return (0, false);
             if (checkpoint is null) db.DetectionCheckpoints.Add(checkpoint = new DetectionCheckpointRecord { WorkspaceId = workspaceId });
             checkpoint.LastSequence = head;
             checkpoint.UpdatedAt = Immutable.Domain.Chain.Timestamps.ToMicroseconds(time.GetUtcNow());
             await db.SaveChangesAsync(ct);
-            // Counted as handled, so the worker lets the next commits gather before moving the checkpoint again: at one
-            // event per request, a checkpoint write per commit was a second write transaction per event and halved
-            // single-connection ingest.
-            return (int)Math.Min(int.MaxValue, head - after);
+            // Counted as handled, and the last chunk of this call, so the worker lets the next commits gather before moving
+            // the checkpoint again: at one event per request, a checkpoint write per commit was a second write
+            // transaction per event and halved single-connection ingest.
+            return ((int)Math.Min(int.MaxValue, head - after), false);
         }
         // Right behind ingest, the events just committed are still in memory; otherwise (restart, behind) read the store.
         var events = tail.TryRead(workspaceId, after, options.Value.ChunkSize)
@@ -162,7 +165,7 @@ public sealed partial class StreamEvaluator(
                 .OrderBy(e => e.Sequence)
                 .Take(options.Value.ChunkSize)
                 .ToListAsync(ct)).Select(r => r.ToDomain()).ToList();
-        if (events.Count == 0) return 0;
+        if (events.Count == 0) return (0, false);
         // A rule changed here after the set above was taken (the worker can stall between the two reads): events
         // committed after that change may be among these, so they are evaluated with the changed rules. Bounded, so
         // rules edited without pause cannot stall detection; the notice of an edit on another instance arrives later
@@ -198,7 +201,7 @@ public sealed partial class StreamEvaluator(
             if (writer.Created.Count > 0) LogAlerts(writer.Created.Count, workspaceId, events[0].Sequence, events[^1].Sequence);
             writer.Publish(domainEvents, notifications);
             if (incidentIds.Count > 0) domainEvents.Publish(new IncidentsChanged(workspaceId, incidentIds));
-            return events.Count;
+            return (events.Count, true);
         }
         catch
         {
