@@ -1,6 +1,5 @@
 using Bunit;
 using Immutable.Tests.TestSupport;
-using Immutable.Web.Accounts;
 using Immutable.Web.Components.Layout;
 using MudBlazor;
 using MudBlazor.Extensions;
@@ -13,33 +12,21 @@ namespace Immutable.Tests.Components;
 /// </summary>
 public sealed class GlobalSearchTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new();
-    private BunitContext _ctx = default!;
-    private DashboardUser _owner = default!;
+    private DashboardComponentHost _host = default!;
 
-    public async Task InitializeAsync()
-    {
-        var key = await _app.CreateKeyAsync("acme");
-        _owner = new DashboardUser("usr_test", "ana@example.com", "Ana Owner", key.WorkspaceId, "acme", Roles.Owner);
-        _ctx = DashboardComponentContext.Create(_app.Services, key.WorkspaceId);
-        _ctx.Render<MudPopoverProvider>();
-    }
+    public async Task InitializeAsync() => _host = await DashboardComponentHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public void TextBeingTyped_SurvivesTheLayoutRenderingAgain()
     {
-        var search = _ctx.Render<GlobalSearch>(p => p.Add(x => x.User, _owner));
+        var search = _host.Context.Render<GlobalSearch>(p => p.Add(x => x.User, _host.Owner));
         search.Find("input").Focus();
         search.Find("input").Input("gra");
         // The layout renders again with the same viewer (a new record each time, as MainLayout builds it).
-        search.Render(p => p.Add(x => x.User, _owner with { }));
-        search.Render(p => p.Add(x => x.User, _owner with { }));
+        search.Render(p => p.Add(x => x.User, _host.Owner with { }));
+        search.Render(p => p.Add(x => x.User, _host.Owner with { }));
         Assert.Equal("gra", search.Find("input").GetAttribute("value"));
         Assert.Equal("gra", search.FindComponent<MudAutocomplete<Immutable.Web.Search.SearchHit>>().Instance.GetState(x => x.Text));
     }
@@ -49,8 +36,8 @@ public sealed class GlobalSearchTests : IAsyncLifetime
     {
         // "/" focuses the field and the viewer types at once. A selection the server asks for on focus arrives after
         // the first letters on a busy server, and the next key replaced them (CI typed "grace" and got "ce").
-        var search = _ctx.Render<GlobalSearch>(p => p.Add(x => x.User, _owner));
+        var search = _host.Context.Render<GlobalSearch>(p => p.Add(x => x.User, _host.Owner));
         search.Find("input").Focus();
-        Assert.DoesNotContain(_ctx.JSInterop.Invocations, i => i.Identifier.Contains("select", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(_host.Context.JSInterop.Invocations, i => i.Identifier.Contains("select", StringComparison.OrdinalIgnoreCase));
     }
 }

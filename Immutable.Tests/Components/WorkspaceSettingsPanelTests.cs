@@ -14,27 +14,24 @@ namespace Immutable.Tests.Components;
 /// </summary>
 public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new ImmutableAppFactory().With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1");
+    private DashboardComponentHost _host = default!;
+    private ImmutableAppFactory _app = default!;
     private BunitContext _ctx = default!;
     private HttpClient _client = default!;
     private DashboardUser _owner = default!;
 
     public async Task InitializeAsync()
     {
-        var key = await _app.CreateKeyAsync("acme");
-        _owner = new DashboardUser("usr_test", "ana@example.com", "Ana Owner", key.WorkspaceId, "acme", Roles.Owner);
-        _ctx = DashboardComponentContext.Create(_app.Services, key.WorkspaceId);
-        _ctx.Render<MudPopoverProvider>();
-        _client = _app.CreateClient();
-        _client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        _host = await DashboardComponentHost.StartAsync(new ImmutableAppFactory().With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1"));
+        (_app, _ctx, _owner) = (_host.App, _host.Context, _host.Owner);
+        _client = _host.CreateClient();
         _client.DefaultRequestHeaders.Add("X-Test-Peer", "203.0.113.7"); // inside the allow-list the first test saves
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     [Fact]

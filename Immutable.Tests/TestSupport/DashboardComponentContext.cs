@@ -32,3 +32,47 @@ public static class DashboardComponentContext
         return ctx;
     }
 }
+
+/// <summary>
+/// The setup most component tests share: a real host, a workspace "acme" with an API key, and bUnit signed in to it as
+/// its owner, with MudBlazor's popover provider rendered.
+/// </summary>
+public sealed class DashboardComponentHost : IAsyncDisposable
+{
+    private DashboardComponentHost(ImmutableAppFactory app, Immutable.Web.Workspaces.CreatedKey key, BunitContext context)
+    {
+        App = app;
+        Key = key;
+        Context = context;
+        Owner = new DashboardUser("usr_test", "ana@example.com", "Ana Owner", key.WorkspaceId, "acme", Roles.Owner);
+    }
+
+    public ImmutableAppFactory App { get; }
+    public Immutable.Web.Workspaces.CreatedKey Key { get; }
+    public BunitContext Context { get; }
+    public DashboardUser Owner { get; }
+
+    /// <param name="app">A host configured by the test (e.g. <c>With(...)</c>); a default one when null. Disposed with this.</param>
+    public static async Task<DashboardComponentHost> StartAsync(ImmutableAppFactory? app = null)
+    {
+        app ??= new ImmutableAppFactory();
+        var key = await app.CreateKeyAsync("acme");
+        var context = DashboardComponentContext.Create(app.Services, key.WorkspaceId);
+        context.Render<MudBlazor.MudPopoverProvider>();
+        return new DashboardComponentHost(app, key, context);
+    }
+
+    /// <summary>An HTTP client on the host with the workspace's key.</summary>
+    public HttpClient CreateClient()
+    {
+        var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Key.Key);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Context.DisposeAsync();
+        await App.DisposeAsync();
+    }
+}
