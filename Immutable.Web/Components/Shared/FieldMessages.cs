@@ -44,6 +44,9 @@ public sealed class FieldMessages
         _all = new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
+    /// <summary>The shown message of <paramref name="field"/> as MudBlazor's <c>Validation</c>, for a field checked as typed.</summary>
+    public ShownMessage Validation(string field, Func<int, string?>? itemLabel = null) => new(() => Text(field, itemLabel));
+
     /// <summary>Whether <paramref name="field"/> (or one of its items, "field[i]...") has a message that is shown.</summary>
     public bool Has(string field) => (ShowAll || _touched.Contains(field)) && Keys(field).Any();
 
