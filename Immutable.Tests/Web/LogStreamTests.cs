@@ -25,7 +25,8 @@ public class LogStreamTests : IAsyncLifetime
         _receiver = await WebhookReceiver.StartAsync();
         _app = Configure(new ImmutableAppFactory()
             .With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1")
-            .With("Webhooks:TimeoutSeconds", "30")); // a held request (Gate) stays one attempt
+            .With("Webhooks:TimeoutSeconds", "30") // a held request (Gate) stays one attempt
+            .With("LogStreams:MaxEventsPerDelivery", MaxEventsPerDelivery.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         _client = await _app.CreateWorkspaceClientAsync("acme");
     }
 
@@ -34,6 +35,9 @@ public class LogStreamTests : IAsyncLifetime
         _app.Dispose();
         await _receiver.DisposeAsync();
     }
+
+    /// <summary>A small cap, so that a few events show how a stream that is behind splits its deliveries.</summary>
+    private const int MaxEventsPerDelivery = 4;
 
     private async Task<JsonNode> CreateStreamAsync()
     {
@@ -125,7 +129,7 @@ public class LogStreamTests : IAsyncLifetime
     public async Task Stream_EventsCommittedTogether_GoInOneSignedBatch()
     {
         var stream = await CreateStreamAndWaitForItsRecordAsync();
-        var events = Enumerable.Range(0, 5).Select(i => new { actor_id = "u", action = "document.read", resource_id = $"doc_{i}" }).ToArray();
+        var events = Enumerable.Range(0, MaxEventsPerDelivery).Select(i => new { actor_id = "u", action = "document.read", resource_id = $"doc_{i}" }).ToArray();
         var response = await _client.PostJsonAsync("/api/v1/events/batch", new { events });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var ids = (await response.ReadJsonAsync())["events"]!.AsArray().Select(e => e!["id"]!.GetValue<string>()).ToList();
@@ -144,6 +148,28 @@ public class LogStreamTests : IAsyncLifetime
             Assert.Equal(stored.ToJsonString(), item["data"]!.ToJsonString());
         }
         Assert.Equal(2, (await DeliveriesAsync(stream["id"]!.GetValue<string>())).Count); // its creation record, then the batch
+    }
+
+    [Fact]
+    public async Task Stream_MoreEventsThanOneDeliveryHolds_SplitsThemIntoChainRuns_EachOnce()
+    {
+        await CreateStreamAndWaitForItsRecordAsync();
+        var count = 3 * MaxEventsPerDelivery + 1;
+        var events = Enumerable.Range(0, count).Select(i => new { actor_id = "u", action = "document.read", resource_id = $"doc_{i}" }).ToArray();
+        var response = await _client.PostJsonAsync("/api/v1/events/batch", new { events });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var ids = (await response.ReadJsonAsync())["events"]!.AsArray().Select(e => e!["id"]!.GetValue<string>()).ToList();
+
+        await WaitForEventAsync(e => e["id"]!.GetValue<string>() == ids[^1]);
+        var posts = _receiver.Requests.Where(r => r.AnsweredWith < 300)
+            .Select(r => EventsOf(r.Body).Select(e => e["data"]!["id"]!.GetValue<string>()).ToList())
+            .Where(carried => carried.Any(ids.Contains)).ToList();
+        Assert.All(posts, carried => Assert.InRange(carried.Count, 1, MaxEventsPerDelivery));
+        Assert.True(posts.Count >= 4, $"{count} events in {posts.Count} POST(s) of at most {MaxEventsPerDelivery}");
+        // Each POST carries a run of the chain in order; deliveries go out in parallel, so POSTs may arrive in any order.
+        var runs = posts.Select(carried => carried.Where(ids.Contains).ToList()).OrderBy(run => ids.IndexOf(run[0])).ToList();
+        Assert.All(runs, run => Assert.Equal(ids.Skip(ids.IndexOf(run[0])).Take(run.Count), run));
+        Assert.Equal(ids, runs.SelectMany(run => run).ToList()); // every event once
     }
 
     [Fact]
