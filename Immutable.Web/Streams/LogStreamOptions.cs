@@ -13,8 +13,8 @@ public sealed class LogStreamOptions
     /// <summary>
     /// Events at most in one delivery when the stream is behind (busy): one signed POST carries them all. Every delivery
     /// costs the outbox a few write transactions beside the chain writer's, so fewer, larger deliveries take less from
-    /// ingest: at 100 a stream cost ingest 23 % more app CPU per event at 64 connections, at 1000 6 %
-    /// (scripts/measure-stream.sh; docs/benchmarks.md).
+    /// ingest: at 100 a stream cost ingest 23 % more app CPU per event at 64 connections, at 1000 6–16 %
+    /// (scripts/measure-stream.sh; docs/viewer-and-streams.md, "Throughput").
     /// </summary>
     [Range(1, 1000)]
     public int MaxEventsPerDelivery { get; set; } = 1000;
