@@ -44,21 +44,12 @@ public static class PostgresSql
     public const string FindIdempotencyKeys =
         "SELECT idempotency_key, id, sequence, event_hash FROM events WHERE workspace_id = $1 AND idempotency_key = ANY($2)";
 
-    public static readonly string[] EventColumns =
-    [
-        "id", "workspace_id", "sequence", "actor_id", "actor_name", "actor_type", "action", "action_category",
-        "resource", "resource_id", "resource_name", "targets", "metadata", "tenant_id", "session_id",
-        "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
-        "ip_time_zone", "user_agent", "idempotency_key", "version", "occurred_at", "created_at",
-        "previous_event_hash", "event_hash", "schema_violation",
-    ];
-
     /// <summary>
     /// One event. Any unique index that already holds the row (idempotency key, id, or (workspace, sequence)) makes it
     /// insert nothing instead of failing; the writer sees 0 rows affected, rolls the whole group back and re-reads.
     /// </summary>
     public static readonly string InsertEvent =
-        $"INSERT INTO events ({string.Join(", ", EventColumns)}) VALUES ({string.Join(", ", EventColumns.Select((_, i) => "$" + (i + 1)))}) ON CONFLICT DO NOTHING";
+        $"INSERT INTO events ({string.Join(", ", EventRow.Columns)}) VALUES ({string.Join(", ", EventRow.Columns.Select((_, i) => "$" + (i + 1)))}) ON CONFLICT DO NOTHING";
 
     /// <summary>A target of the event just inserted (found by its place in the chain, inserted earlier in the same batch).</summary>
     public const string InsertTarget =

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Immutable.Domain.Chain;
 using Immutable.Domain.Events;
 using Immutable.Web.DomainEvents;
@@ -15,93 +14,43 @@ namespace Immutable.Web.Storage;
 /// Invariant: sequence numbers and previous-hash links are assigned only here, in commit order, from the
 /// last committed head of the workspace; a failed commit resets the in-memory heads from the database.
 /// </summary>
-public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLog
+public sealed class SqliteEventChainWriter(
+    SqliteConnectionString connectionString,
+    IOptions<StorageOptions> options,
+    TimeProvider time,
+    IDomainEvents events,
+    StorageHealth health,
+    CommittedEventTail tail,
+    ILogger<SqliteEventChainWriter> logger)
+    : GroupCommitEventLog(options.Value, time, events, health, tail, logger)
 {
-    private readonly Channel<PendingAppend> _queue;
-    private readonly string _connectionString;
-    private readonly StorageOptions _options;
-    private readonly TimeProvider _time;
-    private readonly IDomainEvents _events;
-    private readonly ILogger<SqliteEventChainWriter> _logger;
-    private readonly StorageHealth _health;
-    private readonly CommittedEventTail _tail;
     private readonly Dictionary<string, ChainHead> _heads = new(StringComparer.Ordinal);
+    private Statements? _statements;
 
-    public SqliteEventChainWriter(
-        SqliteConnectionString connectionString,
-        IOptions<StorageOptions> options,
-        TimeProvider time,
-        IDomainEvents events,
-        StorageHealth health,
-        CommittedEventTail tail,
-        ILogger<SqliteEventChainWriter> logger)
+    /// <summary>The writer's one connection, with the writer's pragmas, and its prepared statements.</summary>
+    protected override async ValueTask<IAsyncDisposable?> OpenAsync()
     {
-        _health = health;
-        _tail = tail;
-        _connectionString = connectionString.Value;
-        _options = options.Value;
-        _time = time;
-        _events = events;
-        _logger = logger;
-        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.MaxPendingAppends)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-    }
-
-    public async Task<IReadOnlyList<AppendOutcome>> AppendAsync(string workspaceId, IReadOnlyList<EventContent> events, CancellationToken cancellationToken)
-    {
-        if (events.Count == 0) return [];
-        var pending = new PendingAppend(workspaceId, events);
-        await _queue.Writer.WriteAsync(pending, cancellationToken);
-        // Once queued, the append happens whatever the caller does: completing it is the writer's job.
-        return await pending.Completion.Task.WaitAsync(cancellationToken);
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        // Stop taking new appends, let the loop drain and commit what is queued.
-        _queue.Writer.TryComplete();
-        await base.StopAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await using var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString.Value);
         await connection.OpenAsync(CancellationToken.None);
-        SqlitePragmas.Apply(connection, _options.Synchronous, writer: true);
-        using var statements = new Statements(connection);
-
-        var group = new List<PendingAppend>();
-        var reader = _queue.Reader;
-        // Not cancelled by stoppingToken: StopAsync completes the channel and the loop drains it.
-        while (await reader.WaitToReadAsync(CancellationToken.None))
-        {
-            group.Clear();
-            var eventCount = 0;
-            while (eventCount < _options.MaxEventsPerCommit && reader.TryRead(out var next))
-            {
-                group.Add(next);
-                eventCount += next.Events.Count;
-            }
-            CommitGroup(connection, statements, group);
-        }
+        SqlitePragmas.Apply(connection, Options.Synchronous, writer: true);
+        _statements = new Statements(connection);
+        return _statements;
     }
 
-    private void CommitGroup(SqliteConnection connection, Statements statements, List<PendingAppend> group)
+    protected override Task CommitGroupAsync(IReadOnlyList<PendingAppend> group)
     {
+        var statements = _statements!;
         var results = new AppendOutcome[group.Count][];
         var newHeads = new Dictionary<string, ChainHead>(StringComparer.Ordinal);
         var committed = new List<AuditEvent>();
         try
         {
-            using (var transaction = connection.BeginTransaction())
+            using (var transaction = statements.Connection.BeginTransaction())
             {
                 statements.Enlist(transaction);
                 // Idempotency keys claimed inside this group, so two requests with one key in one commit store once.
                 var claimedKeys = new Dictionary<(string, string), AppendOutcome>();
-                var now = Timestamps.ToMicroseconds(_time.GetUtcNow());
+                var now = Timestamps.ToMicroseconds(Time.GetUtcNow());
                 for (var g = 0; g < group.Count; g++)
                 {
                     var pending = group[g];
@@ -122,23 +71,10 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
                             }
                         }
 
-                        // created_at never goes backwards within a workspace, so it orders like the sequence.
-                        var createdAt = now > head.LastCreatedAt ? now : head.LastCreatedAt;
-                        var stored = new AuditEvent
-                        {
-                            Content = content,
-                            WorkspaceId = pending.WorkspaceId,
-                            Sequence = head.Sequence + 1,
-                            CreatedAt = createdAt,
-                            OccurredAt = content.OccurredAt ?? createdAt,
-                            PreviousEventHash = head.Hash,
-                            EventHash = "",
-                        };
-                        stored = stored with { EventHash = EventHashing.ComputeHash(stored) };
+                        var stored = Link(pending.WorkspaceId, content, head, now);
                         statements.Insert(stored);
-                        // As a read of the store gives it back (EventMapping.ToDomain): the content's time is the stored one.
-                        committed.Add(stored with { Content = content with { OccurredAt = stored.OccurredAt } });
-                        head = new ChainHead(stored.Sequence, stored.EventHash, createdAt);
+                        committed.Add(AsRead(stored));
+                        head = ChainHead.After(stored);
                         outcomes[i] = new AppendOutcome(content.Id, Duplicate: false, stored.Sequence, stored.EventHash);
                         if (content.IdempotencyKey is { } claimedKey) claimedKeys[(pending.WorkspaceId, claimedKey)] = outcomes[i];
                     }
@@ -150,46 +86,26 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         }
         catch (Exception ex)
         {
-            // Nothing of this group is stored: fail every request in it, forget heads (re-read on next use).
-            // A storage fault (disk full, read-only...) is reported as such: callers answer 503 and retry later.
-            LogCommitFailed(ex, group.Count);
+            // Forget every cached head: they are re-read from the store on next use.
             _heads.Clear();
-            var fault = StorageFaults.Classify(ex);
-            if (fault is not null) _health.ReportFailure(fault);
-            Exception failure = fault is null ? ex : new StorageUnavailableException(fault, ex);
-            foreach (var pending in group) pending.Completion.TrySetException(failure);
-            return;
+            Failed(group, ex);
+            return Task.CompletedTask;
         }
         finally
         {
             statements.Enlist(null);
         }
 
-        _health.ReportSuccess();
         foreach (var (workspace, head) in newHeads) _heads[workspace] = head;
-        _tail.Add(committed);
-        for (var g = 0; g < group.Count; g++) group[g].Completion.TrySetResult(results[g]);
-
-        if (newHeads.Count > 0) _events.Publish(new EventsAppended(newHeads.Keys.ToList()));
+        Completed(group, results, newHeads.Keys.ToList(), committed);
+        return Task.CompletedTask;
     }
 
     private ChainHead LoadHead(Statements statements, string workspaceId) =>
         _heads.TryGetValue(workspaceId, out var head) ? head : statements.ReadHead(workspaceId);
 
-    [LoggerMessage(LogLevel.Error, "Group commit of {RequestCount} append requests failed; none was stored.")]
-    private partial void LogCommitFailed(Exception ex, int requestCount);
-
-
-    private sealed record PendingAppend(string WorkspaceId, IReadOnlyList<EventContent> Events)
-    {
-        public TaskCompletionSource<IReadOnlyList<AppendOutcome>> Completion { get; } =
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    private readonly record struct ChainHead(long Sequence, string? Hash, DateTime LastCreatedAt);
-
     /// <summary>Prepared statements reused for every commit on the writer's one connection.</summary>
-    private sealed class Statements : IDisposable
+    private sealed class Statements : IAsyncDisposable
     {
         private readonly SqliteCommand _insertEvent;
         private readonly SqliteCommand _insertTarget;
@@ -197,21 +113,13 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         private readonly SqliteCommand _readHead;
         private readonly SqliteParameter[] _eventParams;
 
-        private static readonly string[] EventColumns =
-        [
-            "id", "workspace_id", "sequence", "actor_id", "actor_name", "actor_type", "action", "action_category",
-            "resource", "resource_id", "resource_name", "targets", "metadata", "tenant_id", "session_id",
-            "ip_address", "ip_country", "ip_city", "ip_latitude", "ip_longitude", "ip_accuracy_radius_km",
-            "ip_time_zone", "user_agent", "idempotency_key", "version", "occurred_at", "created_at",
-            "previous_event_hash", "event_hash", "schema_violation",
-        ];
-
         public Statements(SqliteConnection connection)
         {
+            Connection = connection;
             _insertEvent = connection.CreateCommand();
             _insertEvent.CommandText =
-                $"INSERT INTO events ({string.Join(", ", EventColumns)}) VALUES ({string.Join(", ", EventColumns.Select(c => "$" + c))}) RETURNING row_id";
-            _eventParams = EventColumns.Select(c => _insertEvent.Parameters.Add(new SqliteParameter("$" + c, null))).ToArray();
+                $"INSERT INTO events ({string.Join(", ", EventRow.Columns)}) VALUES ({string.Join(", ", EventRow.Columns.Select(c => "$" + c))}) RETURNING row_id";
+            _eventParams = EventRow.Columns.Select(c => _insertEvent.Parameters.Add(new SqliteParameter("$" + c, null))).ToArray();
 
             _insertTarget = connection.CreateCommand();
             _insertTarget.CommandText =
@@ -239,6 +147,8 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             _readHead.Parameters.Add(new SqliteParameter("$w", null));
         }
 
+        public SqliteConnection Connection { get; }
+
         public void Enlist(SqliteTransaction? transaction)
         {
             _insertEvent.Transaction = transaction;
@@ -259,22 +169,14 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
         {
             _readHead.Parameters[0].Value = workspaceId;
             using var reader = _readHead.ExecuteReader();
-            if (!reader.Read()) return new ChainHead(0, null, DateTime.MinValue);
+            if (!reader.Read()) return ChainHead.Empty;
             return new ChainHead(reader.GetInt64(0), reader.GetString(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc));
         }
 
         public void Insert(AuditEvent e)
         {
             var c = e.Content;
-            object?[] values =
-            [
-                c.Id.ToString("D"), e.WorkspaceId, e.Sequence, c.ActorId, c.ActorName, c.ActorType, c.Action,
-                c.ActionCategory, c.Resource, c.ResourceId, c.ResourceName,
-                c.Targets.Count == 0 ? null : EventHashing.CanonicalTargets(c.Targets), c.MetadataJson,
-                c.TenantId, c.SessionId, c.IpAddress, c.Geo.CountryCode, c.Geo.City, c.Geo.Latitude,
-                c.Geo.Longitude, c.Geo.AccuracyRadiusKm, c.Geo.TimeZone, c.UserAgent, c.IdempotencyKey,
-                c.Version, e.OccurredAt.Ticks, e.CreatedAt.Ticks, e.PreviousEventHash, e.EventHash, c.SchemaViolation,
-            ];
+            var values = EventRow.Values(e);
             for (var i = 0; i < values.Length; i++) _eventParams[i].Value = values[i] ?? DBNull.Value;
             var rowId = (long)_insertEvent.ExecuteScalar()!;
 
@@ -288,12 +190,13 @@ public sealed partial class SqliteEventChainWriter : BackgroundService, IEventLo
             }
         }
 
-        public void Dispose()
+        public async ValueTask DisposeAsync()
         {
             _insertEvent.Dispose();
             _insertTarget.Dispose();
             _findKey.Dispose();
             _readHead.Dispose();
+            await Connection.DisposeAsync();
         }
     }
 }
