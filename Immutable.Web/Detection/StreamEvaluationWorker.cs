@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Immutable.Web.DomainEvents;
 using Microsoft.Extensions.Options;
 
@@ -12,15 +11,13 @@ namespace Immutable.Web.Detection;
 public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IOptions<DetectionOptions> options, ILogger<StreamEvaluationWorker> logger)
     : BackgroundService, IDomainEventSubscriber
 {
-    private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WorkspaceWakeups _wakeups = new();
 
     public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
     {
         if (domainEvent is EventsAppended appended)
         {
-            foreach (var ws in appended.WorkspaceIds) _pending[ws] = 0;
-            if (_wake.CurrentCount == 0) _wake.Release();
+            _wakeups.MarkAndWake(appended.WorkspaceIds);
         }
         return ValueTask.CompletedTask;
     }
@@ -34,7 +31,7 @@ public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IO
         {
             try
             {
-                var workspaces = TakePending();
+                var workspaces = _wakeups.Take();
                 if (lastSweep is null || System.Diagnostics.Stopwatch.GetElapsedTime(lastSweep.Value) >= interval)
                 {
                     lastSweep = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -56,7 +53,7 @@ public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IO
                 // Busy: let the next commits gather for a moment (see DetectionOptions.BatchWindowMilliseconds).
                 if (evaluated > 0 && options.Value.BatchWindowMilliseconds > 0)
                     await Task.Delay(options.Value.BatchWindowMilliseconds, stoppingToken);
-                await _wake.WaitAsync(interval, stoppingToken);
+                await _wakeups.WaitAsync(interval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -72,18 +69,9 @@ public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IO
         }
     }
 
-    /// <summary>Taken as a run starts: events committed after this point wake another run.</summary>
-    private List<string> TakePending()
-    {
-        var taken = new List<string>();
-        foreach (var ws in _pending.Keys)
-            if (_pending.TryRemove(ws, out _)) taken.Add(ws);
-        return taken;
-    }
-
     public override void Dispose()
     {
-        _wake.Dispose();
+        _wakeups.Dispose();
         base.Dispose();
     }
 

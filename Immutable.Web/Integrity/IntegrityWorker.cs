@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Immutable.Web.DomainEvents;
 using Immutable.Web.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -18,8 +17,7 @@ public sealed partial class IntegrityWorker(
     IOptions<IntegrityOptions> options,
     ILogger<IntegrityWorker> logger) : BackgroundService, IDomainEventSubscriber
 {
-    private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WorkspaceWakeups _wakeups = new();
 
     /// <summary>Each instance looks at the checkpoints its own appends made due; the periodic sweep covers the rest.</summary>
     public bool ReceivesFromPeers(DomainEvent domainEvent) => domainEvent is not EventsAppended;
@@ -28,8 +26,7 @@ public sealed partial class IntegrityWorker(
     {
         if (domainEvent is EventsAppended appended)
         {
-            foreach (var ws in appended.WorkspaceIds) _pending[ws] = 0;
-            if (_wake.CurrentCount == 0) _wake.Release();
+            _wakeups.MarkAndWake(appended.WorkspaceIds);
         }
         return ValueTask.CompletedTask;
     }
@@ -43,7 +40,7 @@ public sealed partial class IntegrityWorker(
         {
             try
             {
-                var woken = _pending.Keys.Where(ws => _pending.TryRemove(ws, out _)).ToList();
+                var woken = _wakeups.Take();
                 foreach (var ws in woken) await RunAsync(ws, sweep: false, stoppingToken);
                 // A checkpoint due by count is not urgent to the millisecond: under steady ingest, look at most once a
                 // second instead of querying the heads after every group commit.
@@ -55,7 +52,7 @@ public sealed partial class IntegrityWorker(
                     var all = await db.Workspaces.AsNoTracking().Select(w => w.Id).ToListAsync(stoppingToken);
                     foreach (var ws in all) await RunAsync(ws, sweep: true, stoppingToken);
                 }
-                await _wake.WaitAsync(interval, stoppingToken);
+                await _wakeups.WaitAsync(interval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -82,7 +79,7 @@ public sealed partial class IntegrityWorker(
 
     public override void Dispose()
     {
-        _wake.Dispose();
+        _wakeups.Dispose();
         base.Dispose();
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Immutable.Domain.Chain;
 using Immutable.Web.DomainEvents;
@@ -32,8 +31,7 @@ public sealed partial class LogStreamWorker(
     TimeProvider time,
     ILogger<LogStreamWorker> logger) : BackgroundService, IDomainEventSubscriber
 {
-    private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WorkspaceWakeups _wakeups = new();
     // Workspaces with a stream, refreshed by each sweep (null until the first): commits of other workspaces cost nothing.
     private volatile HashSet<string>? _withStreams;
     private int _changes;
@@ -54,7 +52,7 @@ public sealed partial class LogStreamWorker(
                 foreach (var ws in appended.WorkspaceIds)
                 {
                     if (withStreams is not null && !withStreams.Contains(ws)) continue;
-                    _pending[ws] = 0;
+                    _wakeups.Mark(ws);
                     any = true;
                 }
                 if (!any) return ValueTask.CompletedTask;
@@ -62,7 +60,7 @@ public sealed partial class LogStreamWorker(
             case LogStreamChanged changed:
                 Interlocked.Increment(ref _changes);
                 _withStreams = null; // reloaded by the next sweep, which this change triggers
-                _pending[changed.WorkspaceId] = 0;
+                _wakeups.Mark(changed.WorkspaceId);
                 break;
             case PeerEventsMissed:
                 Interlocked.Increment(ref _changes);
@@ -71,7 +69,7 @@ public sealed partial class LogStreamWorker(
             default:
                 return ValueTask.CompletedTask;
         }
-        if (_wake.CurrentCount == 0) _wake.Release();
+        _wakeups.Wake();
         return ValueTask.CompletedTask;
     }
 
@@ -97,7 +95,7 @@ public sealed partial class LogStreamWorker(
                 {
                     LogPumpFailed(ex);
                 }
-                await _wake.WaitAsync(TimeSpan.FromSeconds(options.Value.SweepSeconds), stoppingToken);
+                await _wakeups.WaitAsync(TimeSpan.FromSeconds(options.Value.SweepSeconds), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -108,8 +106,7 @@ public sealed partial class LogStreamWorker(
     /// <summary>Puts every pending event of the woken workspaces (all workspaces with streams on a sweep) in the outbox.</summary>
     public async Task<int> PumpAsync(bool everyWorkspace, CancellationToken ct)
     {
-        var workspaces = _pending.Keys.ToList();
-        foreach (var ws in workspaces) _pending.TryRemove(ws, out _);
+        var workspaces = _wakeups.Take();
         if (everyWorkspace)
         {
             var changes = Volatile.Read(ref _changes);
@@ -244,7 +241,7 @@ public sealed partial class LogStreamWorker(
 
     public override void Dispose()
     {
-        _wake.Dispose();
+        _wakeups.Dispose();
         base.Dispose();
     }
 
