@@ -64,10 +64,8 @@ public static class AlertsApi
         }
         var status = RequestValues.Status(q, violations);
         var severities = RequestValues.Severities(q, violations);
-        var from = RequestValues.Time(q["from"], "from", violations);
-        var to = RequestValues.Time(q["to"], "to", violations);
-        if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
-        Paging.TryReadLimit(q["limit"], violations, out var limit);
+        var (from, to) = RequestValues.TimeRange(q, violations);
+        var (cursor, limit) = Paging.Read(q, violations);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
         var ws = http.User.WorkspaceId();
@@ -81,10 +79,7 @@ public static class AlertsApi
         if (from is { } f) query = query.Where(a => a.TriggeredAt >= f);
         if (to is { } t) query = query.Where(a => a.TriggeredAt <= t);
 
-        var total = await query.CountAsync(ct);
-        var page = cursor is { } c ? query.Where(a => a.RowId < c.S) : query;
-        var rows = await page.OrderByDescending(a => a.RowId).Take(limit + 1).ToListAsync(ct);
-        var (alerts, pagination) = Paging.Trim(rows, limit, total, a => new CursorKey(a.RowId, a.Id));
+        var (alerts, pagination) = await Paging.NewestFirstAsync(query, cursor, limit, ct);
         return TypedResults.Ok(new ListEnvelope<AlertJson>(alerts.Select(AlertJson.From).ToList(), pagination));
     }
 

@@ -33,13 +33,7 @@ public sealed class TriageService(
         if (row is null) return Problem.NotFound("Alert");
         if (row.Status == AlertStatus.Acknowledged) return AlertJson.From(row);
 
-        var (version, now) = (row.Version, Timestamps.ToMicroseconds(time.GetUtcNow()));
-        Acknowledge(row, who, note, now);
-        var written = await db.Alerts.Where(a => a.RowId == row.RowId && a.Version == version)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, row.Status).SetProperty(a => a.AcknowledgedAt, row.AcknowledgedAt)
-                .SetProperty(a => a.AcknowledgedBy, row.AcknowledgedBy).SetProperty(a => a.AcknowledgementNote, row.AcknowledgementNote)
-                .SetProperty(a => a.Version, row.Version), ct);
-        if (written == 0) return Problem.Changed("The alert");
+        if (!await TryAcknowledgeAsync(db.Alerts, row, who, note, ct)) return Problem.Changed("The alert");
         await audit.RecordAsync(who.WorkspaceId, who.Actor, "alert.acknowledged", "alert", row.Id, row.RuleName,
             new JsonObject { ["rule_type"] = WireName.Of(row.RuleType), ["severity"] = WireName.Of(row.Severity), ["note"] = note }, ct);
         var json = AlertJson.From(row);
@@ -55,13 +49,7 @@ public sealed class TriageService(
         if (row is null) return Problem.NotFound("Observation");
         if (row.Status != AlertStatus.Acknowledged)
         {
-            var (version, now) = (row.Version, Timestamps.ToMicroseconds(time.GetUtcNow()));
-            Acknowledge(row, who, note, now);
-            var written = await db.Observations.Where(o => o.RowId == row.RowId && o.Version == version)
-                .ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, row.Status).SetProperty(o => o.AcknowledgedAt, row.AcknowledgedAt)
-                    .SetProperty(o => o.AcknowledgedBy, row.AcknowledgedBy).SetProperty(o => o.AcknowledgementNote, row.AcknowledgementNote)
-                    .SetProperty(o => o.Version, row.Version), ct);
-            if (written == 0) return Problem.Changed("The observation");
+            if (!await TryAcknowledgeAsync(db.Observations, row, who, note, ct)) return Problem.Changed("The observation");
             await audit.RecordAsync(who.WorkspaceId, who.Actor, "observation.acknowledged", "observation", row.Id, row.MonitorName,
                 new JsonObject { ["severity"] = WireName.Of(row.Severity), ["note"] = note }, ct);
             events.Publish(new ObservationChanged(who.WorkspaceId, ObservationJson.From(row, publicUrl.Value.Base)));
@@ -71,12 +59,23 @@ public sealed class TriageService(
 
     private static readonly Problem NoteTooLong = Problem.Invalid("note", $"must be a string of at most {MaxNoteLength} characters");
 
-    private static void Acknowledge(IAcknowledgeable finding, WorkspacePrincipal who, string? note, DateTime now)
+    /// <summary>
+    /// Acknowledges <paramref name="finding"/> (read untracked) in memory and in the store, where its version is still
+    /// the one read; false when another change got there first (nothing is written then).
+    /// </summary>
+    private async Task<bool> TryAcknowledgeAsync<T>(DbSet<T> findings, T finding, WorkspacePrincipal who, string? note, CancellationToken ct)
+        where T : class, IAcknowledgeable, IRowKeyed
     {
+        var (rowId, version) = (finding.RowId, finding.Version);
         finding.Status = AlertStatus.Acknowledged;
-        finding.AcknowledgedAt = now;
+        finding.AcknowledgedAt = Timestamps.ToMicroseconds(time.GetUtcNow());
         finding.AcknowledgedBy = who.Actor.Id;
         finding.AcknowledgementNote = note;
-        finding.Version++;
+        finding.Version = version + 1;
+        var written = await findings.Where(f => f.RowId == rowId && f.Version == version)
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.Status, finding.Status).SetProperty(f => f.AcknowledgedAt, finding.AcknowledgedAt)
+                .SetProperty(f => f.AcknowledgedBy, finding.AcknowledgedBy).SetProperty(f => f.AcknowledgementNote, finding.AcknowledgementNote)
+                .SetProperty(f => f.Version, finding.Version), ct);
+        return written == 1;
     }
 }

@@ -1,5 +1,7 @@
 using System.Buffers.Text;
 using System.Text.Json;
+using Immutable.Web.Storage;
+using Microsoft.EntityFrameworkCore;
 
 namespace Immutable.Web.Api;
 
@@ -54,6 +56,19 @@ public static class Paging
     public const int ExactTotalUpTo = 10_000;
 
     /// <summary>
+    /// One page of <paramref name="query"/>, newest row first (keyset on the row id, after <paramref name="cursor"/>),
+    /// with the exact total of the filtered query.
+    /// </summary>
+    public static async Task<(List<T> Rows, Pagination Pagination)> NewestFirstAsync<T>(
+        IQueryable<T> query, CursorKey? cursor, int limit, CancellationToken ct) where T : class, IRowKeyed
+    {
+        var total = await query.CountAsync(ct);
+        if (cursor is { } c) query = query.Where(r => r.RowId < c.S);
+        var rows = await query.OrderByDescending(r => r.RowId).Take(limit + 1).ToListAsync(ct);
+        return Trim(rows, limit, total, r => new CursorKey(r.RowId, r.Id));
+    }
+
+    /// <summary>
     /// Trims a page fetched with <c>Take(limit + 1)</c>: the extra row only says there is more, and the last kept
     /// row's sort key becomes the next cursor.
     /// </summary>
@@ -62,6 +77,14 @@ public static class Paging
         var hasMore = rows.Count > limit;
         if (hasMore) rows.RemoveAt(rows.Count - 1);
         return (rows, new Pagination(hasMore, hasMore ? key(rows[^1]).Encode() : null, total));
+    }
+
+    /// <summary>A list request's <c>cursor</c> (one this API returned) and <c>limit</c>.</summary>
+    public static (CursorKey? Cursor, int Limit) Read(Microsoft.AspNetCore.Http.IQueryCollection query, List<Violation> violations)
+    {
+        if (!CursorKey.TryDecode(query["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
+        TryReadLimit(query["limit"], violations, out var limit);
+        return (cursor, limit);
     }
 
     /// <summary>limit: default 25; above 100 is clamped to 100 (documented); below 1 or not a number is invalid.</summary>

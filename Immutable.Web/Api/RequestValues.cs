@@ -77,6 +77,27 @@ public static partial class RequestValues
         return null;
     }
 
+    /// <summary>A list's <c>from</c> and <c>to</c> query values (<see cref="Time(string?, string, List{Violation})"/>), each optional.</summary>
+    public static (DateTime? From, DateTime? To) TimeRange(IQueryCollection query, List<Violation> violations) =>
+        (Time(query["from"], "from", violations), Time(query["to"], "to", violations));
+
+    /// <summary>
+    /// The period a dry run replays: <c>to</c> defaults to now, <c>from</c> to a week before it; from 1970 to a day
+    /// ahead of <paramref name="now"/>, at most <paramref name="maxPeriod"/> long. Bounded so a replay's date math
+    /// (baseline weeks before from, windows after to) stays inside DateTime.
+    /// </summary>
+    public static (DateTime From, DateTime To) ReplayPeriod(JsonElement body, DateTime now, TimeSpan maxPeriod, List<Violation> violations)
+    {
+        var to = Time(body, "to", violations) ?? now;
+        if (to < EarliestTime) violations.Add(new Violation("to", "must not be before 1970-01-01T00:00:00Z"));
+        if (to > now + MaxClockSkew) violations.Add(new Violation("to", "must not be more than a day in the future"));
+        var from = Time(body, "from", violations) ?? (to >= EarliestTime.AddDays(7) ? to.AddDays(-7) : EarliestTime);
+        if (from < EarliestTime) violations.Add(new Violation("from", "must not be before 1970-01-01T00:00:00Z"));
+        if (from >= to) violations.Add(new Violation("from", "must be before to"));
+        if (to - from > maxPeriod) violations.Add(new Violation("from", $"the period may be at most {maxPeriod.TotalDays:0} days"));
+        return (from, to);
+    }
+
     public static string? Text(IQueryCollection query, string name) => query[name].ToString() is { Length: > 0 } s ? s : null;
 
     /// <summary>The <c>status</c> filter of findings (open or acknowledged); null when absent.</summary>

@@ -41,14 +41,7 @@ public static class DryRunApi
         if (root.ValueKind != JsonValueKind.Object) return Problem.Invalid("body", "must be a JSON object with \"rule\" or \"rule_id\"");
 
         var violations = new List<Violation>();
-        var to = RequestValues.Time(root, "to", violations) ?? now;
-        // Bounded so the replay's date math (baseline weeks before from, windows after to) stays inside DateTime.
-        if (to < RequestValues.EarliestTime) violations.Add(new Violation("to", "must not be before 1970-01-01T00:00:00Z"));
-        if (to > now + RequestValues.MaxClockSkew) violations.Add(new Violation("to", "must not be more than a day in the future"));
-        var from = RequestValues.Time(root, "from", violations) ?? (to >= RequestValues.EarliestTime.AddDays(7) ? to.AddDays(-7) : RequestValues.EarliestTime);
-        if (from < RequestValues.EarliestTime) violations.Add(new Violation("from", "must not be before 1970-01-01T00:00:00Z"));
-        if (from >= to) violations.Add(new Violation("from", "must be before to"));
-        if (to - from > TimeSpan.FromDays(31)) violations.Add(new Violation("from", "the period may be at most 31 days"));
+        var (from, to) = RequestValues.ReplayPeriod(root, now, TimeSpan.FromDays(31), violations);
 
         AlertRule? rule = null;
         if (root.TryGetProperty("rule_id", out var idElement) && idElement.ValueKind == JsonValueKind.String)

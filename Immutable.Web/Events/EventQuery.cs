@@ -33,11 +33,8 @@ public sealed record EventQuery
 
     public static EventQuery? FromRequest(IQueryCollection q, List<Violation> violations)
     {
-        var from = RequestValues.Time(q["from"], "from", violations);
-        var to = RequestValues.Time(q["to"], "to", violations);
-        if (!CursorKey.TryDecode(q["cursor"], out var cursor))
-            violations.Add(new Violation("cursor", "is not a cursor this API returned"));
-        Paging.TryReadLimit(q["limit"], violations, out var limit);
+        var (from, to) = RequestValues.TimeRange(q, violations);
+        var (cursor, limit) = Paging.Read(q, violations);
         var order = q["order"].ToString();
         if (order.Length > 0 && order is not ("asc" or "desc"))
             violations.Add(new Violation("order", "must be asc or desc"));

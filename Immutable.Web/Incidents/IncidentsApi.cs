@@ -52,10 +52,8 @@ public static class IncidentsApi
         var severities = RequestValues.Severities(q, violations);
         var assignee = RequestValues.Text(q, "assignee");
         if (assignee is { Length: > 320 }) violations.Add(new Violation("assignee", "must be an email of at most 320 characters, or none"));
-        var from = RequestValues.Time(q["from"], "from", violations);
-        var to = RequestValues.Time(q["to"], "to", violations);
-        if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
-        Paging.TryReadLimit(q["limit"], violations, out var limit);
+        var (from, to) = RequestValues.TimeRange(q, violations);
+        var (cursor, limit) = Paging.Read(q, violations);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
         var ws = http.User.WorkspaceId();
@@ -74,10 +72,7 @@ public static class IncidentsApi
         if (from is { } f) query = query.Where(i => i.LastActivityAt >= f);
         if (to is { } t) query = query.Where(i => i.FirstActivityAt <= t);
 
-        var total = await query.CountAsync(ct);
-        var page = cursor is { } c ? query.Where(i => i.RowId < c.S) : query;
-        var rows = await page.OrderByDescending(i => i.RowId).Take(limit + 1).ToListAsync(ct);
-        var (incidents, pagination) = Paging.Trim(rows, limit, total, i => new CursorKey(i.RowId, i.Id));
+        var (incidents, pagination) = await Paging.NewestFirstAsync(query, cursor, limit, ct);
         return TypedResults.Ok(new ListEnvelope<IncidentJson>(incidents.Select(IncidentJson.From).ToList(), pagination));
     }
 

@@ -120,7 +120,7 @@ public static class IntegrityApi
     {
         var violations = new List<Violation>();
         var q = http.Request.Query;
-        DateTime? from = RequestValues.Time(q["from"], "from", violations), to = RequestValues.Time(q["to"], "to", violations);
+        var (from, to) = RequestValues.TimeRange(q, violations);
         var limit = DefaultLimit;
         if (q["limit"].ToString() is { Length: > 0 } text
             && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))

@@ -52,13 +52,7 @@ public static class MonitorDryRun
         if (root.ValueKind != JsonValueKind.Object) return Problem.Invalid("body", "must be a JSON object with \"monitor\" or \"monitor_id\"");
 
         var violations = new List<Violation>();
-        var to = RequestValues.Time(root, "to", violations) ?? now;
-        if (to < RequestValues.EarliestTime) violations.Add(new Violation("to", "must not be before 1970-01-01T00:00:00Z"));
-        if (to > now + RequestValues.MaxClockSkew) violations.Add(new Violation("to", "must not be more than a day in the future"));
-        var from = RequestValues.Time(root, "from", violations) ?? (to >= RequestValues.EarliestTime.AddDays(7) ? to.AddDays(-7) : RequestValues.EarliestTime);
-        if (from < RequestValues.EarliestTime) violations.Add(new Violation("from", "must not be before 1970-01-01T00:00:00Z"));
-        if (from >= to) violations.Add(new Violation("from", "must be before to"));
-        if (to - from > MaxPeriod) violations.Add(new Violation("from", "the period may be at most 31 days"));
+        var (from, to) = RequestValues.ReplayPeriod(root, now, MaxPeriod, violations);
 
         ActivityMonitor? monitor = null;
         if (root.TryGetProperty("monitor_id", out var idElement) && idElement.ValueKind != JsonValueKind.Null)

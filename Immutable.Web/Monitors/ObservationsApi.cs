@@ -52,10 +52,8 @@ public static class ObservationsApi
         string? Text(string name) => RequestValues.Text(q, name);
         var status = RequestValues.Status(q, violations);
         var severities = RequestValues.Severities(q, violations);
-        var from = RequestValues.Time(Text("from"), "from", violations);
-        var to = RequestValues.Time(Text("to"), "to", violations);
-        if (!CursorKey.TryDecode(q["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
-        Paging.TryReadLimit(q["limit"], violations, out var limit);
+        var (from, to) = RequestValues.TimeRange(q, violations);
+        var (cursor, limit) = Paging.Read(q, violations);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
         var ws = http.User.WorkspaceId();
@@ -67,10 +65,7 @@ public static class ObservationsApi
         if (status is { } st) query = query.Where(o => o.Status == st);
         if (from is { } f) query = query.Where(o => o.WindowEnd >= f);
         if (to is { } t) query = query.Where(o => o.WindowEnd <= t);
-        var total = await query.CountAsync(ct);
-        if (cursor is { } c) query = query.Where(o => o.RowId < c.S);
-        var rows = await query.OrderByDescending(o => o.RowId).Take(limit + 1).ToListAsync(ct);
-        var (observations, pagination) = Paging.Trim(rows, limit, total, o => new CursorKey(o.RowId, o.Id));
+        var (observations, pagination) = await Paging.NewestFirstAsync(query, cursor, limit, ct);
         var url = publicUrl.Value.Base;
         return TypedResults.Ok(new ListEnvelope<ObservationJson>(observations.Select(o => ObservationJson.From(o, url)).ToList(), pagination));
     }

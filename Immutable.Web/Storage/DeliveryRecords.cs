@@ -36,7 +36,7 @@ public static class WebhookKinds
 /// One notification to one endpoint (the outbox row). Its body is fixed when it is written — in the same
 /// transaction as the alert or observation — so every attempt sends, and signs, the same bytes.
 /// </summary>
-public sealed class DeliveryRecord
+public sealed class DeliveryRecord : IRowKeyed
 {
     public long RowId { get; set; }
     public required string Id { get; set; }

@@ -20,6 +20,13 @@ public sealed class AlertRuleRecord
 }
 
 /// <summary>A finding analysts triage: open until someone acknowledges it (who, when, why).</summary>
+/// <summary>A row listed newest first in pages: its autoincrement key orders it, its public id names it in cursors.</summary>
+public interface IRowKeyed
+{
+    long RowId { get; }
+    string Id { get; }
+}
+
 public interface IAcknowledgeable
 {
     AlertStatus Status { get; set; }
@@ -33,7 +40,7 @@ public interface IAcknowledgeable
     int Version { get; set; }
 }
 
-public sealed class AlertRecord : IAcknowledgeable
+public sealed class AlertRecord : IAcknowledgeable, IRowKeyed
 {
     public long RowId { get; set; }
     /// <summary>alt_ + a UUID derived from (rule, triggering event or window): replays cannot duplicate it.</summary>

@@ -8,7 +8,7 @@ namespace Immutable.Web.Storage;
 /// incident of the workspace collecting that key, whichever instance groups. A resolved incident, or one whose window
 /// has passed (a newer incident took the key), has no open key.
 /// </summary>
-public sealed class IncidentRecord
+public sealed class IncidentRecord : IRowKeyed
 {
     public long RowId { get; set; }
     /// <summary>inc_ + a UUID.</summary>

@@ -14,7 +14,7 @@ public sealed class MonitorRecord
     public DateTime UpdatedAt { get; set; }
 }
 
-public sealed class ObservationRecord : IAcknowledgeable
+public sealed class ObservationRecord : IAcknowledgeable, IRowKeyed
 {
     public long RowId { get; set; }
     /// <summary>obs_ + a UUID derived from (monitor, user, window end): re-evaluation cannot duplicate it.</summary>

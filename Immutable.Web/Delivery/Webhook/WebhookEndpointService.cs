@@ -105,10 +105,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.WebhookEndpoints.AnyAsync(e => e.Id == id && e.WorkspaceId == who.WorkspaceId, ct)) return Problem.NotFound("Webhook endpoint");
         var query = db.Deliveries.AsNoTracking().Where(d => d.EndpointId == id);
-        var total = await query.CountAsync(ct);
-        if (cursor is { } c) query = query.Where(d => d.RowId < c.S);
-        var rows = await query.OrderByDescending(d => d.RowId).Take(limit + 1).ToListAsync(ct);
-        var (page, pagination) = Paging.Trim(rows, limit, total, d => new CursorKey(d.RowId, d.Id));
+        var (page, pagination) = await Paging.NewestFirstAsync(query, cursor, limit, ct);
         var rowIds = page.Select(d => d.RowId).ToList();
         var attempts = (await db.DeliveryAttempts.AsNoTracking().Where(a => rowIds.Contains(a.DeliveryRowId)).OrderBy(a => a.RowId).ToListAsync(ct))
             .ToLookup(a => a.DeliveryRowId);

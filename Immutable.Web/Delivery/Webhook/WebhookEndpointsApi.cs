@@ -75,8 +75,7 @@ public static class WebhookEndpointsApi
         string id, HttpContext http, WebhookEndpointService endpoints, CancellationToken ct)
     {
         var violations = new List<Violation>();
-        if (!CursorKey.TryDecode(http.Request.Query["cursor"], out var cursor)) violations.Add(new Violation("cursor", "is not a cursor this API returned"));
-        Paging.TryReadLimit(http.Request.Query["limit"], violations, out var limit);
+        var (cursor, limit) = Paging.Read(http.Request.Query, violations);
         if (violations.Count > 0) return Problem.Invalid(violations).ToHttp();
         var result = await endpoints.DeliveriesAsync(WorkspacePrincipal.From(http.User), id, cursor, limit, ct);
         return result.Problem is { } p ? p.ToHttp() : TypedResults.Ok(result.Value!);
