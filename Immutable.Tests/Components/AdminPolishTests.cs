@@ -16,31 +16,28 @@ namespace Immutable.Tests.Components;
 /// <summary>Admin screens over a real host: confirmed deletes and revocations, last use of keys, honest warnings.</summary>
 public sealed class AdminPolishTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new();
+    private DashboardComponentHost _host = default!;
+    private ImmutableAppFactory _app = default!;
     private BunitContext _ctx = default!;
     private IRenderedComponent<MudDialogProvider> _dialogs = default!;
     private HttpClient _client = default!;
     private CreatedKey _key = default!;
-    private readonly DashboardUser _owner = new("usr_test", "ana@example.com", "Ana Owner", "", "acme", Roles.Owner);
 
     public async Task InitializeAsync()
     {
-        _key = await _app.CreateKeyAsync("acme");
-        _ctx = DashboardComponentContext.Create(_app.Services, _key.WorkspaceId);
-        _ctx.Render<MudPopoverProvider>();
+        _host = await DashboardComponentHost.StartAsync();
+        (_app, _ctx, _key) = (_host.App, _host.Context, _host.Key);
         _dialogs = _ctx.Render<MudDialogProvider>();
-        _client = _app.CreateClient();
-        _client.DefaultRequestHeaders.Authorization = new("Bearer", _key.Key);
+        _client = _host.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
-    private DashboardUser Owner => _owner with { WorkspaceId = _key.WorkspaceId };
+    private DashboardUser Owner => _host.Owner;
 
     /// <summary>Clicks the button of the open confirmation dialog with this text.</summary>
     private async Task AnswerDialogAsync(string buttonText)

@@ -19,26 +19,23 @@ namespace Immutable.Tests.Components;
 /// </summary>
 public sealed class FormRefusalTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new();
+    private DashboardComponentHost _host = default!;
+    private ImmutableAppFactory _app = default!;
     private BunitContext _ctx = default!;
     private string _workspaceId = "";
-    private readonly DashboardUser _owner = new("usr_test", "ana@example.com", "Ana Owner", "", "acme", Roles.Owner);
 
     public async Task InitializeAsync()
     {
-        var key = await _app.CreateKeyAsync("acme");
-        _workspaceId = key.WorkspaceId;
-        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
-        _ctx.Render<MudPopoverProvider>();
+        _host = await DashboardComponentHost.StartAsync();
+        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
     }
 
     public async Task DisposeAsync()
     {
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
-    private DashboardUser Owner => _owner with { WorkspaceId = _workspaceId };
+    private DashboardUser Owner => _host.Owner;
 
     private static bool HasError<T>(IRenderedComponent<T> field) where T : Microsoft.AspNetCore.Components.IComponent =>
         field.Markup.Contains("mud-input-error", StringComparison.Ordinal);

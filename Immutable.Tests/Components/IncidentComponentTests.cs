@@ -17,25 +17,22 @@ namespace Immutable.Tests.Components;
 /// <summary>Triage's incident list and the incident page (triage form, assignee, comments) over a real host's store.</summary>
 public sealed class IncidentComponentTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new();
+    private DashboardComponentHost _host = default!;
+    private ImmutableAppFactory _app = default!;
     private BunitContext _ctx = default!;
     private string _workspaceId = "";
     private const string IncidentId = "inc_00000000-0000-7000-8000-000000000001";
 
     public async Task InitializeAsync()
     {
-        var key = await _app.CreateKeyAsync("acme");
-        _workspaceId = key.WorkspaceId;
-        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
-        _ctx.Services.AddSingleton<TimeProvider>(_app.Time); // the host's fake clock: relative ranges end at its now
-        _ctx.Render<MudPopoverProvider>();
+        _host = await DashboardComponentHost.StartAsync(hostClock: true);
+        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
         await SeedAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     private async Task<ImmutableDbContext> StoreAsync() =>

@@ -11,26 +11,23 @@ namespace Immutable.Tests.Components;
 /// <summary>The Integrity page over a real store: checkpoints, anchors with their witnesses, who verified, and the overview card on a break.</summary>
 public sealed class IntegrityPageTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new ImmutableAppFactory().With("Integrity:AnchorPeriodMinutes", "60");
+    private DashboardComponentHost _host = default!;
+    private ImmutableAppFactory _app = default!;
     private BunitContext _ctx = default!;
     private HttpClient _client = default!;
     private string _workspaceId = "";
 
     public async Task InitializeAsync()
     {
-        var key = await _app.CreateKeyAsync("acme");
-        _workspaceId = key.WorkspaceId;
-        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
-        _ctx.Render<MudPopoverProvider>();
-        _client = _app.CreateClient();
-        _client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        _host = await DashboardComponentHost.StartAsync(new ImmutableAppFactory().With("Integrity:AnchorPeriodMinutes", "60"));
+        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
+        _client = _host.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     private async Task SeedAsync()

@@ -17,32 +17,28 @@ namespace Immutable.Tests.Components;
 /// </summary>
 public sealed class SettingsAuditTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new();
+    private DashboardComponentHost _host = default!;
+    private ImmutableAppFactory _app = default!;
     private BunitContext _ctx = default!;
     private IRenderedComponent<MudDialogProvider> _dialogs = default!;
     private HttpClient _client = default!;
     private string _workspaceId = "";
-    private readonly DashboardUser _owner = new("usr_test", "ana@example.com", "Ana Owner", "", "acme", Roles.Owner);
 
     public async Task InitializeAsync()
     {
-        var key = await _app.CreateKeyAsync("acme");
-        _workspaceId = key.WorkspaceId;
-        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
-        _ctx.Render<MudPopoverProvider>();
+        _host = await DashboardComponentHost.StartAsync();
+        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
         _dialogs = _ctx.Render<MudDialogProvider>();
-        _client = _app.CreateClient();
-        _client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
+        _client = _host.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
-    private DashboardUser Owner => _owner with { WorkspaceId = _workspaceId };
+    private DashboardUser Owner => _host.Owner;
 
     /// <summary>The audit records of one action, newest first, without what differs per call (ids, times, hashes).</summary>
     private async Task<List<JsonObject>> AuditAsync(string action) =>

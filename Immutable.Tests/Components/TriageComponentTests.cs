@@ -16,22 +16,20 @@ namespace Immutable.Tests.Components;
 /// <summary>The triage grid and the alert detail rendered by bUnit over a real host's services and SQLite file.</summary>
 public sealed class TriageComponentTests : IAsyncLifetime
 {
-    private readonly ImmutableAppFactory _app = new();
+    private DashboardComponentHost _host = default!;
+    private ImmutableAppFactory _app = default!;
     private BunitContext _ctx = default!;
     private string _workspaceId = "";
 
     public async Task InitializeAsync()
     {
-        var key = await _app.CreateKeyAsync("acme");
-        _workspaceId = key.WorkspaceId;
-        _ctx = DashboardComponentContext.Create(_app.Services, _workspaceId);
-        _ctx.Render<MudPopoverProvider>();
+        _host = await DashboardComponentHost.StartAsync();
+        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
     }
 
     public async Task DisposeAsync()
     {
-        await _ctx.DisposeAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     private async Task SeedAsync(params (string Severity, string Status, string Actor, string Rule)[] alerts)

@@ -53,11 +53,13 @@ public sealed class DashboardComponentHost : IAsyncDisposable
     public DashboardUser Owner { get; }
 
     /// <param name="app">A host configured by the test (e.g. <c>With(...)</c>); a default one when null. Disposed with this.</param>
-    public static async Task<DashboardComponentHost> StartAsync(ImmutableAppFactory? app = null)
+    /// <param name="hostClock">Components read the host's fake clock (relative time ranges end at its now), not the real one.</param>
+    public static async Task<DashboardComponentHost> StartAsync(ImmutableAppFactory? app = null, bool hostClock = false)
     {
         app ??= new ImmutableAppFactory();
         var key = await app.CreateKeyAsync("acme");
         var context = DashboardComponentContext.Create(app.Services, key.WorkspaceId);
+        if (hostClock) context.Services.AddSingleton<TimeProvider>(app.Time);
         context.Render<MudBlazor.MudPopoverProvider>();
         return new DashboardComponentHost(app, key, context);
     }
