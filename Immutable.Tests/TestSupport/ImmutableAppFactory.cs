@@ -78,6 +78,10 @@ public class ImmutableAppFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Email goes to the test's SMTP server process, in plain text on loopback.</summary>
+    public ImmutableAppFactory WithSmtp(SmtpServer smtp) =>
+        With("Email:Host", "127.0.0.1").With("Email:Port", smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)).With("Email:Security", "None");
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);

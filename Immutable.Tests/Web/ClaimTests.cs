@@ -28,8 +28,7 @@ public sealed class ClaimTests : IAsyncLifetime
     {
         _smtp = await SmtpServer.StartAsync();
         _app = new ImmutableAppFactory()
-            .With("Email:Host", "127.0.0.1").With("Email:Port", _smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .With("Email:Security", "None").With("Email:PollSeconds", "60");
+            .WithSmtp(_smtp).With("Email:PollSeconds", "60");
     }
 
     public Task DisposeAsync()

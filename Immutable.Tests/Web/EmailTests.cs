@@ -18,8 +18,7 @@ public sealed class EmailTests : IAsyncLifetime
     {
         _smtp = await SmtpServer.StartAsync();
         _app = new ImmutableAppFactory()
-            .With("Email:Host", "127.0.0.1").With("Email:Port", _smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .With("Email:Security", "None").With("Email:PollSeconds", "1").With("Email:From", "Immutable <alerts@immutable.test>")
+            .WithSmtp(_smtp).With("Email:PollSeconds", "1").With("Email:From", "Immutable <alerts@immutable.test>")
             .With("Monitors:DashboardUrl", "https://immutable.example");
     }
 
@@ -122,8 +121,7 @@ public sealed class EmailTests : IAsyncLifetime
     public async Task Anchors_AreEmailedToOwnersAndAdmins_AsAWitnessOutsideTheDatabase()
     {
         using var app = new ImmutableAppFactory()
-            .With("Email:Host", "127.0.0.1").With("Email:Port", _smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .With("Email:Security", "None").With("Email:PollSeconds", "1").With("Email:From", "Immutable <alerts@immutable.test>")
+            .WithSmtp(_smtp).With("Email:PollSeconds", "1").With("Email:From", "Immutable <alerts@immutable.test>")
             .With("Integrity:AnchorPeriodMinutes", "60");
         var key = await app.CreateKeyAsync("acme");
         await using (var db = await app.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync())

@@ -62,10 +62,7 @@ public static class AlertsApi
             if (WireName.TryParse<RuleType>(typeText, out var type)) ruleType = type;
             else violations.Add(new Violation("rule_type", "is not a rule type"));
         }
-        var status = RequestValues.Status(q, violations);
-        var severities = RequestValues.Severities(q, violations);
-        var (from, to) = RequestValues.TimeRange(q, violations);
-        var (cursor, limit) = Paging.Read(q, violations);
+        var filters = FindingListQuery.Read(q, violations);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
         var ws = http.User.WorkspaceId();
@@ -73,13 +70,13 @@ public static class AlertsApi
         var query = db.Alerts.AsNoTracking().Where(a => a.WorkspaceId == ws);
         if (ruleType is { } rt) query = query.Where(a => a.RuleType == rt);
         if (Text(q, "rule_id") is { } ruleId) query = query.Where(a => a.RuleId == ruleId);
-        if (status is { } st) query = query.Where(a => a.Status == st);
-        if (severities is not null) query = query.Where(a => severities.Contains(a.Severity));
+        if (filters.Status is { } st) query = query.Where(a => a.Status == st);
+        if (filters.Severities is { } severities) query = query.Where(a => severities.Contains(a.Severity));
         if (Text(q, "actor_id") is { } actor) query = query.Where(a => a.ActorId == actor);
-        if (from is { } f) query = query.Where(a => a.TriggeredAt >= f);
-        if (to is { } t) query = query.Where(a => a.TriggeredAt <= t);
+        if (filters.From is { } f) query = query.Where(a => a.TriggeredAt >= f);
+        if (filters.To is { } t) query = query.Where(a => a.TriggeredAt <= t);
 
-        var (alerts, pagination) = await Paging.NewestFirstAsync(query, cursor, limit, ct);
+        var (alerts, pagination) = await Paging.NewestFirstAsync(query, filters.Cursor, filters.Limit, ct);
         return TypedResults.Ok(new ListEnvelope<AlertJson>(alerts.Select(AlertJson.From).ToList(), pagination));
     }
 

@@ -50,10 +50,7 @@ public static class ObservationsApi
         var q = http.Request.Query;
         var violations = new List<Violation>();
         string? Text(string name) => RequestValues.Text(q, name);
-        var status = RequestValues.Status(q, violations);
-        var severities = RequestValues.Severities(q, violations);
-        var (from, to) = RequestValues.TimeRange(q, violations);
-        var (cursor, limit) = Paging.Read(q, violations);
+        var filters = FindingListQuery.Read(q, violations);
         if (violations.Count > 0) return ApiResults.Invalid(violations);
 
         var ws = http.User.WorkspaceId();
@@ -61,11 +58,11 @@ public static class ObservationsApi
         var query = db.Observations.AsNoTracking().Where(o => o.WorkspaceId == ws);
         if (Text("monitor_id") is { } monitor) query = query.Where(o => o.MonitorId == monitor);
         if (Text("user_id") is { } user) query = query.Where(o => o.UserId == user);
-        if (severities is not null) query = query.Where(o => severities.Contains(o.Severity));
-        if (status is { } st) query = query.Where(o => o.Status == st);
-        if (from is { } f) query = query.Where(o => o.WindowEnd >= f);
-        if (to is { } t) query = query.Where(o => o.WindowEnd <= t);
-        var (observations, pagination) = await Paging.NewestFirstAsync(query, cursor, limit, ct);
+        if (filters.Severities is { } severities) query = query.Where(o => severities.Contains(o.Severity));
+        if (filters.Status is { } st) query = query.Where(o => o.Status == st);
+        if (filters.From is { } f) query = query.Where(o => o.WindowEnd >= f);
+        if (filters.To is { } t) query = query.Where(o => o.WindowEnd <= t);
+        var (observations, pagination) = await Paging.NewestFirstAsync(query, filters.Cursor, filters.Limit, ct);
         var url = publicUrl.Value.Base;
         return TypedResults.Ok(new ListEnvelope<ObservationJson>(observations.Select(o => ObservationJson.From(o, url)).ToList(), pagination));
     }
