@@ -19,39 +19,20 @@ namespace Immutable.Tests.Components;
 /// The Exports page, the Events page's Export button and the Retention panel, rendered by bUnit over a real host: the
 /// page's export is the service's export (same filters, same worker), and the retention boundary is shown.
 /// </summary>
-public sealed class ExportsComponentTests : IAsyncLifetime
+public sealed class ExportsComponentTests : DashboardComponentTest
 {
-    private DashboardComponentHost _host = default!;
-    private ImmutableAppFactory _app = default!;
-    private BunitContext _ctx = default!;
-    private HttpClient _client = default!;
-    private string _workspaceId = "";
-
-    public async Task InitializeAsync()
-    {
-        _host = await DashboardComponentHost.StartAsync(hostClock: true);
-        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
-        _client = _host.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-    }
-
-    private DashboardUser Owner => _host.Owner;
+    protected override bool HostClock => true; // relative time ranges end at the host's now
 
     private IRenderedComponent<T> RenderAt<T>(string url) where T : IComponent
     {
-        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
-        return _ctx.Render<T>();
+        Ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        return Ctx.Render<T>();
     }
 
     [Fact]
     public async Task Events_page_export_button_carries_the_filters_typed_in_the_form()
     {
-        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
+        await Client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
         var events = RenderAt<EventsExplorer>("/events?actor_id=user_7&action=auth.*");
         events.WaitForAssertion(() => Assert.NotEmpty(events.FindAll("[data-testid=events-table]")));
         var href = events.Find("[data-testid=events-export]").GetAttribute("href")!;
@@ -63,8 +44,8 @@ public sealed class ExportsComponentTests : IAsyncLifetime
     [Fact]
     public async Task Exports_page_prefills_the_url_filters_creates_the_export_and_shows_it_completed()
     {
-        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
-        await _client.IngestAsync(new { actor_id = "user_8", action = "auth.login" });
+        await Client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
+        await Client.IngestAsync(new { actor_id = "user_8", action = "auth.login" });
         var page = RenderAt<ExportsPage>("/exports?actor_id=user_7&format=ndjson");
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-exports]")));
         Assert.Equal("user_7", page.Find("[data-testid=export-actor] input, input[data-testid=export-actor]").GetAttribute("value"));
@@ -72,7 +53,7 @@ public sealed class ExportsComponentTests : IAsyncLifetime
         page.Find("[data-testid=create-export]").Click();
         // The row appears, then (the page polls) completed with a download link.
         page.WaitForAssertion(() => Assert.Contains("completed", page.Find("[data-testid=exports-table] [data-testid=export-status]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
-        var list = await _app.Services.GetRequiredService<ExportService>().ListAsync(Owner.Caller);
+        var list = await App.Services.GetRequiredService<ExportService>().ListAsync(Owner.Caller);
         var export = Assert.Single(list);
         Assert.Equal("""{"actor_id":"user_7"}""", export.Filters.Text);
         Assert.Equal(ExportFormat.Ndjson, export.Format);
@@ -86,10 +67,10 @@ public sealed class ExportsComponentTests : IAsyncLifetime
     {
         // Sent now, happened two days ago: the Events page's last 24 hours (by event time, its default) leave it out,
         // though it was ingested within them.
-        var now = _app.Time.GetUtcNow();
-        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login", occurred_at = now.AddDays(-2).ToString("O", CultureInfo.InvariantCulture) });
-        await _client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
-        await _client.IngestAsync(new { actor_id = "user_7", action = "document.viewed" });
+        var now = App.Time.GetUtcNow();
+        await Client.IngestAsync(new { actor_id = "user_7", action = "auth.login", occurred_at = now.AddDays(-2).ToString("O", CultureInfo.InvariantCulture) });
+        await Client.IngestAsync(new { actor_id = "user_7", action = "auth.login" });
+        await Client.IngestAsync(new { actor_id = "user_7", action = "document.viewed" });
         var events = RenderAt<EventsExplorer>("/events?range=24h&actor_id=user_7");
         events.WaitForAssertion(() => Assert.Equal(2, events.FindAll("[data-testid=events-table] tbody tr").Count));
         var href = events.Find("[data-testid=events-export]").GetAttribute("href")!;
@@ -100,7 +81,7 @@ public sealed class ExportsComponentTests : IAsyncLifetime
         Assert.True(page.FindComponents<MudSelect<bool>>().Single().Instance.GetState(x => x.Value)); // "Range by: Event time"
         page.Find("[data-testid=create-export]").Click();
         page.WaitForAssertion(() => Assert.Contains("completed", page.Find("[data-testid=exports-table] [data-testid=export-status]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
-        var export = Assert.Single(await _app.Services.GetRequiredService<ExportService>().ListAsync(Owner.Caller));
+        var export = Assert.Single(await App.Services.GetRequiredService<ExportService>().ListAsync(Owner.Caller));
         Assert.Equal(2, export.TotalRows);
         Assert.Equal("occurred", System.Text.Json.Nodes.JsonNode.Parse(export.Filters.Text)!["time"]!.GetValue<string>());
     }
@@ -112,7 +93,7 @@ public sealed class ExportsComponentTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=no-exports]")));
         Assert.Empty(page.FindAll("[data-testid=retention-warning]"));
 
-        Assert.True((await _app.Services.GetRequiredService<RetentionService>().SetAsync(Owner.Caller, 30)).Succeeded);
+        Assert.True((await App.Services.GetRequiredService<RetentionService>().SetAsync(Owner.Caller, 30)).Succeeded);
         page = RenderAt<ExportsPage>("/exports");
         page.WaitForAssertion(() => Assert.Contains("crosses the retention boundary", page.Find("[data-testid=retention-warning]").TextContent, StringComparison.Ordinal));
         Assert.Contains("2026-02-25", page.Find("[data-testid=retention-warning]").TextContent, StringComparison.Ordinal);
@@ -126,8 +107,8 @@ public sealed class ExportsComponentTests : IAsyncLifetime
     [Fact]
     public async Task Retention_panel_saves_the_window_like_the_api_and_lists_the_archives()
     {
-        for (var i = 0; i < 3; i++) await _client.IngestAsync(new { actor_id = "user_1", action = "auth.login" });
-        var panel = _ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
+        for (var i = 0; i < 3; i++) await Client.IngestAsync(new { actor_id = "user_1", action = "auth.login" });
+        var panel = Ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
         panel.WaitForAssertion(() => Assert.NotNull(panel.Find("[data-testid=no-archives]")));
         panel.Find("[data-testid=retention-days] input, input[data-testid=retention-days]").Change("0");
         panel.Find("[data-testid=save-retention]").Click();
@@ -137,19 +118,19 @@ public sealed class ExportsComponentTests : IAsyncLifetime
         panel.Find("[data-testid=retention-days] input, input[data-testid=retention-days]").Change("1");
         panel.Find("[data-testid=save-retention]").Click();
         panel.WaitForAssertion(() => Assert.Contains("1 days", panel.Find("[data-testid=retention-state]").TextContent, StringComparison.Ordinal));
-        Assert.Equal(1, (await _client.GetJsonAsync("/api/v1/retention"))["data"]!["retention_days"]!.GetValue<int>());
-        var audit = (await _client.GetJsonAsync("/api/v1/events?action=retention.updated"))["data"]!.AsArray();
+        Assert.Equal(1, (await Client.GetJsonAsync("/api/v1/retention"))["data"]!["retention_days"]!.GetValue<int>());
+        var audit = (await Client.GetJsonAsync("/api/v1/events?action=retention.updated"))["data"]!.AsArray();
         Assert.Equal("user:ana@example.com", Assert.Single(audit)!["actor"]!["id"]!.GetValue<string>());
 
-        _app.Time.Advance(TimeSpan.FromDays(2));
-        await _app.Services.GetRequiredService<RetentionArchiver>().RunAsync(_workspaceId, default);
-        panel = _ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
+        App.Time.Advance(TimeSpan.FromDays(2));
+        await App.Services.GetRequiredService<RetentionArchiver>().RunAsync(WorkspaceId, default);
+        panel = Ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
         panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=archives-table] tbody tr")));
         Assert.Contains("2026-03-27", panel.Find("[data-testid=archives-table]").TextContent, StringComparison.Ordinal);
         Assert.Contains("sequence 4", panel.Find("[data-testid=retention-cut]").TextContent, StringComparison.Ordinal);
 
         // An analyst sees it all and changes nothing: the service refuses, whatever the page shows.
         var analyst = Owner with { Role = Roles.Analyst };
-        Assert.Equal(403, (await _app.Services.GetRequiredService<RetentionService>().SetAsync(analyst.Caller, 5)).Problem!.Status);
+        Assert.Equal(403, (await App.Services.GetRequiredService<RetentionService>().SetAsync(analyst.Caller, 5)).Problem!.Status);
     }
 }

@@ -17,25 +17,8 @@ namespace Immutable.Tests.Components;
 /// No silent failure in any form, over a real host: Save is never silently disabled; an invalid value is refused with
 /// a message next to its field saying what is allowed, and nothing is stored.
 /// </summary>
-public sealed class FormRefusalTests : IAsyncLifetime
+public sealed class FormRefusalTests : DashboardComponentTest
 {
-    private DashboardComponentHost _host = default!;
-    private ImmutableAppFactory _app = default!;
-    private BunitContext _ctx = default!;
-    private string _workspaceId = "";
-
-    public async Task InitializeAsync()
-    {
-        _host = await DashboardComponentHost.StartAsync();
-        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-    }
-
-    private DashboardUser Owner => _host.Owner;
 
     private static bool HasError<T>(IRenderedComponent<T> field) where T : Microsoft.AspNetCore.Components.IComponent =>
         field.Markup.Contains("mud-input-error", StringComparison.Ordinal);
@@ -43,7 +26,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public async Task RuleEditor_SaveWithAnEmptyName_ShowsTheMessageAndStoresNothing()
     {
-        var page = _ctx.Render<RuleEditor>();
+        var page = Ctx.Render<RuleEditor>();
         page.WaitForAssertion(() => page.Find("[data-testid=save-rule]"));
         var save = page.FindComponents<MudButton>().Single(b => b.Markup.Contains("save-rule", StringComparison.Ordinal));
         Assert.False(save.Instance.Disabled);
@@ -53,26 +36,26 @@ public sealed class FormRefusalTests : IAsyncLifetime
         var name = page.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Name");
         Assert.True(HasError(name));
         Assert.Contains("must be 1 to 200 characters", name.Markup, StringComparison.Ordinal);
-        Assert.Empty(await _app.Services.GetRequiredService<AlertRuleService>().ListAsync(Owner.Caller));
+        Assert.Empty(await App.Services.GetRequiredService<AlertRuleService>().ListAsync(Owner.Caller));
     }
 
     [Fact]
     public async Task MonitorEditor_SaveWithA300CharacterName_ShowsTheLimitAndStoresNothing()
     {
-        var page = _ctx.Render<MonitorEditor>();
+        var page = Ctx.Render<MonitorEditor>();
         page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
         var name = page.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Name");
         name.Find("input").Input(new string('m', 300));
         page.WaitForAssertion(() => Assert.Contains("1 to 200 characters", name.Markup, StringComparison.Ordinal));
         await page.Find("[data-testid=save-monitor]").ClickAsync(new());
         page.WaitForAssertion(() => Assert.Contains("name", page.Find("[data-testid=form-problems]").TextContent, StringComparison.Ordinal));
-        Assert.Empty(await _app.Services.GetRequiredService<MonitorService>().ListAsync(Owner.Caller));
+        Assert.Empty(await App.Services.GetRequiredService<MonitorService>().ListAsync(Owner.Caller));
     }
 
     [Fact]
     public void MonitorEditor_ThresholdsSayGreaterThan_AndATimeframeThatIsNotAMultipleOf10IsRefusedNotRounded()
     {
-        var page = _ctx.Render<MonitorEditor>();
+        var page = Ctx.Render<MonitorEditor>();
         page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
         Assert.All(page.FindComponents<MudNumericField<double>>(), f => Assert.Equal("Greater than", f.Instance.Label));
         Assert.DoesNotContain("≥", page.Markup, StringComparison.Ordinal);
@@ -85,7 +68,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public void MonitorEditor_ThresholdsOutOfOrder_SayWhyUnderTheList()
     {
-        var page = _ctx.Render<MonitorEditor>();
+        var page = Ctx.Render<MonitorEditor>();
         page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
         var second = page.FindComponents<MudNumericField<double>>()[1];
         second.Find("input").Input("50"); // below the first level (100)
@@ -95,20 +78,20 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public async Task ApiKeysPanel_ALabelOverTheLimit_IsRefusedWithAMessage_NotCut()
     {
-        var panel = _ctx.Render<ApiKeysPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<ApiKeysPanel>(p => p.Add(x => x.User, Owner));
         var label = panel.FindComponents<MudTextField<string>>().Single();
         label.Find("input").Input(new string('k', ApiKeyService.MaxLabelLength + 1));
         panel.WaitForAssertion(() => Assert.Contains($"at most {ApiKeyService.MaxLabelLength} characters", label.Markup, StringComparison.Ordinal));
         Assert.Equal(ApiKeyService.MaxLabelLength + 1, label.Find("input").GetAttribute("value")!.Length);
         await panel.Find("[data-testid=create-key]").ClickAsync(new());
         Assert.Empty(panel.FindAll("[data-testid=secret-value]"));
-        Assert.Single(await _app.Services.GetRequiredService<ApiKeyService>().ListAsync(Owner.Caller)); // the fixture's key only
+        Assert.Single(await App.Services.GetRequiredService<ApiKeyService>().ListAsync(Owner.Caller)); // the fixture's key only
     }
 
     [Fact]
     public async Task WebhooksPanel_AnEmptyOrNonHttpUrl_IsRefusedNextToTheUrl()
     {
-        var panel = _ctx.Render<WebhooksPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<WebhooksPanel>(p => p.Add(x => x.User, Owner));
         await panel.Find("[data-testid=create-webhook]").ClickAsync(new());
         var url = panel.FindComponents<MudTextField<string>>().Single();
         panel.WaitForAssertion(() => Assert.Contains("is required", url.Markup, StringComparison.Ordinal));
@@ -122,8 +105,8 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public async Task MembersPanel_ABadEmail_IsRefusedNextToTheEmail()
     {
-        await _app.Services.GetRequiredService<AccountService>().InviteAsync(_workspaceId, "ana@example.com", "Ana Owner", Roles.Owner);
-        var panel = _ctx.Render<MembersPanel>(p => p.Add(x => x.User, Owner));
+        await App.Services.GetRequiredService<AccountService>().InviteAsync(WorkspaceId, "ana@example.com", "Ana Owner", Roles.Owner);
+        var panel = Ctx.Render<MembersPanel>(p => p.Add(x => x.User, Owner));
         panel.Find("[data-testid=invite-email] input, input[data-testid=invite-email]").Input("not-an-email");
         await panel.Find("[data-testid=invite]").ClickAsync(new());
         var email = panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Email");
@@ -134,7 +117,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public void AccessPanel_AMalformedSchemaPattern_IsNamedNextToTheField()
     {
-        var panel = _ctx.Render<AccessPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<AccessPanel>(p => p.Add(x => x.User, Owner));
         var patterns = panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Action patterns, one per line");
         patterns.Find("textarea").Input("document.*\nauth..login");
         panel.WaitForAssertion(() => Assert.Contains("“auth..login”: has an empty segment", patterns.Markup, StringComparison.Ordinal));
@@ -150,7 +133,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public async Task RetentionPanel_ASecondInvalidWindow_IsRefusedOnTheFieldAgain()
     {
-        var panel = _ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<RetentionPanel>(p => p.Add(x => x.User, Owner));
         var days = () => panel.FindComponents<MudNumericField<int?>>().Single();
         panel.WaitForAssertion(() => Assert.False(days().Instance.Disabled));
         foreach (var value in new[] { "0", "-3" })
@@ -165,7 +148,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public void IncidentsPanel_ASecondInvalidWindow_KeepsItsMessage_AsTypedAndOnSave()
     {
-        var panel = _ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, Owner));
         var window = () => panel.FindComponents<MudNumericField<int?>>().Single();
         panel.WaitForAssertion(() => Assert.Equal(60, window().Instance.GetState(x => x.Value)));
         foreach (var value in new[] { "0", "20000" })
@@ -182,7 +165,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public async Task RuleEditor_ASecondInvalidCooldown_KeepsItsMessage_AsTypedAndOnSave()
     {
-        var page = _ctx.Render<RuleEditor>();
+        var page = Ctx.Render<RuleEditor>();
         page.WaitForAssertion(() => page.Find("[data-testid=save-rule]"));
         var cooldown = () => page.FindComponents<MudNumericField<int>>().Single(c => c.Instance.Label == "Cooldown (minutes)");
         foreach (var value in new[] { "99999", "-5" })
@@ -193,13 +176,13 @@ public sealed class FormRefusalTests : IAsyncLifetime
             page.WaitForAssertion(() => Assert.True(HasError(cooldown()), $"{value} saved: {cooldown().Markup}"));
             Assert.Contains("from 0 to 10080", Text(cooldown()), StringComparison.Ordinal);
         }
-        Assert.Empty(await _app.Services.GetRequiredService<AlertRuleService>().ListAsync(Owner.Caller));
+        Assert.Empty(await App.Services.GetRequiredService<AlertRuleService>().ListAsync(Owner.Caller));
     }
 
     [Fact]
     public async Task MonitorEditor_ASecondInvalidTimeframe_KeepsItsMessage_AsTypedAndOnSave()
     {
-        var page = _ctx.Render<MonitorEditor>();
+        var page = Ctx.Render<MonitorEditor>();
         page.WaitForAssertion(() => page.Find("[data-testid=save-monitor]"));
         var timeframe = () => page.FindComponents<MudNumericField<int>>().Single(c => c.Instance.Label == "Timeframe (minutes)");
         foreach (var value in new[] { "5", "15" })
@@ -210,13 +193,13 @@ public sealed class FormRefusalTests : IAsyncLifetime
             page.WaitForAssertion(() => Assert.True(HasError(timeframe()), $"{value} saved: {timeframe().Markup}"));
             Assert.Contains("multiple of 10", Text(timeframe()), StringComparison.Ordinal);
         }
-        Assert.Empty(await _app.Services.GetRequiredService<MonitorService>().ListAsync(Owner.Caller));
+        Assert.Empty(await App.Services.GetRequiredService<MonitorService>().ListAsync(Owner.Caller));
     }
 
     [Fact]
     public async Task WebhooksPanel_ASecondInvalidUrl_IsRefusedNextToTheUrlAgain()
     {
-        var panel = _ctx.Render<WebhooksPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<WebhooksPanel>(p => p.Add(x => x.User, Owner));
         var url = () => panel.FindComponents<MudTextField<string>>().Single();
         foreach (var value in new[] { "ftp://example.com/hook", "gopher://example.com/hook" })
         {
@@ -230,7 +213,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public async Task ApiKeysPanel_ASecondOverlongLabel_KeepsItsMessage()
     {
-        var panel = _ctx.Render<ApiKeysPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<ApiKeysPanel>(p => p.Add(x => x.User, Owner));
         var label = () => panel.FindComponents<MudTextField<string>>().Single();
         foreach (var extra in new[] { 1, 5 })
         {
@@ -239,14 +222,14 @@ public sealed class FormRefusalTests : IAsyncLifetime
             await panel.Find("[data-testid=create-key]").ClickAsync(new());
             panel.WaitForAssertion(() => Assert.Contains($"at most {ApiKeyService.MaxLabelLength} characters", Text(label()), StringComparison.Ordinal));
         }
-        Assert.Single(await _app.Services.GetRequiredService<ApiKeyService>().ListAsync(Owner.Caller));
+        Assert.Single(await App.Services.GetRequiredService<ApiKeyService>().ListAsync(Owner.Caller));
     }
 
     [Fact]
     public async Task MembersPanel_ASecondBadEmail_IsRefusedNextToTheEmailAgain()
     {
-        await _app.Services.GetRequiredService<AccountService>().InviteAsync(_workspaceId, "ana@example.com", "Ana Owner", Roles.Owner);
-        var panel = _ctx.Render<MembersPanel>(p => p.Add(x => x.User, Owner));
+        await App.Services.GetRequiredService<AccountService>().InviteAsync(WorkspaceId, "ana@example.com", "Ana Owner", Roles.Owner);
+        var panel = Ctx.Render<MembersPanel>(p => p.Add(x => x.User, Owner));
         var email = () => panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Email");
         foreach (var value in new[] { "not-an-email", "still not one" })
         {
@@ -259,7 +242,7 @@ public sealed class FormRefusalTests : IAsyncLifetime
     [Fact]
     public void AccessPanel_ASecondMalformedPattern_KeepsItsMessage()
     {
-        var panel = _ctx.Render<AccessPanel>(p => p.Add(x => x.User, Owner));
+        var panel = Ctx.Render<AccessPanel>(p => p.Add(x => x.User, Owner));
         var patterns = () => panel.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Action patterns, one per line");
         patterns().Find("textarea").Input("document.*\nauth..login");
         panel.WaitForAssertion(() => Assert.Contains("“auth..login”: has an empty segment", Text(patterns()), StringComparison.Ordinal));

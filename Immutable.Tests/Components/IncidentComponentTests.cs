@@ -15,39 +15,31 @@ using Severity = Immutable.Domain.Alerts.Severity;
 namespace Immutable.Tests.Components;
 
 /// <summary>Triage's incident list and the incident page (triage form, assignee, comments) over a real host's store.</summary>
-public sealed class IncidentComponentTests : IAsyncLifetime
+public sealed class IncidentComponentTests : DashboardComponentTest
 {
-    private DashboardComponentHost _host = default!;
-    private ImmutableAppFactory _app = default!;
-    private BunitContext _ctx = default!;
-    private string _workspaceId = "";
     private const string IncidentId = "inc_00000000-0000-7000-8000-000000000001";
 
-    public async Task InitializeAsync()
+    protected override bool HostClock => true; // relative time ranges end at the host's now
+
+    public override async Task InitializeAsync()
     {
-        _host = await DashboardComponentHost.StartAsync(hostClock: true);
-        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
+        await base.InitializeAsync();
         await SeedAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-    }
-
     private async Task<ImmutableDbContext> StoreAsync() =>
-        await _app.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
+        await App.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
 
     /// <summary>One open incident of actor "jordan" with two open alerts; two members.</summary>
     private async Task SeedAsync()
     {
         await using var db = await StoreAsync();
         var at = new DateTime(2026, 3, 27, 12, 0, 0, DateTimeKind.Utc);
-        db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = _workspaceId, Email = "ana@example.com", Name = "Ana Owner", Role = Role.Owner });
-        db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = _workspaceId, Email = "bo@example.com", Name = "Bo Analyst", Role = Role.Analyst });
+        db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = WorkspaceId, Email = "ana@example.com", Name = "Ana Owner", Role = Role.Owner });
+        db.WorkspaceMembers.Add(new WorkspaceMemberRecord { WorkspaceId = WorkspaceId, Email = "bo@example.com", Name = "Bo Analyst", Role = Role.Analyst });
         db.Incidents.Add(new IncidentRecord
         {
-            Id = IncidentId, WorkspaceId = _workspaceId, GroupBy = IncidentGrouping.Actor, GroupValue = "jordan", OpenKey = "actor:jordan",
+            Id = IncidentId, WorkspaceId = WorkspaceId, GroupBy = IncidentGrouping.Actor, GroupValue = "jordan", OpenKey = "actor:jordan",
             Title = "Login from a new country", ActorId = "jordan", ActorName = "Jordan", Severity = Severity.High, Status = IncidentStatus.Open,
             AlertCount = 2, FirstActivityAt = at, LastActivityAt = at.AddMinutes(5), CreatedAt = at, UpdatedAt = at,
         });
@@ -55,7 +47,7 @@ public sealed class IncidentComponentTests : IAsyncLifetime
         {
             db.Alerts.Add(new AlertRecord
             {
-                Id = $"alt_{n}", WorkspaceId = _workspaceId, RuleId = "rul_x", RuleName = "Login from a new country", RuleType = RuleType.NewCountry,
+                Id = $"alt_{n}", WorkspaceId = WorkspaceId, RuleId = "rul_x", RuleName = "Login from a new country", RuleType = RuleType.NewCountry,
                 Severity = severity, Status = AlertStatus.Open, Reason = $"jordan logged in from RO ({n})", GroupKey = "jordan", ActorId = "jordan", Context = "{}",
                 RelatedEventIds = "[]", FirstEventAt = at.AddMinutes(5 * n), TriggeredAt = at, LastSeenAt = at, HitCount = 1, IncidentId = IncidentId,
             });
@@ -65,7 +57,7 @@ public sealed class IncidentComponentTests : IAsyncLifetime
 
     private IRenderedComponent<IncidentDetail> RenderDetail()
     {
-        var cut = _ctx.Render<IncidentDetail>(p => p.Add(d => d.Id, IncidentId));
+        var cut = Ctx.Render<IncidentDetail>(p => p.Add(d => d.Id, IncidentId));
         cut.WaitForAssertion(() => Assert.Equal("Login from a new country", cut.Find("[data-testid=incident-title]").TextContent.Trim()));
         return cut;
     }
@@ -89,8 +81,8 @@ public sealed class IncidentComponentTests : IAsyncLifetime
     [Fact]
     public async Task Triage_ByDefault_ListsIncidents_WithAlertCountStatusAndAssignee()
     {
-        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("/triage");
-        var cut = _ctx.Render<Triage>();
+        Ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("/triage");
+        var cut = Ctx.Render<Triage>();
         cut.WaitForAssertion(() =>
         {
             var row = cut.Find("[data-testid=incidents-grid] tbody tr.mud-table-row");
@@ -102,8 +94,8 @@ public sealed class IncidentComponentTests : IAsyncLifetime
         Assert.Empty(cut.FindAll("[data-testid=triage-grid]"));
 
         // Resolved incidents are behind the status filter.
-        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("/triage?status=resolved");
-        cut = _ctx.Render<Triage>();
+        Ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("/triage?status=resolved");
+        cut = Ctx.Render<Triage>();
         cut.WaitForAssertion(() => Assert.Contains("No incidents match these filters", cut.Find("[data-testid=incidents-empty]").TextContent, StringComparison.Ordinal));
     }
 
@@ -116,8 +108,8 @@ public sealed class IncidentComponentTests : IAsyncLifetime
     [InlineData("/triage?from=2026-03-27T11:59:00Z&to=2026-03-27T12:01:00Z&time=ingested", true)]
     public void Incidents_FollowTheTimeRange_ByTheirFindingsSpanOrByCreation(string url, bool listed)
     {
-        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
-        var cut = _ctx.Render<Triage>();
+        Ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        var cut = Ctx.Render<Triage>();
         if (listed)
             cut.WaitForAssertion(() => Assert.Contains("Login from a new country", cut.Find("[data-testid=incidents-grid] tbody tr.mud-table-row").TextContent, StringComparison.Ordinal));
         else

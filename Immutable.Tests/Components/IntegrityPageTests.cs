@@ -9,40 +9,23 @@ using MudBlazor;
 namespace Immutable.Tests.Components;
 
 /// <summary>The Integrity page over a real store: checkpoints, anchors with their witnesses, who verified, and the overview card on a break.</summary>
-public sealed class IntegrityPageTests : IAsyncLifetime
+public sealed class IntegrityPageTests : DashboardComponentTest
 {
-    private DashboardComponentHost _host = default!;
-    private ImmutableAppFactory _app = default!;
-    private BunitContext _ctx = default!;
-    private HttpClient _client = default!;
-    private string _workspaceId = "";
-
-    public async Task InitializeAsync()
-    {
-        _host = await DashboardComponentHost.StartAsync(new ImmutableAppFactory().With("Integrity:AnchorPeriodMinutes", "60"));
-        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
-        _client = _host.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
-    }
+    protected override ImmutableAppFactory CreateApp() => new ImmutableAppFactory().With("Integrity:AnchorPeriodMinutes", "60");
 
     private async Task SeedAsync()
     {
-        for (var i = 0; i < 4; i++) await _client.IngestAsync(new { actor_id = "u", action = "doc.read" });
-        _app.Time.Advance(TimeSpan.FromHours(2));
-        Assert.Single(await _app.Services.GetRequiredService<AnchorWriter>().AnchorDueAsync(_workspaceId, CancellationToken.None));
-        await _app.CheckpointHeadAsync(_workspaceId);
+        for (var i = 0; i < 4; i++) await Client.IngestAsync(new { actor_id = "u", action = "doc.read" });
+        App.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Single(await App.Services.GetRequiredService<AnchorWriter>().AnchorDueAsync(WorkspaceId, CancellationToken.None));
+        await App.CheckpointHeadAsync(WorkspaceId);
     }
 
     [Fact]
     public async Task IntegrityPage_ShowsCheckpointsAnchorsAndWhoVerified()
     {
         await SeedAsync();
-        var page = _ctx.Render<IntegrityPage>();
+        var page = Ctx.Render<IntegrityPage>();
         page.WaitForAssertion(() => Assert.Contains("1–4", page.Find("[data-testid=checkpoints]").TextContent));
         var anchors = page.Find("[data-testid=anchors]");
         Assert.Contains("1–4", anchors.TextContent);
@@ -60,16 +43,16 @@ public sealed class IntegrityPageTests : IAsyncLifetime
     public async Task OverviewCard_TurnsRed_AfterAVerificationFindsABreak()
     {
         await SeedAsync();
-        using (var db = _app.OpenDatabase())
+        using (var db = App.OpenDatabase())
         using (var cmd = db.CreateCommand())
         {
             cmd.CommandText = "DELETE FROM events WHERE sequence = 4";
             cmd.ExecuteNonQuery();
         }
-        var v = (await _client.GetJsonAsync("/api/v1/verify"))["data"]!;
+        var v = (await Client.GetJsonAsync("/api/v1/verify"))["data"]!;
         Assert.False(v["valid"]!.GetValue<bool>());
 
-        var overview = _ctx.Render<Overview>();
+        var overview = Ctx.Render<Overview>();
         overview.WaitForAssertion(() => Assert.Contains("integrity-broken", overview.Find("[data-testid=integrity-status]").ClassName));
         Assert.Contains("truncated at sequence 4", overview.Find("[data-testid=integrity-last]").TextContent);
     }

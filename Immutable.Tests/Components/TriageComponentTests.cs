@@ -14,34 +14,19 @@ using static Immutable.Tests.TestSupport.DetectionKit;
 namespace Immutable.Tests.Components;
 
 /// <summary>The triage grid and the alert detail rendered by bUnit over a real host's services and SQLite file.</summary>
-public sealed class TriageComponentTests : IAsyncLifetime
+public sealed class TriageComponentTests : DashboardComponentTest
 {
-    private DashboardComponentHost _host = default!;
-    private ImmutableAppFactory _app = default!;
-    private BunitContext _ctx = default!;
-    private string _workspaceId = "";
-
-    public async Task InitializeAsync()
-    {
-        _host = await DashboardComponentHost.StartAsync();
-        (_app, _ctx, _workspaceId) = (_host.App, _host.Context, _host.Key.WorkspaceId);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-    }
 
     private async Task SeedAsync(params (string Severity, string Status, string Actor, string Rule)[] alerts)
     {
-        await using var db = await _app.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
+        await using var db = await App.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
         var at = new DateTime(2026, 3, 27, 12, 0, 0, DateTimeKind.Utc);
         var n = 0;
         foreach (var (severity, status, actor, rule) in alerts)
         {
             db.Alerts.Add(new AlertRecord
             {
-                Id = "alt_" + Guid.NewGuid().ToString("D"), WorkspaceId = _workspaceId, RuleId = "rul_" + rule, RuleName = rule, RuleType = RuleType.RepeatedAction,
+                Id = "alt_" + Guid.NewGuid().ToString("D"), WorkspaceId = WorkspaceId, RuleId = "rul_" + rule, RuleName = rule, RuleType = RuleType.RepeatedAction,
                 Severity = WireName.Parse<Immutable.Domain.Alerts.Severity>(severity), Status = WireName.Parse<AlertStatus>(status), Reason = $"{actor} did it ({severity})", GroupKey = actor, ActorId = actor, Context = "{}",
                 RelatedEventIds = "[]", FirstEventAt = at.AddMinutes(n), TriggeredAt = at.AddMinutes(n), LastSeenAt = at.AddMinutes(n), HitCount = 1,
             });
@@ -52,8 +37,8 @@ public sealed class TriageComponentTests : IAsyncLifetime
 
     private IRenderedComponent<Triage> RenderTriage(string url)
     {
-        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
-        return _ctx.Render<Triage>();
+        Ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        return Ctx.Render<Triage>();
     }
 
     private static List<string> Reasons(IRenderedComponent<Triage> cut) =>
@@ -112,8 +97,8 @@ public sealed class TriageComponentTests : IAsyncLifetime
     [Fact]
     public async Task Alert_detail_shows_reason_event_context_and_acknowledges_through_the_api()
     {
-        using var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", (await _app.CreateKeyAsync("acme")).Key);
+        using var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", (await App.CreateKeyAsync("acme")).Key);
         await client.CreateRuleAsync("""{"name":"Login from a new country","rule_type":"new_country"}""");
         await client.IngestAsync(new { actor_id = "user_5a3c8f", action = "auth.login", ip_address = NewYorkIp, occurred_at = "2026-03-26T14:00:00Z" });
         await client.IngestAsync(new
@@ -123,7 +108,7 @@ public sealed class TriageComponentTests : IAsyncLifetime
         });
         var alert = (await client.WaitForAlertsAsync("/api/v1/alerts", 1))[0]!;
 
-        var cut = _ctx.Render<AlertDetail>(p => p.Add(d => d.Id, alert["id"]!.GetValue<string>()));
+        var cut = Ctx.Render<AlertDetail>(p => p.Add(d => d.Id, alert["id"]!.GetValue<string>()));
         cut.WaitForAssertion(() => Assert.Contains("for the first time (previously seen in: US)", cut.Find("[data-testid=alert-reason]").TextContent));
         var context = cut.Find("[data-testid=rule-context]").TextContent;
         Assert.Contains("Previous countries", context);

@@ -12,32 +12,20 @@ namespace Immutable.Tests.Components;
 /// Settings → Access &amp; schema and Viewer &amp; streams: the panels save through the same services as the API, so a
 /// change made there is validated, takes effect on the API and is recorded in the chain by the member.
 /// </summary>
-public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
+public sealed class WorkspaceSettingsPanelTests : DashboardComponentTest
 {
-    private DashboardComponentHost _host = default!;
-    private ImmutableAppFactory _app = default!;
-    private BunitContext _ctx = default!;
-    private HttpClient _client = default!;
-    private DashboardUser _owner = default!;
+    protected override ImmutableAppFactory CreateApp() => new ImmutableAppFactory().With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1");
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _host = await DashboardComponentHost.StartAsync(new ImmutableAppFactory().With("Webhooks:AllowedPrivateHosts:0", "127.0.0.1"));
-        (_app, _ctx, _owner) = (_host.App, _host.Context, _host.Owner);
-        _client = _host.CreateClient();
-        _client.DefaultRequestHeaders.Add("X-Test-Peer", "203.0.113.7"); // inside the allow-list the first test saves
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _host.DisposeAsync();
+        await base.InitializeAsync();
+        Client.DefaultRequestHeaders.Add("X-Test-Peer", "203.0.113.7"); // inside the allow-list the first test saves
     }
 
     [Fact]
     public async Task AccessPanel_SavesTheAllowlistAndSchema_ShowsViolations_AndAuditsAsTheMember()
     {
-        var panel = _ctx.Render<AccessPanel>(p => p.Add(x => x.User, _owner));
+        var panel = Ctx.Render<AccessPanel>(p => p.Add(x => x.User, Owner));
         panel.Find("textarea[data-testid=ip-allowlist], [data-testid=ip-allowlist] textarea").Change("203.0.113.0/24\n10.1");
         panel.Find("[data-testid=save-ip-allowlist]").Click();
         // The service's message is shown on the field, naming the line it is about.
@@ -51,10 +39,10 @@ public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
         panel.Find("[data-testid=save-schema]").Click();
         panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("[data-testid=schema-error]")));
 
-        var settings = (await _client.GetJsonAsync("/api/v1/settings"))["data"]!;
+        var settings = (await Client.GetJsonAsync("/api/v1/settings"))["data"]!;
         Assert.Equal(["203.0.113.0/24", "127.0.0.1"], settings["ip_allowlist"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Equal(["document.*"], settings["event_schema"]!["patterns"]!.AsArray().Select(e => e!.GetValue<string>()));
-        var audit = (await _client.GetJsonAsync("/api/v1/events?action=workspace.*"))["data"]!.AsArray();
+        var audit = (await Client.GetJsonAsync("/api/v1/events?action=workspace.*"))["data"]!.AsArray();
         Assert.Equal(2, audit.Count);
         Assert.All(audit, e => Assert.Equal("user:ana@example.com", e!["actor_id"]!.GetValue<string>()));
     }
@@ -62,7 +50,7 @@ public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
     [Fact]
     public async Task StreamsPanel_SavesOrigins_AndAddsAStreamShowingItsSecretOnce()
     {
-        var panel = _ctx.Render<StreamsPanel>(p => p.Add(x => x.User, _owner));
+        var panel = Ctx.Render<StreamsPanel>(p => p.Add(x => x.User, Owner));
         panel.Find("textarea[data-testid=frame-ancestors], [data-testid=frame-ancestors] textarea").Change("https://app.example.com");
         panel.Find("[data-testid=save-viewer]").Click();
         panel.WaitForAssertion(() => Assert.Empty(panel.FindAll("[data-testid=viewer-error]")));
@@ -72,16 +60,16 @@ public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
         panel.WaitForAssertion(() => Assert.StartsWith("whsec_", panel.Find("[data-testid=secret-value]").TextContent.Trim(), StringComparison.Ordinal));
         panel.WaitForAssertion(() => Assert.Single(panel.FindAll("[data-testid=log-stream]")));
 
-        Assert.Equal(["https://app.example.com"], (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["viewer"]!["frame_ancestors"]!.AsArray().Select(e => e!.GetValue<string>()));
-        var stream = Assert.Single((await _client.GetJsonAsync("/api/v1/log-streams"))["data"]!.AsArray())!;
+        Assert.Equal(["https://app.example.com"], (await Client.GetJsonAsync("/api/v1/settings"))["data"]!["viewer"]!["frame_ancestors"]!.AsArray().Select(e => e!.GetValue<string>()));
+        var stream = Assert.Single((await Client.GetJsonAsync("/api/v1/log-streams"))["data"]!.AsArray())!;
         Assert.Equal("http://127.0.0.1:9/hook", stream["url"]!.GetValue<string>());
-        Assert.Single((await _client.GetJsonAsync("/api/v1/events?action=log_stream.created"))["data"]!.AsArray());
+        Assert.Single((await Client.GetJsonAsync("/api/v1/events?action=log_stream.created"))["data"]!.AsArray());
     }
 
     [Fact]
     public async Task IncidentsPanel_SavesTheGrouping_RefusesAWindowOutOfRangeOnTheField_WithoutClamping()
     {
-        var panel = _ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, _owner));
+        var panel = Ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, Owner));
         var window = () => panel.FindComponents<MudNumericField<int?>>().Single();
         panel.WaitForAssertion(() => Assert.Equal(60, window().Instance.GetState(x => x.Value)));
         Assert.Equal("actor", panel.FindComponent<MudSelect<string>>().Instance.GetState(x => x.Value));
@@ -94,7 +82,7 @@ public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
         panel.WaitForAssertion(() => Assert.Contains("from 1 to 10080", window().Markup, StringComparison.Ordinal));
         Assert.Equal(20000, window().Instance.GetState(x => x.Value));
         Assert.Empty(panel.FindAll("[data-testid=incidents-error]"));
-        Assert.Equal(60, (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!["window_minutes"]!.GetValue<int>());
+        Assert.Equal(60, (await Client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!["window_minutes"]!.GetValue<int>());
 
         var select = panel.FindComponent<MudSelect<string>>();
         await panel.InvokeAsync(() => select.Instance.SelectOption("session"));
@@ -103,14 +91,14 @@ public sealed class WorkspaceSettingsPanelTests : IAsyncLifetime
         panel.Find("[data-testid=save-incidents]").Click();
 
         // The API sees it, and the change is in the chain by the member.
-        await WaitForAsync(async () => (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!["window_minutes"]!.GetValue<int>() == 120);
-        var incidents = (await _client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!;
+        await WaitForAsync(async () => (await Client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!["window_minutes"]!.GetValue<int>() == 120);
+        var incidents = (await Client.GetJsonAsync("/api/v1/settings"))["data"]!["incidents"]!;
         Assert.Equal("session", incidents["group_by"]!.GetValue<string>());
-        var audit = Assert.Single((await _client.GetJsonAsync("/api/v1/events?action=workspace.incidents_updated"))["data"]!.AsArray())!;
+        var audit = Assert.Single((await Client.GetJsonAsync("/api/v1/events?action=workspace.incidents_updated"))["data"]!.AsArray())!;
         Assert.Equal("user:ana@example.com", audit["actor_id"]!.GetValue<string>());
 
         // An analyst sees the grouping and has nothing to change it with.
-        var analyst = _ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, _owner with { Role = Roles.Analyst }));
+        var analyst = Ctx.Render<IncidentsPanel>(p => p.Add(x => x.User, Owner with { Role = Roles.Analyst }));
         analyst.WaitForAssertion(() => Assert.Equal(120, analyst.FindComponents<MudNumericField<int?>>().Single().Instance.GetState(x => x.Value)));
         Assert.Empty(analyst.FindAll("[data-testid=save-incidents]"));
     }

@@ -78,3 +78,36 @@ public sealed class DashboardComponentHost : IAsyncDisposable
         await App.DisposeAsync();
     }
 }
+
+/// <summary>
+/// Base of the component test classes: one <see cref="DashboardComponentHost"/> per test (xUnit makes an instance per
+/// test), started before it and disposed after it. Override <see cref="CreateApp"/> to configure the host and
+/// <see cref="HostClock"/> to give components the host's fake clock.
+/// </summary>
+public abstract class DashboardComponentTest : IAsyncLifetime
+{
+    private DashboardComponentHost? _host;
+    private HttpClient? _client;
+
+    protected DashboardComponentHost Host => _host ?? throw new InvalidOperationException("The host starts in InitializeAsync.");
+    protected ImmutableAppFactory App => Host.App;
+    protected BunitContext Ctx => Host.Context;
+    protected Immutable.Web.Workspaces.CreatedKey Key => Host.Key;
+    protected string WorkspaceId => Host.Key.WorkspaceId;
+    protected DashboardUser Owner => Host.Owner;
+
+    /// <summary>An HTTP client on the host with the workspace's key (created on first use, disposed with the test).</summary>
+    protected HttpClient Client => _client ??= Host.CreateClient();
+
+    protected virtual ImmutableAppFactory CreateApp() => new();
+
+    protected virtual bool HostClock => false;
+
+    public virtual async Task InitializeAsync() => _host = await DashboardComponentHost.StartAsync(CreateApp(), HostClock);
+
+    public virtual async Task DisposeAsync()
+    {
+        _client?.Dispose();
+        if (_host is not null) await _host.DisposeAsync();
+    }
+}
