@@ -13,20 +13,8 @@ namespace Immutable.Tests.Browser;
 /// the API, the alert arriving live, acknowledged, and its status changing. Screenshots of every main page are saved.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsyncLifetime
+public sealed partial class DashboardJourneyTests(BrowserFixture browser) : AppProcessTest("immutable-browser-")
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("immutable-browser-").FullName;
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(_data);
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
-    }
-
     [GeneratedRegex(@"http://\S+/account/setup\?token=[A-Za-z0-9]+")]
     private static partial Regex SetupLink();
 
@@ -66,14 +54,14 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
     [Fact]
     public async Task Analyst_journey_setup_rule_live_alert_acknowledge()
     {
-        var page = await browser.NewPageAsync(_app.BaseUrl);
+        var page = await browser.NewPageAsync(App.BaseUrl);
 
         // Not signed in: every page sends you to sign in.
         await page.GotoAsync("/triage");
         Assert.Contains("/account/signin", page.Url);
         await BrowserFixture.ScreenshotAsync(page, "01-sign-in-first-run");
 
-        await SetUpOwnerAsync(_app, page);
+        await SetUpOwnerAsync(App, page);
         await BrowserFixture.ScreenshotAsync(page, "02-overview-empty");
         var key = await CreateKeyInSettingsAsync(page);
         await BrowserFixture.ScreenshotAsync(page, "03-settings-api-key");
@@ -89,7 +77,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
             await page.GetByLabel(day, new() { Exact = true }).CheckAsync();
         await BrowserFixture.ScreenshotAsync(page, "04-rule-form");
         await page.ClickAsync("[data-testid=save-rule]");
-        await page.WaitForURLAsync(_app.BaseUrl + "/rules");
+        await page.WaitForURLAsync(App.BaseUrl + "/rules");
         await page.Locator("[data-testid=rules-table]", new() { HasText = "Logins outside office hours" }).WaitForAsync();
         await BrowserFixture.ScreenshotAsync(page, "05-rules");
 
@@ -201,8 +189,8 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
     [Fact]
     public async Task Script_in_actor_name_and_metadata_renders_as_text_everywhere()
     {
-        var page = await browser.NewPageAsync(_app.BaseUrl);
-        await SetUpOwnerAsync(_app, page);
+        var page = await browser.NewPageAsync(App.BaseUrl);
+        await SetUpOwnerAsync(App, page);
         var key = await CreateKeyInSettingsAsync(page);
         const string name = "<script>window.__xss = 1</script>Mallory";
         const string note = "<img src=x onerror=\"window.__xss = 2\">";
@@ -243,9 +231,9 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
     [Fact]
     public async Task Sign_in_locks_out_after_repeated_failures()
     {
-        var page = await browser.NewPageAsync(_app.BaseUrl);
-        await SetUpOwnerAsync(_app, page);
-        var other = await browser.NewPageAsync(_app.BaseUrl);
+        var page = await browser.NewPageAsync(App.BaseUrl);
+        await SetUpOwnerAsync(App, page);
+        var other = await browser.NewPageAsync(App.BaseUrl);
         for (var i = 0; i < 5; i++)
         {
             await other.GotoAsync("/account/signin");
@@ -276,7 +264,7 @@ public sealed partial class DashboardJourneyTests(BrowserFixture browser) : IAsy
 
     internal HttpClient ApiClient(string key)
     {
-        var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        var http = new HttpClient { BaseAddress = new Uri(App.BaseUrl) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return http;
     }

@@ -16,22 +16,11 @@ namespace Immutable.Tests.Browser;
 /// collected first, so one run lists them all.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
+public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelper output) : AppProcessTest("immutable-layout-")
 {
     private static readonly string LongActorId = "svc-" + new string('x', 96) + "-" + new string('y', 99);
     private static readonly string LongActorName = "Maximiliana-" + new string('n', 188);
 
-    private readonly string _data = Directory.CreateTempSubdirectory("immutable-layout-").FullName;
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(_data);
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
-    }
 
     /// <param name="Themed">Whether the page follows the saved theme: every page does, the static documents (the 404 a
     /// fresh request gets, the account pages) too, through wwwroot/theme.js and its cookie.</param>
@@ -46,8 +35,8 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
         var axe = Path.Combine(TestPaths.RepositoryRoot, ".cache", "axe", "axe.min.js");
         Assert.True(File.Exists(axe), $"{axe} is missing: test.sh runs scripts/fetch-axe.sh.");
 
-        var setup = await browser.NewPageAsync(_app.BaseUrl);
-        await DashboardJourneyTests.SetUpOwnerAsync(_app, setup);
+        var setup = await browser.NewPageAsync(App.BaseUrl);
+        await DashboardJourneyTests.SetUpOwnerAsync(App, setup);
         var key = await DashboardJourneyTests.CreateKeyInSettingsAsync(setup);
         var ids = await SeedAsync(key);
         var signedIn = await setup.Context.StorageStateAsync();
@@ -90,7 +79,7 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
             {
                 var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
                 {
-                    BaseURL = _app.BaseUrl,
+                    BaseURL = App.BaseUrl,
                     ViewportSize = new ViewportSize { Width = width, Height = height },
                     StorageState = state,
                     BypassCSP = true, // only so the test can inject axe-core; the app's own policy is tested elsewhere
@@ -312,7 +301,7 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
     /// <summary>A rule that alerts on every login, logins and document events by a long-named actor and a normal one, a monitor and an export.</summary>
     private async Task<Dictionary<string, string>> SeedAsync(string key)
     {
-        using var api = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        using var api = new HttpClient { BaseAddress = new Uri(App.BaseUrl) };
         api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         async Task<JsonNode> PostAsync(string path, string body)
         {

@@ -17,25 +17,13 @@ namespace Immutable.Tests.Browser;
 /// to artifacts/dashboard-figures.txt; the assertions are about behaviour (paged totals), not about timings.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
+public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelper output) : AppProcessTest("immutable-scale-")
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("immutable-scale-").FullName;
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(_data);
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
-    }
-
     [Fact]
     public async Task Triage_first_render_stays_flat_from_1k_to_100k_alerts_and_circuit_memory_is_measured()
     {
-        var page = await browser.NewPageAsync(_app.BaseUrl);
-        await DashboardJourneyTests.SetUpOwnerAsync(_app, page);
+        var page = await browser.NewPageAsync(App.BaseUrl);
+        await DashboardJourneyTests.SetUpOwnerAsync(App, page);
 
         await SeedAlertsAsync(1_000);
         var small = await TimeToFirstRowsAsync(page);
@@ -49,7 +37,7 @@ public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelpe
         // Circuit memory: RSS of the app before and after 10 more analysts open the triage page.
         const int analysts = 10;
         await Task.Delay(1000);
-        var before = _app.ResidentMiB();
+        var before = App.ResidentMiB();
         var pages = new List<Microsoft.Playwright.IPage>();
         for (var i = 0; i < analysts; i++)
         {
@@ -59,7 +47,7 @@ public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelpe
             pages.Add(p);
         }
         await Task.Delay(2000);
-        var after = _app.ResidentMiB();
+        var after = App.ResidentMiB();
         var perCircuit = (after - before) / analysts;
 
         var figures = string.Create(CultureInfo.InvariantCulture,
@@ -96,7 +84,7 @@ public sealed class DashboardScaleTests(BrowserFixture browser, ITestOutputHelpe
 
     private async Task SeedAlertsAsync(int count)
     {
-        var options = new DbContextOptionsBuilder<ImmutableDbContext>().UseSqlite($"Data Source={Path.Combine(_data, "immutable.db")}").Options;
+        var options = new DbContextOptionsBuilder<ImmutableDbContext>().UseSqlite($"Data Source={Path.Combine(DataDirectory, "immutable.db")}").Options;
         await using var db = new ImmutableDbContext(options);
         var workspaceId = await db.Workspaces.Where(w => w.Name == "acme").Select(w => w.Id).SingleAsync();
         var start = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc);

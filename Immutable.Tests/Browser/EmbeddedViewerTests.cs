@@ -19,19 +19,17 @@ namespace Immutable.Tests.Browser;
 /// tenant's events only, filters them, and neither the frame nor the customer's page can reach anything else.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class EmbeddedViewerTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class EmbeddedViewerTests(BrowserFixture browser) : AppProcessTest("immutable-viewer-")
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("immutable-viewer-").FullName;
-    private AppProcess _app = default!;
     private WebApplication _customer = default!;
     private string _customerUrl = "";
     private string _token = "";
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        var (exit, key, stderr) = await AppProcess.RunCliAsync(_data, "keys", "create", "--workspace", "acme", "--label", "viewer");
+        var (exit, key, stderr) = await AppProcess.RunCliAsync(DataDirectory, "keys", "create", "--workspace", "acme", "--label", "viewer");
         Assert.True(exit == 0, stderr);
-        _app = await AppProcess.StartAsync(_data);
+        App = await AppProcess.StartAsync(DataDirectory);
 
         // The customer's site: another origin, serving one page that embeds the viewer.
         var builder = WebApplication.CreateSlimBuilder();
@@ -40,7 +38,7 @@ public sealed class EmbeddedViewerTests(BrowserFixture browser) : IAsyncLifetime
         _customer = builder.Build();
         _customer.MapGet("/activity", () => Results.Content($$"""
             <!doctype html>
-            <html><head><meta charset="utf-8"><title>Customer app</title><script src="{{_app.BaseUrl}}/audit-log-viewer.js"></script></head>
+            <html><head><meta charset="utf-8"><title>Customer app</title><script src="{{App.BaseUrl}}/audit-log-viewer.js"></script></head>
             <body><h1>Your team's activity</h1>
             <audit-log-viewer token="{{_token}}" theme="dark" height="480"></audit-log-viewer>
             </body></html>
@@ -48,7 +46,7 @@ public sealed class EmbeddedViewerTests(BrowserFixture browser) : IAsyncLifetime
         await _customer.StartAsync();
         _customerUrl = _customer.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-        using var api = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        using var api = new HttpClient { BaseAddress = new Uri(App.BaseUrl) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         await api.IngestAsync(new { actor_id = "u_ana", actor_name = "Ana Alpha", action = "document.created", resource_name = "Q3 plan", tenant_id = "t_alpha", ip_address = "81.2.69.142" });
         await api.IngestAsync(new { actor_id = "u_bo", actor_name = "Bo Alpha", action = "document.deleted", resource_name = "Old draft", tenant_id = "t_alpha" });
@@ -59,12 +57,10 @@ public sealed class EmbeddedViewerTests(BrowserFixture browser) : IAsyncLifetime
         _token = (await issued.ReadJsonAsync())["token"]!.GetValue<string>();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await _customer.DisposeAsync();
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
+        await base.DisposeAsync();
     }
 
     [Fact]
@@ -92,7 +88,7 @@ public sealed class EmbeddedViewerTests(BrowserFixture browser) : IAsyncLifetime
         Assert.Contains("Bo Alpha", await rows.First.InnerTextAsync());
 
         // Inside the frame, the token reads events and nothing else.
-        var viewerFrame = page.Frames.Single(f => f.Url.StartsWith(_app.BaseUrl + "/viewer", StringComparison.Ordinal));
+        var viewerFrame = page.Frames.Single(f => f.Url.StartsWith(App.BaseUrl + "/viewer", StringComparison.Ordinal));
         var status = await viewerFrame.EvaluateAsync<int>("t => fetch('/api/v1/alerts', { headers: { Authorization: 'Bearer ' + t } }).then(r => r.status)", _token);
         Assert.Equal(401, status);
         var beta = await viewerFrame.EvaluateAsync<int>("t => fetch('/api/v1/events?tenant_id=t_beta', { headers: { Authorization: 'Bearer ' + t } }).then(r => r.json()).then(b => b.data.length)", _token);
@@ -101,14 +97,14 @@ public sealed class EmbeddedViewerTests(BrowserFixture browser) : IAsyncLifetime
         // The customer's page can neither read the frame nor call the API from its origin.
         Assert.True(await page.EvaluateAsync<bool>("() => document.querySelector('audit-log-viewer').shadowRoot.querySelector('iframe').contentDocument === null"));
         var crossOrigin = await page.EvaluateAsync<string>(
-            "([u, t]) => fetch(u + '/api/v1/events', { headers: { Authorization: 'Bearer ' + t } }).then(() => 'read', () => 'blocked')", new[] { _app.BaseUrl, _token });
+            "([u, t]) => fetch(u + '/api/v1/events', { headers: { Authorization: 'Bearer ' + t } }).then(() => 'read', () => 'blocked')", new[] { App.BaseUrl, _token });
         Assert.Equal("blocked", crossOrigin);
     }
 
     [Fact]
     public async Task ViewerPage_Light_OpenedDirectly_PagesAndShowsTheTenantOnly()
     {
-        var page = await browser.NewPageAsync(_app.BaseUrl);
+        var page = await browser.NewPageAsync(App.BaseUrl);
         await page.GotoAsync($"/viewer?token={_token}");
         var rows = page.Locator("[data-testid=viewer-feed] tbody tr[data-event-id]");
         await Assertions.Expect(rows).ToHaveCountAsync(2);

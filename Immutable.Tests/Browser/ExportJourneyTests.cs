@@ -10,25 +10,13 @@ namespace Immutable.Tests.Browser;
 /// the Exports page with the same filters, create the file, watch it complete, download it, and set retention in Settings.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class ExportJourneyTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class ExportJourneyTests(BrowserFixture browser) : AppProcessTest("immutable-browser-export-")
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("immutable-browser-export-").FullName;
-    private AppProcess _app = default!;
-
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync(_data);
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
-    }
-
     [Fact]
     public async Task Auditor_exports_an_actors_events_from_the_events_page_and_downloads_the_csv()
     {
-        var page = await browser.NewPageAsync(_app.BaseUrl);
-        await SetUpOwnerAsync(_app, page);
+        var page = await browser.NewPageAsync(App.BaseUrl);
+        await SetUpOwnerAsync(App, page);
         var key = await CreateKeyInSettingsAsync(page);
         using (var api = ApiClientFor(key))
         {
@@ -57,7 +45,7 @@ public sealed class ExportJourneyTests(BrowserFixture browser) : IAsyncLifetime
         Assert.Equal(4, lines.Length); // the header and user_42's three events
         Assert.Contains(lines, l => l.Contains(",'=2+5,", StringComparison.Ordinal));
         var href = await page.Locator("[data-testid=export-download]").First.GetAttributeAsync("href");
-        using (var anonymous = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) })
+        using (var anonymous = new HttpClient { BaseAddress = new Uri(App.BaseUrl) })
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(href)).StatusCode);
 
         // The actor's timeline has its own Export button with the actor in it.
@@ -78,7 +66,7 @@ public sealed class ExportJourneyTests(BrowserFixture browser) : IAsyncLifetime
 
     private HttpClient ApiClientFor(string key)
     {
-        var client = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        var client = new HttpClient { BaseAddress = new Uri(App.BaseUrl) };
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
         return client;
     }

@@ -115,3 +115,24 @@ public sealed class AppProcess : IAsyncDisposable
         _process.Dispose();
     }
 }
+
+/// <summary>
+/// Base of tests that drive the real app as a child process over its own data folder: a new temp folder per test
+/// (<paramref name="folderPrefix"/>), the app started in it before the test, stopped and the folder deleted after.
+/// </summary>
+public abstract class AppProcessTest(string folderPrefix) : IAsyncLifetime
+{
+    protected string DataDirectory { get; } = Directory.CreateTempSubdirectory(folderPrefix).FullName;
+
+    /// <summary>The running app; a test that prepares the folder first (e.g. with the CLI) starts it itself.</summary>
+    protected AppProcess App { get; set; } = null!;
+
+    public virtual async Task InitializeAsync() => App = await AppProcess.StartAsync(DataDirectory);
+
+    public virtual async Task DisposeAsync()
+    {
+        if (App is not null) await App.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+}
