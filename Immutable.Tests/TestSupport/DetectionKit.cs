@@ -69,5 +69,22 @@ public static class DetectionKit
         return data;
     }
 
+    /// <summary>
+    /// Posts <paramref name="count"/> <c>query.executed</c> events of <paramref name="user"/>, the first at
+    /// <paramref name="start"/> and each <paramref name="every"/> after the one before, in batches of 100.
+    /// </summary>
+    public static async Task QueriesAsync(this HttpClient client, string user, int count, DateTime start, TimeSpan every, object metadata)
+    {
+        for (var sent = 0; sent < count; sent += 100)
+        {
+            var events = Enumerable.Range(sent, Math.Min(100, count - sent)).Select(i => new
+            {
+                actor_id = user, action = "query.executed", occurred_at = Iso(start + i * every), metadata,
+            });
+            var response = await client.PostJsonAsync("/api/v1/events/batch", new { events });
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, (await response.ReadJsonAsync()).ToJsonString());
+        }
+    }
+
     public static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

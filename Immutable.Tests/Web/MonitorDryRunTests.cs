@@ -19,19 +19,6 @@ public sealed class MonitorDryRunTests : IDisposable
 
     public void Dispose() => _app.Dispose();
 
-    private static async Task QueriesAsync(HttpClient client, string user, int count, DateTime start, TimeSpan every, object metadata)
-    {
-        for (var sent = 0; sent < count; sent += 100)
-        {
-            var events = Enumerable.Range(sent, Math.Min(100, count - sent)).Select(i => new
-            {
-                actor_id = user, action = "query.executed", occurred_at = Iso(start + i * every), metadata,
-            });
-            var response = await client.PostJsonAsync("/api/v1/events/batch", new { events });
-            Assert.True(response.StatusCode == HttpStatusCode.Accepted, (await response.ReadJsonAsync()).ToJsonString());
-        }
-    }
-
     private static async Task<JsonNode> TestAsync(HttpClient client, string body)
     {
         var response = await client.PostJsonAsync("/api/v1/monitors/test", body);
@@ -50,10 +37,10 @@ public sealed class MonitorDryRunTests : IDisposable
         // Saved first (the evaluator watches from then on), evaluated only after the dry run.
         var created = await client.PostJsonAsync("/api/v1/monitors", Volume);
         var id = (await created.ReadJsonAsync())["data"]!["id"]!.GetValue<string>();
-        await QueriesAsync(client, "eve", 30, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
-        await QueriesAsync(client, "eve", 200, Nine.AddMinutes(31), TimeSpan.FromSeconds(5), new { schema = "prod" });
-        await QueriesAsync(client, "lee", 10, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
-        await QueriesAsync(client, "lee", 50, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" }); // 60 for lee
+        await client.QueriesAsync("eve", 30, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("eve", 200, Nine.AddMinutes(31), TimeSpan.FromSeconds(5), new { schema = "prod" });
+        await client.QueriesAsync("lee", 10, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("lee", 50, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" }); // 60 for lee
 
         var dry = await TestAsync(client, $$"""{"monitor":{{Volume}},"from":"2026-03-27T08:00:00Z","to":"2026-03-27T14:00:00Z"}""");
         Assert.Equal(290, dry["events_scanned"]!.GetValue<int>());
@@ -112,8 +99,8 @@ public sealed class MonitorDryRunTests : IDisposable
         client.DefaultRequestHeaders.Authorization = new("Bearer", key.Key);
         var created = await client.PostJsonAsync("/api/v1/monitors", """{"name":"Rows","metric":"rows_accessed","timeframe_minutes":60,"thresholds":[{"value":1000,"severity":"medium"}]}""");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        await QueriesAsync(client, "finn", 1, Nine, TimeSpan.Zero, new { schema = "prod", table = "cards", rows = 700 });
-        await QueriesAsync(client, "finn", 1, Nine.AddMinutes(1), TimeSpan.Zero, new { schema = "prod", table = "orders", rows = 450, outcome = "success" });
+        await client.QueriesAsync("finn", 1, Nine, TimeSpan.Zero, new { schema = "prod", table = "cards", rows = 700 });
+        await client.QueriesAsync("finn", 1, Nine.AddMinutes(1), TimeSpan.Zero, new { schema = "prod", table = "orders", rows = 450, outcome = "success" });
         await _app.Services.GetRequiredService<MonitorEvaluator>().EvaluateAsync(default);
         var id = Assert.Single((await client.GetJsonAsync("/api/v1/observations"))["data"]!.AsArray())!["id"]!.GetValue<string>();
 

@@ -28,19 +28,6 @@ public class MonitorScenarioTests : IDisposable
         return body["data"]!["id"]!.GetValue<string>();
     }
 
-    private static async Task QueriesAsync(HttpClient client, string user, int count, DateTime start, TimeSpan every, object metadata)
-    {
-        for (var sent = 0; sent < count; sent += 100)
-        {
-            var events = Enumerable.Range(sent, Math.Min(100, count - sent)).Select(i => new
-            {
-                actor_id = user, action = "query.executed", occurred_at = Iso(start + i * every), metadata,
-            });
-            var response = await client.PostJsonAsync("/api/v1/events/batch", new { events });
-            Assert.True(response.StatusCode == HttpStatusCode.Accepted, (await response.ReadJsonAsync()).ToJsonString());
-        }
-    }
-
     private static async Task<JsonArray> ObservationsAsync(HttpClient client, string query = "") =>
         (await client.GetJsonAsync("/api/v1/observations?limit=100&" + query))["data"]!.AsArray();
 
@@ -52,10 +39,10 @@ public class MonitorScenarioTests : IDisposable
             {"name":"Unauthorized prod queries","scope":{"type":"schema","value":"prod"},"metric":"unauthorized_query_count",
              "timeframe_minutes":60,"thresholds":[{"value":5,"severity":"medium"}],"notify":"each"}
             """);
-        await QueriesAsync(client, "dana", 6, Nine, TimeSpan.FromMinutes(2), new { schema = "prod", data_source = "orders", outcome = "unauthorized" });
-        await QueriesAsync(client, "dana", 20, Nine, TimeSpan.FromMinutes(1), new { schema = "prod", data_source = "orders", outcome = "success", rows = 10 });
-        await QueriesAsync(client, "dana", 20, Nine, TimeSpan.FromMinutes(1), new { schema = "staging", outcome = "unauthorized" });
-        await QueriesAsync(client, "lee", 5, Nine, TimeSpan.FromMinutes(1), new { schema = "prod", outcome = "unauthorized" });
+        await client.QueriesAsync("dana", 6, Nine, TimeSpan.FromMinutes(2), new { schema = "prod", data_source = "orders", outcome = "unauthorized" });
+        await client.QueriesAsync("dana", 20, Nine, TimeSpan.FromMinutes(1), new { schema = "prod", data_source = "orders", outcome = "success", rows = 10 });
+        await client.QueriesAsync("dana", 20, Nine, TimeSpan.FromMinutes(1), new { schema = "staging", outcome = "unauthorized" });
+        await client.QueriesAsync("lee", 5, Nine, TimeSpan.FromMinutes(1), new { schema = "prod", outcome = "unauthorized" });
         await EvaluateAsync();
 
         var observation = Assert.Single(await ObservationsAsync(client))!;
@@ -89,12 +76,12 @@ public class MonitorScenarioTests : IDisposable
              "metric":"query_count","timeframe_minutes":60,"thresholds":[{"value":0,"severity":"high"}],"notify":"first_per_user"}
             """);
         var pii = new { schema = "prod", table = "customers", column_tags = new[] { "PII" }, sensitivity = "highly_sensitive", rows = 1 };
-        await QueriesAsync(client, "ana", 1, Nine, TimeSpan.Zero, pii);
-        await QueriesAsync(client, "ana", 1, Nine.AddMinutes(5), TimeSpan.Zero, new { schema = "prod", column_tags = new[] { "PII" }, sensitivity = "sensitive" });
+        await client.QueriesAsync("ana", 1, Nine, TimeSpan.Zero, pii);
+        await client.QueriesAsync("ana", 1, Nine.AddMinutes(5), TimeSpan.Zero, new { schema = "prod", column_tags = new[] { "PII" }, sensitivity = "sensitive" });
         await EvaluateAsync();
         // Hours later, a second episode for ana; and bo's first.
-        await QueriesAsync(client, "ana", 1, Nine.AddHours(4), TimeSpan.Zero, pii);
-        await QueriesAsync(client, "bo", 1, Nine.AddHours(4), TimeSpan.Zero, pii);
+        await client.QueriesAsync("ana", 1, Nine.AddHours(4), TimeSpan.Zero, pii);
+        await client.QueriesAsync("bo", 1, Nine.AddHours(4), TimeSpan.Zero, pii);
         await EvaluateAsync();
 
         var ana = await ObservationsAsync(client, "user_id=ana");
@@ -112,13 +99,13 @@ public class MonitorScenarioTests : IDisposable
             {"name":"Query volume","metric":"query_count","timeframe_minutes":60,
              "thresholds":[{"value":20,"severity":"low"},{"value":200,"severity":"high"}]}
             """);
-        await QueriesAsync(client, "eve", 30, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("eve", 30, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
         await EvaluateAsync();
         var low = Assert.Single(await ObservationsAsync(client))!;
         Assert.Equal("low", low["severity"]!.GetValue<string>());
         Assert.Equal("Greater than 20 query events in the last 1 hour.", low["message"]!.GetValue<string>());
 
-        await QueriesAsync(client, "eve", 200, Nine.AddMinutes(31), TimeSpan.FromSeconds(5), new { schema = "prod" });
+        await client.QueriesAsync("eve", 200, Nine.AddMinutes(31), TimeSpan.FromSeconds(5), new { schema = "prod" });
         await EvaluateAsync();
         var all = await ObservationsAsync(client);
         Assert.Equal(["high", "low"], all.Select(o => o!["severity"]!.GetValue<string>()));
@@ -134,12 +121,12 @@ public class MonitorScenarioTests : IDisposable
             {"name":"PCI rows per day","conditions":{"tags":["PCI"]},"metric":"rows_accessed","timeframe_minutes":1440,
              "thresholds":[{"value":1000000,"severity":"critical"}]}
             """);
-        await QueriesAsync(client, "finn", 3, Nine, TimeSpan.FromHours(3), new { table = "cards", table_tags = new[] { "PCI" }, rows = 300_000 });
-        await QueriesAsync(client, "finn", 5, Nine, TimeSpan.FromHours(1), new { table = "orders", rows = 900_000 });
+        await client.QueriesAsync("finn", 3, Nine, TimeSpan.FromHours(3), new { table = "cards", table_tags = new[] { "PCI" }, rows = 300_000 });
+        await client.QueriesAsync("finn", 5, Nine, TimeSpan.FromHours(1), new { table = "orders", rows = 900_000 });
         await EvaluateAsync();
         Assert.Empty(await ObservationsAsync(client));
 
-        await QueriesAsync(client, "finn", 1, Nine.AddHours(12), TimeSpan.Zero, new { table = "cards", classification_tags = new[] { "pci" }, rows = 100_001 });
+        await client.QueriesAsync("finn", 1, Nine.AddHours(12), TimeSpan.Zero, new { table = "cards", classification_tags = new[] { "pci" }, rows = 100_001 });
         await EvaluateAsync();
         var observation = Assert.Single(await ObservationsAsync(client))!;
         Assert.Equal(1_000_001, observation["metric_value"]!.GetValue<double>());
@@ -152,11 +139,11 @@ public class MonitorScenarioTests : IDisposable
     {
         var client = await _app.CreateWorkspaceClientAsync();
         await CreateMonitorAsync(client, """{"name":"Volume","timeframe_minutes":60,"thresholds":[{"value":10,"severity":"low"}]}""");
-        await QueriesAsync(client, "gil", 8, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("gil", 8, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
         await EvaluateAsync();
         Assert.Empty(await ObservationsAsync(client));
         // Arriving hours later, stamped inside the evaluated hour.
-        await QueriesAsync(client, "gil", 3, Nine.AddMinutes(20), TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("gil", 3, Nine.AddMinutes(20), TimeSpan.FromMinutes(1), new { schema = "prod" });
         await EvaluateAsync();
         Assert.Equal(11, Assert.Single(await ObservationsAsync(client))!["metric_value"]!.GetValue<double>());
     }
@@ -166,9 +153,9 @@ public class MonitorScenarioTests : IDisposable
     {
         var client = await _app.CreateWorkspaceClientAsync();
         await CreateMonitorAsync(client, """{"name":"Volume","timeframe_minutes":60,"thresholds":[{"value":1,"severity":"high"}]}""");
-        await QueriesAsync(client, "jordan.lee@acme.io", 2, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
-        await QueriesAsync(client, "sam@acme.io", 2, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
-        await QueriesAsync(client, "jordan.lee@acme.io", 2, Nine.AddHours(5), TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("jordan.lee@acme.io", 2, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("sam@acme.io", 2, Nine, TimeSpan.FromMinutes(1), new { schema = "prod" });
+        await client.QueriesAsync("jordan.lee@acme.io", 2, Nine.AddHours(5), TimeSpan.FromMinutes(1), new { schema = "prod" });
         await EvaluateAsync();
 
         await using var db = await _app.Services.GetRequiredService<IDbContextFactory<ImmutableDbContext>>().CreateDbContextAsync();
