@@ -33,22 +33,14 @@ public sealed record LogStreamInput(string? Type, string Url, bool? Enabled);
 /// </summary>
 public sealed class LogStreamService(IDbContextFactory<ImmutableDbContext> dbFactory, WebhookUrlGuard guard, AuditTrail audit, IDomainEvents events, TimeProvider time)
 {
+    private readonly EndpointRows _rows = new(dbFactory, audit, WebhookKinds.LogStream, "Log stream", "log_stream");
     private static readonly string EventsRecordType = JsonSerializer.Serialize(new[] { "events" });
 
-    public async Task<IReadOnlyList<LogStreamJson>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await db.WebhookEndpoints.AsNoTracking().Where(e => e.WorkspaceId == who.WorkspaceId && e.Kind == WebhookKinds.LogStream)
-            .OrderBy(e => e.CreatedAt).ToListAsync(ct);
-        return rows.Select(r => LogStreamJson.From(r)).ToList();
-    }
+    public Task<IReadOnlyList<LogStreamJson>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default) =>
+        _rows.ListAsync(who, r => LogStreamJson.From(r), ct);
 
-    public async Task<Result<LogStreamJson>> GetAsync(WorkspacePrincipal who, string id, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await Find(db, who, id).AsNoTracking().SingleOrDefaultAsync(ct);
-        return row is null ? Problem.NotFound("Log stream") : LogStreamJson.From(row);
-    }
+    public Task<Result<LogStreamJson>> GetAsync(WorkspacePrincipal who, string id, CancellationToken ct = default) =>
+        _rows.GetAsync(who, id, r => LogStreamJson.From(r), ct);
 
     public async Task<Result<LogStreamJson>> CreateAsync(WorkspacePrincipal who, JsonInput input, CancellationToken ct = default)
     {
@@ -86,7 +78,7 @@ public sealed class LogStreamService(IDbContextFactory<ImmutableDbContext> dbFac
     {
         if (!who.CanConfigure) return Problem.Forbidden;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await Find(db, who, id).SingleOrDefaultAsync(ct);
+        var row = await _rows.One(db, who, id).SingleOrDefaultAsync(ct);
         if (row is null) return Problem.NotFound("Log stream");
         var (parsed, problem) = await ParseAsync(input, ct);
         if (problem is not null) return problem;
@@ -105,21 +97,8 @@ public sealed class LogStreamService(IDbContextFactory<ImmutableDbContext> dbFac
         return LogStreamJson.From(row);
     }
 
-    public async Task<Result<Done>> DeleteAsync(WorkspacePrincipal who, string id, CancellationToken ct = default)
-    {
-        if (!who.CanConfigure) return Problem.Forbidden;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await Find(db, who, id).SingleOrDefaultAsync(ct);
-        if (row is null) return Problem.NotFound("Log stream");
-        db.WebhookEndpoints.Remove(row);
-        await db.SaveChangesAsync(ct);
-        await audit.RecordOrUndoAsync(db, who.WorkspaceId, who.Actor, "log_stream.deleted", "log_stream", row.Id, row.Url,
-            new JsonObject { ["url"] = row.Url }, () => db.WebhookEndpoints.Add(row), ct);
-        return new Done();
-    }
-
-    private static IQueryable<WebhookEndpointRecord> Find(ImmutableDbContext db, WorkspacePrincipal who, string id) =>
-        db.WebhookEndpoints.Where(e => e.Id == id && e.WorkspaceId == who.WorkspaceId && e.Kind == WebhookKinds.LogStream);
+    public Task<Result<Done>> DeleteAsync(WorkspacePrincipal who, string id, CancellationToken ct = default) =>
+        _rows.DeleteAsync(who, id, ct);
 
     private sealed record Parsed(string Url, bool? Enabled);
 

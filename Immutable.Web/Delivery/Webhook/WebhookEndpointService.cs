@@ -16,23 +16,16 @@ namespace Immutable.Web.Delivery.Webhook;
 /// </summary>
 public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext> dbFactory, WebhookUrlGuard guard, AuditTrail audit, IDomainEvents events, TimeProvider time)
 {
+    private readonly EndpointRows _rows = new(dbFactory, audit, WebhookKinds.Endpoint, "Webhook endpoint", "webhook_endpoint");
     /// <summary>What a new endpoint receives when it names nothing; <c>anchors</c> (anchor.created, a witness copy of each signed anchor) is opt-in.</summary>
     private static readonly string[] RecordTypes = [WebhookOutbox.Alerts, WebhookOutbox.Observations];
     private static readonly string[] AllowedRecordTypes = [WebhookOutbox.Alerts, WebhookOutbox.Observations, WebhookOutbox.Anchors];
 
-    public async Task<IReadOnlyList<WebhookEndpointJson>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await db.WebhookEndpoints.AsNoTracking().Where(e => e.WorkspaceId == who.WorkspaceId && e.Kind == WebhookKinds.Endpoint).OrderBy(e => e.CreatedAt).ToListAsync(ct);
-        return rows.Select(r => WebhookEndpointJson.From(r)).ToList();
-    }
+    public Task<IReadOnlyList<WebhookEndpointJson>> ListAsync(WorkspacePrincipal who, CancellationToken ct = default) =>
+        _rows.ListAsync(who, r => WebhookEndpointJson.From(r), ct);
 
-    public async Task<Result<WebhookEndpointJson>> GetAsync(WorkspacePrincipal who, string id, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == who.WorkspaceId && e.Kind == WebhookKinds.Endpoint, ct);
-        return row is null ? Problem.NotFound("Webhook endpoint") : WebhookEndpointJson.From(row);
-    }
+    public Task<Result<WebhookEndpointJson>> GetAsync(WorkspacePrincipal who, string id, CancellationToken ct = default) =>
+        _rows.GetAsync(who, id, r => WebhookEndpointJson.From(r), ct);
 
     /// <summary>Creates an endpoint (<see cref="WebhookEndpointInput"/>); the result carries the secret, this once.</summary>
     public async Task<Result<WebhookEndpointJson>> CreateAsync(WorkspacePrincipal who, JsonInput input, CancellationToken ct = default)
@@ -67,7 +60,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         if (!who.CanConfigure) return Problem.Forbidden;
         var ws = who.WorkspaceId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws && e.Kind == WebhookKinds.Endpoint, ct);
+        var row = await _rows.One(db, who, id).SingleOrDefaultAsync(ct);
         if (row is null) return Problem.NotFound("Webhook endpoint");
         var (endpoint, problem) = await ParseAsync(input, ct);
         if (problem is not null) return problem;
@@ -85,19 +78,8 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         return WebhookEndpointJson.From(row);
     }
 
-    public async Task<Result<Done>> DeleteAsync(WorkspacePrincipal who, string id, CancellationToken ct = default)
-    {
-        if (!who.CanConfigure) return Problem.Forbidden;
-        var ws = who.WorkspaceId;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var row = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws && e.Kind == WebhookKinds.Endpoint, ct);
-        if (row is null) return Problem.NotFound("Webhook endpoint");
-        db.WebhookEndpoints.Remove(row);
-        await db.SaveChangesAsync(ct);
-        await audit.RecordOrUndoAsync(db, ws, who.Actor, "webhook_endpoint.deleted", "webhook_endpoint", row.Id, row.Url,
-            new JsonObject { ["url"] = row.Url }, () => db.WebhookEndpoints.Add(row), ct);
-        return new Done();
-    }
+    public Task<Result<Done>> DeleteAsync(WorkspacePrincipal who, string id, CancellationToken ct = default) =>
+        _rows.DeleteAsync(who, id, ct);
 
     /// <summary>An endpoint's (or a log stream's: they share the outbox) deliveries, newest first, with their attempt logs.</summary>
     public async Task<Result<ListEnvelope<DeliveryJson>>> DeliveriesAsync(WorkspacePrincipal who, string id, CursorKey? cursor, int limit, CancellationToken ct = default)
@@ -118,7 +100,7 @@ public sealed class WebhookEndpointService(IDbContextFactory<ImmutableDbContext>
         if (!who.CanConfigure) return Problem.Forbidden;
         var ws = who.WorkspaceId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var endpoint = await db.WebhookEndpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.WorkspaceId == ws && e.Kind == WebhookKinds.Endpoint, ct);
+        var endpoint = await _rows.One(db, who, id).AsNoTracking().SingleOrDefaultAsync(ct);
         if (endpoint is null) return Problem.NotFound("Webhook endpoint");
         var now = Timestamps.ToMicroseconds(time.GetUtcNow());
         var delivery = new DeliveryRecord
