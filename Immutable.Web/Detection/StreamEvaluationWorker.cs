@@ -13,14 +13,7 @@ public sealed partial class StreamEvaluationWorker(StreamEvaluator evaluator, IO
 {
     private readonly WorkspaceWakeups _wakeups = new();
 
-    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
-    {
-        if (domainEvent is EventsAppended appended)
-        {
-            _wakeups.MarkAndWake(appended.WorkspaceIds);
-        }
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken) => _wakeups.WakeOnAppends(domainEvent);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -28,6 +28,13 @@ public sealed class WorkspaceWakeups : IDisposable
         Wake();
     }
 
+    /// <summary>A subscriber's whole handler when only appends matter: marks the workspaces that got events and wakes.</summary>
+    public ValueTask WakeOnAppends(DomainEvent domainEvent)
+    {
+        if (domainEvent is EventsAppended appended) MarkAndWake(appended.WorkspaceIds);
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>The marked workspaces, unmarked: marks made after this call wake another run.</summary>
     public List<string> Take()
     {

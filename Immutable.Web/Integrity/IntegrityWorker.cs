@@ -22,14 +22,7 @@ public sealed partial class IntegrityWorker(
     /// <summary>Each instance looks at the checkpoints its own appends made due; the periodic sweep covers the rest.</summary>
     public bool ReceivesFromPeers(DomainEvent domainEvent) => domainEvent is not EventsAppended;
 
-    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
-    {
-        if (domainEvent is EventsAppended appended)
-        {
-            _wakeups.MarkAndWake(appended.WorkspaceIds);
-        }
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask HandleAsync(DomainEvent domainEvent, CancellationToken cancellationToken) => _wakeups.WakeOnAppends(domainEvent);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
