@@ -94,7 +94,7 @@ public static partial class RequestValues
         var from = Time(body, "from", violations) ?? (to >= EarliestTime.AddDays(7) ? to.AddDays(-7) : EarliestTime);
         if (from < EarliestTime) violations.Add(new Violation("from", "must not be before 1970-01-01T00:00:00Z"));
         if (from >= to) violations.Add(new Violation("from", "must be before to"));
-        if (to - from > maxPeriod) violations.Add(new Violation("from", $"the period may be at most {maxPeriod.TotalDays:0} days"));
+        if (to - from > maxPeriod) violations.Add(new Violation("from", string.Create(CultureInfo.InvariantCulture, $"the period may be at most {maxPeriod.TotalDays:0} days")));
         return (from, to);
     }
 
