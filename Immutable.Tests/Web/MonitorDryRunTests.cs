@@ -83,6 +83,27 @@ public sealed class MonitorDryRunTests : IDisposable
         Assert.Contains(field, json["violations"]!.AsArray().Select(v => v!["field"]!.GetValue<string>()));
     }
 
+    /// <summary>Both dry runs bound the period they replay by one rule (RequestValues.ReplayPeriod), with one message.</summary>
+    [Fact]
+    public async Task Test_APeriodOver31Days_IsRefusedAsTheRuleDryRunRefusesIt()
+    {
+        var client = await _app.CreateWorkspaceClientAsync();
+        const string period = "\"from\":\"2026-01-01T00:00:00Z\",\"to\":\"2026-02-10T00:00:00Z\"";
+        foreach (var (path, body) in new[]
+        {
+            ("/api/v1/monitors/test", "{\"monitor\":{\"name\":\"x\",\"thresholds\":[{\"value\":1,\"severity\":\"low\"}]}," + period + "}"),
+            ("/api/v1/alert-rules/test", "{\"rule\":{\"name\":\"Spike\",\"rule_type\":\"ingestion_spike\"}," + period + "}"),
+        })
+        {
+            var response = await client.PostJsonAsync(path, body);
+            var json = await response.ReadJsonAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.UnprocessableEntity, path + " " + json.ToJsonString());
+            var violation = Assert.Single(json["violations"]!.AsArray())!;
+            Assert.Equal("from", violation["field"]!.GetValue<string>());
+            Assert.Equal("the period may be at most 31 days", violation["message"]!.GetValue<string>());
+        }
+    }
+
     [Fact]
     public async Task Test_UnknownMonitorId_Is404()
     {
