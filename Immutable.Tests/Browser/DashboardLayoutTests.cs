@@ -193,30 +193,35 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
         """;
 
     /// <summary>
-    /// Presses Tab until focus comes back round to the first element it reached (the walk wraps past the page's end,
-    /// so where it starts does not matter), numbering each element focused, then lists the visible controls never
-    /// reached: a control only a mouse can use. Focus that stays on one element for 8 presses is a trap (a date and
-    /// time field takes one press per part).
+    /// Presses Tab until focus comes back round to the first element it reached, past the page's end (so where the
+    /// walk starts does not matter), numbering each element focused, then lists the visible controls never reached:
+    /// a control only a mouse can use. Focus that stays on one element for 8 presses is a trap (a date and time field
+    /// takes one press per part; an autocomplete whose list is open keeps the focus for the press that closes it, which
+    /// once ended the walk on its first element as if it had come round).
     /// </summary>
     private static async Task<IReadOnlyList<string>> KeyboardUnreachableAsync(IPage page)
     {
         await page.EvaluateAsync("() => document.querySelectorAll('[data-kb-reached]').forEach(e => e.removeAttribute('data-kb-reached'))");
         var problems = new List<string>();
+        var walk = new List<string>();
         int first = 0, last = 0, same = 0, reached = 0;
-        for (var press = 0; press < 600; press++)
+        bool pastEnd = false, cameRound = false;
+        for (var press = 0; press < 600 && !cameRound; press++)
         {
             await page.Keyboard.PressAsync("Tab");
             var focused = await page.EvaluateAsync<JsonElement>(MarkFocused);
             var n = focused.GetProperty("n").GetInt32();
-            if (n == 0) continue; // past the page's end: the next Tab starts again at its top
+            if (n == 0) { pastEnd = first != 0; continue; } // past the page's end: the next Tab starts again at its top
+            if (n != last) walk.Add($"{n} {focused.GetProperty("what").GetString()}");
             if (first == 0) first = n;
-            else if (n == first) break;
+            else if (n == first && pastEnd) cameRound = true;
             same = n == last ? same + 1 : 0;
             if (same == 8) { problems.Add($"focus is trapped on {focused.GetProperty("what").GetString()}"); break; }
             last = n;
             reached = Math.Max(reached, n);
         }
         if (reached == 0) problems.Add("Tab reached nothing");
+        else if (!cameRound && problems.Count == 0) problems.Add("Tab never came back round past the page's end (a focus loop)");
         // A tab list is one stop for Tab; its other tabs are reached with the arrow keys (the tabs pattern).
         var tablists = await page.EvaluateAsync<int>("() => document.querySelectorAll('[role=tablist]').length");
         for (var list = 0; list < tablists; list++)
@@ -239,6 +244,7 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
             }
         }
         problems.AddRange(await page.EvaluateAsync<string[]>(UnreachedControls));
+        if (problems.Count > 0) problems.Add("Tab reached, in order: " + string.Join(" → ", walk.Take(40)));
         return problems;
     }
 
