@@ -207,11 +207,46 @@ public class MonitorMatchingTests
     [InlineData("""{"outcome":"denied"}""", "outcome")]
     [InlineData("""{"column_tags":"PII"}""", "column_tags")]
     [InlineData("""{"duration_ms":-3}""", "duration_ms")]
+    [InlineData("""{"table_tags":["PII",3]}""", "table_tags")]
+    [InlineData("""{"schema":["prod"]}""", "schema")]
     public void Parse_InvalidContextValue_NamesTheKey(string json, string key)
     {
         using var doc = JsonDocument.Parse(json);
         var problems = new List<(string Key, string Message)>();
         Assert.Null(QueryContext.Parse(doc.RootElement, problems));
         Assert.Equal(key, Assert.Single(problems).Key);
+        // The monitors' own read, without a problem list, takes an invalid context as none.
+        Assert.Same(QueryContext.Empty, QueryContext.FromMetadataJson(json));
+    }
+
+    [Fact]
+    public void Parse_ReadsEveryKey_TagsInOrder()
+    {
+        var q = Q("""{"data_source":"warehouse","schema":"prod","table":"customers","column_tags":["email","ssn"],"table_tags":[],"classification_tags":["PII"],"sensitivity":"sensitive","outcome":"failure","rows":12,"duration_ms":3.5}""");
+        Assert.Equal(("warehouse", "prod", "customers"), (q.DataSource, q.Schema, q.Table));
+        Assert.Equal(["email", "ssn"], q.ColumnTags);
+        Assert.Empty(q.TableTags);
+        Assert.Equal(["PII"], q.ClassificationTags);
+        Assert.Equal((Sensitivity.Sensitive, QueryOutcome.Failure, 12L, 3.5), (q.Sensitivity, q.Outcome, q.Rows, q.DurationMs));
+    }
+
+    /// <summary>The shared strings read exactly what <see cref="JsonElement.GetString"/> reads, escapes, non-ASCII and
+    /// long values included, and a recurring value is one instance.</summary>
+    [Theory]
+    [InlineData("PII")]
+    [InlineData("")]
+    [InlineData(@"tab\there \""quoted\"" \u00e9")]
+    [InlineData("données-sensibles ✓ 🔒")]
+    [InlineData("a-table-name-well-over-sixty-four-characters-long-so-it-is-not-pooled-at-all")]
+    public void JsonStrings_ReadTheSameValueAsGetString(string jsonText)
+    {
+        using var first = JsonDocument.Parse($$"""{"v":"{{jsonText}}"}""");
+        using var second = JsonDocument.Parse($$"""{"v":"{{jsonText}}"}""");
+        var expected = first.RootElement.GetProperty("v").GetString();
+        var a = JsonStrings.Get(first.RootElement.GetProperty("v"));
+        var b = JsonStrings.Get(second.RootElement.GetProperty("v"));
+        Assert.Equal(expected, a);
+        Assert.Equal(expected, b);
+        if (expected!.Length <= JsonStrings.MaxLength && !jsonText.Contains('\\')) Assert.Same(a, b);
     }
 }
