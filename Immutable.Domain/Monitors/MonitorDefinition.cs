@@ -99,9 +99,14 @@ public sealed record ActivityMonitor
     /// <summary>The highest threshold the value is greater than, if any.</summary>
     public Threshold? Exceeded(double value)
     {
+        // Indexed, not foreach: every window of every (monitor, user) evaluated comes here, and the interface's
+        // enumerator is an allocation each time.
         Threshold? best = null;
-        foreach (var t in Thresholds)
+        for (var i = 0; i < Thresholds.Count; i++)
+        {
+            var t = Thresholds[i];
             if (value > t.Value && (best is null || t.Severity > best.Severity)) best = t;
+        }
         return best;
     }
 }

@@ -117,9 +117,14 @@ public static class MonitorWindows
                 continue;
             }
 
-            // The run containing this window, as far as stored observations make it matter.
-            var previousStored = stored.Where(o => o.WindowEnd < end).Select(o => (DateTime?)o.WindowEnd).Max();
-            var latestStored = stored.Where(o => o.WindowEnd > end).Select(o => (DateTime?)o.WindowEnd).Max();
+            // The run containing this window, as far as stored observations make it matter: the latest observed
+            // window before this one and the latest after it. (Loops, not LINQ: this runs for every breaching window.)
+            DateTime? previousStored = null, latestStored = null;
+            foreach (var o in stored)
+            {
+                if (o.WindowEnd < end && (previousStored is null || o.WindowEnd > previousStored)) previousStored = o.WindowEnd;
+                else if (o.WindowEnd > end && (latestStored is null || o.WindowEnd > latestStored)) latestStored = o.WindowEnd;
+            }
             DateTime runStart;
             if (continues && previousRunStart != default) runStart = previousRunStart;
             else
@@ -131,7 +136,9 @@ public static class MonitorWindows
             var runEnd = end;
             while (latestStored is { } l && runEnd < l && Breach(runEnd + Step) is not null) runEnd += Step;
 
-            var highest = stored.Where(o => o.WindowEnd >= runStart && o.WindowEnd <= runEnd).Select(o => (Severity?)o.Severity).Max();
+            Severity? highest = null;
+            foreach (var o in stored)
+                if (o.WindowEnd >= runStart && o.WindowEnd <= runEnd && (highest is null || o.Severity > highest)) highest = o.Severity;
             if (highest is { } h && threshold.Severity <= h) continue;
 
             var start = end - timeframe;
