@@ -57,13 +57,16 @@ public sealed class LiveRevocationTests : IDisposable
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(2));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"closed after {clock.ElapsedMilliseconds} ms");
 
+        Assert.False(survivorClosed.Task.IsCompleted, "revoking one key closed the other key's stream too");
         await api.IngestAsync(new { actor_id = "jordan", action = "auth.login", ip_address = NewYorkIp });
         await api.IngestAsync(new { actor_id = "jordan", action = "auth.login", ip_address = BucharestIp });
+        // How soon is measured in the bench; here only whether it arrives. The bound is generous because CI runs the
+        // browser suites beside this one on two cores (5 s was once too short there).
         var wait = System.Diagnostics.Stopwatch.StartNew();
-        while (survivorReceived() == 0 && wait.ElapsedMilliseconds < 5000) await Task.Delay(20);
-        Assert.True(survivorReceived() > 0, "the other key's stream still receives alerts");
+        while (survivorReceived() == 0 && !survivorClosed.Task.IsCompleted && wait.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(20);
+        Assert.False(survivorClosed.Task.IsCompleted, "the other key's stream closed while waiting for its alert");
+        Assert.True(survivorReceived() > 0, $"the other key's stream received no alert in {wait.ElapsedMilliseconds} ms");
         Assert.Equal(0, received());
-        Assert.False(survivorClosed.Task.IsCompleted);
     }
 
     [Fact]
