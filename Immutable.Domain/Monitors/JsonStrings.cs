@@ -16,6 +16,7 @@ public static class JsonStrings
     public const int MaxLength = 64;
     public const int MaxEntries = 4096;
 
+    private static int _count;
     private static readonly ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> ByChars =
         Pool.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -31,6 +32,11 @@ public static class JsonStrings
         var length = Encoding.UTF8.GetChars(raw, chars);
         if (ByChars.TryGetValue(chars[..length], out var shared)) return shared;
         var value = new string(chars[..length]);
-        return Pool.Count < MaxEntries ? Pool.GetOrAdd(value, value) : value;
+        // Counted here, not with Pool.Count, which takes every lock of the dictionary: a field of ever-new values
+        // (a table name per event) would pay that on every read once the pool is full.
+        if (Volatile.Read(ref _count) >= MaxEntries) return value;
+        if (!Pool.TryAdd(value, value)) return Pool.TryGetValue(value, out var other) ? other : value;
+        Interlocked.Increment(ref _count);
+        return value;
     }
 }
