@@ -25,6 +25,8 @@ public static class JsonStrings
     public static string Get(JsonElement element)
     {
         var raw = JsonMarshal.GetRawUtf8Value(element);
+        // The raw value of a string may come with its quotes; inside them a quote is always escaped, so a value with
+        // no backslash that starts and ends with one is quoted, not quote characters.
         if (raw.Length >= 2 && raw[0] == (byte)'"' && raw[^1] == (byte)'"') raw = raw[1..^1];
         // UTF-8 never decodes to more characters than it has bytes.
         if (raw.Length > MaxLength || raw.IndexOf((byte)'\\') >= 0) return element.GetString()!;
@@ -35,8 +37,8 @@ public static class JsonStrings
         // Counted here, not with Pool.Count, which takes every lock of the dictionary: a field of ever-new values
         // (a table name per event) would pay that on every read once the pool is full.
         if (Volatile.Read(ref _count) >= MaxEntries) return value;
-        if (!Pool.TryAdd(value, value)) return Pool.TryGetValue(value, out var other) ? other : value;
-        Interlocked.Increment(ref _count);
-        return value;
+        var pooled = Pool.GetOrAdd(value, value);
+        if (ReferenceEquals(pooled, value)) Interlocked.Increment(ref _count);
+        return pooled;
     }
 }

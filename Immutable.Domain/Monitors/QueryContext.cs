@@ -51,35 +51,29 @@ public sealed record QueryContext(
     private static QueryContext? Read(JsonElement metadata, List<(string Key, string Message)>? problems)
     {
         var failed = false;
-        void Problem(string key, string message)
-        {
-            failed = true;
-            problems?.Add((key, message));
-        }
-
         Sensitivity? sensitivity = null;
         if (Text(metadata, "sensitivity", ref failed, problems) is { } s)
         {
             if (WireName.TryParse<Sensitivity>(s, out var parsed)) sensitivity = parsed;
-            else Problem("sensitivity", "must be non_sensitive, sensitive or highly_sensitive");
+            else Fail(ref failed, problems, "sensitivity", "must be non_sensitive, sensitive or highly_sensitive");
         }
         QueryOutcome? outcome = null;
         if (Text(metadata, "outcome", ref failed, problems) is { } o)
         {
             if (WireName.TryParse<QueryOutcome>(o, out var parsed)) outcome = parsed;
-            else Problem("outcome", "must be success, unauthorized or failure");
+            else Fail(ref failed, problems, "outcome", "must be success, unauthorized or failure");
         }
         long? rows = null;
         if (metadata.TryGetProperty("rows"u8, out var r) && r.ValueKind != JsonValueKind.Null)
         {
             if (r.ValueKind == JsonValueKind.Number && r.TryGetInt64(out var n) && n >= 0) rows = n;
-            else Problem("rows", "must be a non-negative integer");
+            else Fail(ref failed, problems, "rows", "must be a non-negative integer");
         }
         double? duration = null;
         if (metadata.TryGetProperty("duration_ms"u8, out var d) && d.ValueKind != JsonValueKind.Null)
         {
             if (d.ValueKind == JsonValueKind.Number && d.TryGetDouble(out var ms) && ms >= 0) duration = ms;
-            else Problem("duration_ms", "must be a non-negative number");
+            else Fail(ref failed, problems, "duration_ms", "must be a non-negative number");
         }
         // After the checks above, as problems have always been listed.
         var dataSource = Text(metadata, "data_source", ref failed, problems);
@@ -95,8 +89,7 @@ public sealed record QueryContext(
     {
         if (!metadata.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind == JsonValueKind.String) return JsonStrings.Get(v);
-        failed = true;
-        problems?.Add((key, "must be a string"));
+        Fail(ref failed, problems, key, "must be a string");
         return null;
     }
 
@@ -105,18 +98,25 @@ public sealed record QueryContext(
         if (!metadata.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return [];
         if (v.ValueKind == JsonValueKind.Array)
         {
-            var tags = v.GetArrayLength() == 0 ? [] : new string[v.GetArrayLength()];
+            var length = v.GetArrayLength();
+            if (length == 0) return [];
+            var tags = new string[length];
             var i = 0;
             foreach (var t in v.EnumerateArray())
             {
-                if (t.ValueKind != JsonValueKind.String) { tags = null; break; }
+                if (t.ValueKind != JsonValueKind.String) break;
                 tags[i++] = JsonStrings.Get(t);
             }
-            if (tags is not null) return tags;
+            if (i == length) return tags;
         }
-        failed = true;
-        problems?.Add((key, "must be an array of strings"));
+        Fail(ref failed, problems, key, "must be an array of strings");
         return [];
+    }
+
+    private static void Fail(ref bool failed, List<(string Key, string Message)>? problems, string key, string message)
+    {
+        failed = true;
+        problems?.Add((key, message));
     }
 
     public static QueryContext FromMetadataJson(string? json)

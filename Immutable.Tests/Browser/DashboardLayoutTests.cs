@@ -196,8 +196,8 @@ public sealed class DashboardLayoutTests(BrowserFixture browser, ITestOutputHelp
     /// Presses Tab until focus comes back round to the first element it reached, past the page's end (so where the
     /// walk starts does not matter), numbering each element focused, then lists the visible controls never reached:
     /// a control only a mouse can use. Focus that stays on one element for 8 presses is a trap (a date and time field
-    /// takes one press per part; an autocomplete whose list is open keeps the focus for the press that closes it, which
-    /// once ended the walk on its first element as if it had come round).
+    /// takes one press per part). Focus that stays on the first element for one press is not coming round: in CI it
+    /// once ended the walk on /actors after one element, and every other control was reported unreachable.
     /// </summary>
     private static async Task<IReadOnlyList<string>> KeyboardUnreachableAsync(IPage page)
     {
